@@ -1,0 +1,1 @@
+"""AWS: pure plans in :mod:`cdk.aws.plan`; constructs load provider bindings on import."""

@@ -1,0 +1,60 @@
+"""Rules about where an agent runs: the OIDC subjects its cloud identities trust."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from ..errors import Finding
+from ..model import IdentitiesFile
+from ..plan import subject_of
+from . import rule
+
+
+@rule("AgentId-RepoOutsideOwner")
+def repo_outside_owner(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """Trust is pinned to one GitHub organization; a repository elsewhere is someone
+    else's code asking for this agent's credentials."""
+    org = identities.defaults.github.owner
+    for i, agent in enumerate(identities.agents):
+        for j, run in enumerate(agent.runs_on):
+            if run.repo.split("/", 1)[0] != org:
+                yield Finding("AgentId-RepoOutsideOwner", ("agents", i, "runs_on", j, "repo"),
+                              f"repository {run.repo} is outside the organization {org}",
+                              f"run agents only in {org}/* repositories")
+        for j, key in enumerate(agent.github.deploy_keys):
+            if key.repo.split("/", 1)[0] != org:
+                yield Finding("AgentId-RepoOutsideOwner",
+                              ("agents", i, "github", "deploy_keys", j, "repo"),
+                              f"repository {key.repo} is outside the organization {org}",
+                              f"deploy keys only for {org}/* repositories")
+
+
+@rule("AgentId-DuplicateSubject")
+def duplicate_subject(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """Each `runs_on` entry is one exact subject; a repeated one hides which pin
+    (workflow, ref) really applies."""
+    for i, agent in enumerate(identities.agents):
+        seen: dict[str, int] = {}
+        for j, run in enumerate(agent.runs_on):
+            sub = subject_of(agent, run)
+            if sub in seen:
+                yield Finding("AgentId-DuplicateSubject", ("agents", i, "runs_on", j),
+                              f"subject {sub} repeats runs_on[{seen[sub]}]",
+                              "give each workflow its own environment")
+            seen.setdefault(sub, j)
+
+
+@rule("AgentId-RepoIdMismatch")
+def repo_id_mismatch(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """A repository has one numeric id; two ids for one name means one of them is a
+    deleted or re-created repository, exactly what the id pin exists to catch."""
+    ids: dict[str, tuple[int, tuple[str | int, ...]]] = {}
+    for i, agent in enumerate(identities.agents):
+        for j, run in enumerate(agent.runs_on):
+            path = ("agents", i, "runs_on", j, "repo_id")
+            known = ids.setdefault(run.repo.casefold(), (run.repo_id, path))
+            if known[0] != run.repo_id:
+                yield Finding("AgentId-RepoIdMismatch", path,
+                              f"{run.repo} has id {run.repo_id} here but {known[0]} elsewhere",
+                              "check the id with `gh api repos/" + run.repo + " --jq .id`")

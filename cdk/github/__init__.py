@@ -1,0 +1,1 @@
+"""GitHub: pure plans in :mod:`cdk.github.plan`; constructs load provider bindings on import."""

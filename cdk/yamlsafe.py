@@ -1,0 +1,279 @@
+"""A strict YAML reader that keeps line numbers.
+
+libyaml (through PyYAML's C parser) builds the node tree; this module turns it
+into plain Python data while recording where every value came from. It is
+deliberately narrower than YAML:
+
+- YAML 1.2 core scalars only: ``on``/``yes``/``no`` are text, dates are text;
+- no anchors or aliases (a record must read in full where it stands, and
+  alias bombs are refused before anything expands);
+- no custom tags (``!!python/object`` and friends);
+- duplicate keys are errors, not last-wins;
+- bounded size and nesting depth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
+
+from .errors import Finding, Location, Path
+
+MAX_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 32
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ}
+
+
+class _CoreResolver(BaseResolver):
+    """YAML 1.2 core schema: the only implicit types are null, bool, int, float."""
+
+
+_CoreResolver.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_CoreResolver.add_implicit_resolver(
+    _INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_CoreResolver.add_implicit_resolver(
+    _FLOAT,
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+_CoreResolver.add_implicit_resolver(
+    _NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+_Parser: Any = getattr(yaml, "CParser", None)
+if _Parser is None:  # pragma: no cover - libyaml missing: slower, same behaviour
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _PyParser(Reader, Scanner, Parser, Composer):
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+    _Parser = _PyParser
+
+
+class _Loader(_Parser, _CoreResolver):
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        _CoreResolver.__init__(self)
+
+
+@dataclass(frozen=True)
+class Document:
+    """Plain data of a YAML file plus where each value and key stands."""
+
+    file: str
+    data: Any
+    value_marks: dict[Path, tuple[int, int]]
+    key_marks: dict[Path, tuple[int, int]]
+
+    def locate(self, path: Path, *, key: bool = False) -> Location:
+        """Best location for ``path``: the key or value itself, else its nearest parent."""
+        marks = self.key_marks if key else self.value_marks
+        probe = tuple(path)
+        while probe:
+            if probe in marks:
+                return Location(self.file, *marks[probe])
+            if not key and probe in self.key_marks:
+                return Location(self.file, *self.key_marks[probe])
+            probe = probe[:-1]
+        line, col = self.value_marks.get((), (1, 1))
+        return Location(self.file, line, col)
+
+
+class YamlError(Exception):
+    """The text is not acceptable YAML for agentid; carries one finding."""
+
+    def __init__(self, finding: Finding) -> None:
+        self.finding = finding
+        super().__init__(finding.render())
+
+
+def _error(file: str, line: int, col: int, message: str, hint: str) -> YamlError:
+    return YamlError(
+        Finding("AgentId-Yaml", (), message, hint, Location(file, line, col))
+    )
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def decode(file: str, raw: bytes) -> str:
+    """Bytes -> text, refusing what is too large, binary or not UTF-8."""
+    if len(raw) > MAX_BYTES:
+        raise _error(
+            file, 1, 1,
+            f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit",
+            "split the agents across files or remove what is not an identity record",
+        )
+    if b"\x00" in raw:
+        offset = raw.index(b"\x00")
+        line = raw.count(b"\n", 0, offset) + 1
+        raise _error(file, line, 1, "file contains a NUL byte: it is binary, not YAML",
+                     "save identities as UTF-8 text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _error(file, line, col, f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                     "save the file as UTF-8") from None
+    return text.removeprefix("\ufeff")
+
+
+def parse(file: str, text: str) -> Document:
+    """Parse one YAML document into plain data with marks, or raise :class:`YamlError`."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        if mark is not None and text[mark.index:mark.index + 1] == "\t":
+            problem = "a tab character where YAML expects indentation or a value"
+            hint = "indent with spaces; YAML does not allow tabs for indentation"
+        elif "expected a single document" in (exc.context or "") + problem:
+            hint = "keep one document per file: remove the extra `---`"
+        else:
+            hint = "fix the YAML syntax at this position"
+        raise _error(file, line, col, f"not valid YAML: {problem}", hint) from None
+    except yaml.YAMLError as exc:
+        raise _error(file, 1, 1, f"not valid YAML: {exc}", "fix the YAML syntax") from None
+    except RecursionError:
+        raise _error(file, 1, 1, "nesting is too deep to read",
+                     f"identity records nest at most {MAX_DEPTH} levels") from None
+    finally:
+        loader.dispose()
+    value_marks: dict[Path, tuple[int, int]] = {}
+    key_marks: dict[Path, tuple[int, int]] = {}
+    if root is None:
+        return Document(file, None, value_marks, key_marks)
+    data = _Builder(file, value_marks, key_marks).build(root)
+    return Document(file, data, value_marks, key_marks)
+
+
+class _Builder:
+    """Turns a node tree into dicts/lists/scalars, iteratively, recording marks."""
+
+    def __init__(
+        self,
+        file: str,
+        value_marks: dict[Path, tuple[int, int]],
+        key_marks: dict[Path, tuple[int, int]],
+    ) -> None:
+        self.file = file
+        self.value_marks = value_marks
+        self.key_marks = key_marks
+        self.seen: set[int] = set()
+
+    def _fail(self, node: Node, message: str, hint: str) -> YamlError:
+        return _error(self.file, *_mark(node), message, hint)
+
+    def _check(self, node: Node, depth: int) -> None:
+        if id(node) in self.seen:
+            raise self._fail(
+                node, "anchors and aliases are not supported",
+                "write the value out in full so each record reads on its own in review",
+            )
+        self.seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise self._fail(node, f"nesting deeper than {MAX_DEPTH} levels",
+                             "identity records are shallow; flatten this value")
+        if node.tag not in _ALLOWED_TAGS:
+            raise self._fail(node, f"tag {node.tag!r} is not allowed",
+                             "remove the tag: only plain strings, numbers, booleans, "
+                             "lists and mappings are read")
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        value: str = node.value
+        tag = node.tag
+        if tag == _STR:
+            return value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return value.lower() == "true"
+        if tag == _INT:
+            try:
+                return int(value, 0) if value[:2] in ("0o", "0x") else int(value, 10)
+            except ValueError:
+                raise self._fail(node, f"{value!r} is not an integer",
+                                 "write a plain decimal number") from None
+        try:
+            return float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
+        except ValueError:
+            raise self._fail(node, f"{value!r} is not a number", "write a plain number") from None
+
+    def build(self, root: Node) -> Any:
+        # Iterative walk: a deeply nested hostile file cannot exhaust the stack.
+        result: dict[str, Any] = {}
+        stack: list[tuple[Node, Path, int, Callable[[Any], None]]] = [
+            (root, (), 0, lambda v: result.__setitem__("root", v))
+        ]
+        while stack:
+            node, path, depth, put = stack.pop()
+            self._check(node, depth)
+            self.value_marks[path] = _mark(node)
+            if isinstance(node, ScalarNode):
+                put(self._scalar(node))
+            elif isinstance(node, SequenceNode):
+                seq: list[Any] = [None] * len(node.value)
+                put(seq)
+                for index, child in enumerate(node.value):
+                    stack.append((child, (*path, index), depth + 1, _setter(seq, index)))
+            elif isinstance(node, MappingNode):
+                mapping: dict[str, Any] = {}
+                put(mapping)
+                for key_node, child in node.value:
+                    key = self._key(key_node, depth)
+                    if key in mapping:
+                        first = self.key_marks[(*path, key)]
+                        raise self._fail(
+                            key_node, f"duplicate key {key!r} (first at line {first[0]})",
+                            "keep one of them: YAML would silently keep only the last",
+                        )
+                    mapping[key] = None
+                    self.key_marks[(*path, key)] = _mark(key_node)
+                    stack.append((child, (*path, key), depth + 1, _setter(mapping, key)))
+        return result["root"]
+
+    def _key(self, node: Node, depth: int) -> str:
+        self._check(node, depth + 1)
+        if not isinstance(node, ScalarNode):
+            raise self._fail(node, "a mapping key must be plain text",
+                             "use a simple word as the key")
+        return str(node.value)
+
+
+def _setter(container: Any, key: Any) -> Callable[[Any], None]:
+    def put(value: Any) -> None:
+        container[key] = value
+
+    return put

@@ -1,0 +1,1 @@
+"""App assembly: the foundation stack and one stack per agent."""

@@ -1,0 +1,54 @@
+"""One stack per agent, named after it: ``cdktn deploy <name>`` does what it says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cdktn import TerraformStack
+from constructs import Construct
+
+from cdk.model import Agent, IdentitiesFile
+from cdk.names import logical_id
+
+from .backend import apply_backend
+
+
+class AgentStack(TerraformStack):
+    """The agent's identity in every cloud it uses, and its GitHub environments.
+
+    A revoked agent keeps its stack, backend and providers (Terraform needs them
+    to destroy what the state holds) but no resources, so the next deploy is a
+    destroy of exactly this agent.
+    """
+
+    def __init__(self, scope: Construct, agent: Agent, identities: IdentitiesFile,
+                 outdir: Path, base_dir: Path) -> None:
+        super().__init__(scope, agent.name)
+        self.agent = agent
+        defaults = identities.defaults
+        apply_backend(self, defaults.backend, agent.name, outdir, base_dir)
+
+        from cdk.github.environment import AgentEnvironment, Directory, github_provider
+        from cdk.github.plan import plan_environments
+
+        github_provider(self, defaults.github.owner)
+        variables: dict[str, str] = {}
+        if agent.aws is not None and defaults.aws is not None:
+            from cdk.aws.plan import plan_role
+            from cdk.aws.provider import aws_provider
+
+            aws_provider(self, defaults.aws)
+            role = plan_role(agent, identities)
+            variables.update(AWS_ROLE_ARN=role.arn, AWS_REGION=defaults.aws.region)
+            if agent.revoked is None:
+                from cdk.aws.identity import AgentRole
+
+                AgentRole(self, "aws_role", role)
+        if agent.revoked is not None:
+            return
+        directory = Directory(self, "directory")
+        for env in plan_environments(agent, identities, variables):
+            # Keyed by repo and environment, not position: reordering runs_on
+            # must not look like a destroy and re-create in review.
+            AgentEnvironment(self, logical_id("environment", env.repo, env.environment), env,
+                             directory)

@@ -1,0 +1,64 @@
+"""Shared fixtures: a fixed date, the example file, and one synthesis per session."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cdk.loader import Loaded, load
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "identities.yaml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Tests judge expiry against a fixed day so they never rot with the calendar.
+TODAY = date(2026, 11, 29)
+TODAY_ARG = TODAY.isoformat()
+
+
+@pytest.fixture(scope="session")
+def example() -> Loaded:
+    return load(EXAMPLE, TODAY)
+
+
+class Synthesized:
+    """Reads the ``cdk.tf.json`` of each stack of one synthesis."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.outdir = outdir
+
+    def stacks(self) -> list[str]:
+        return sorted(p.name for p in (self.outdir / "stacks").iterdir())
+
+    def stack(self, name: str) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(
+            (self.outdir / "stacks" / name / "cdk.tf.json").read_text())
+        return data
+
+    def resources(self, name: str, kind: str) -> list[dict[str, Any]]:
+        return list(self.stack(name).get("resource", {}).get(kind, {}).values())
+
+    def resource_count(self, name: str) -> int:
+        return sum(len(v) for v in self.stack(name).get("resource", {}).values())
+
+
+def synthesize(source: Path, outdir: Path) -> Synthesized:
+    """Synthesize ``source`` into ``outdir`` through the CLI's own code path."""
+    from cdk.cli import main
+
+    assert main(["synth", "-f", str(source), "-o", str(outdir), "--today", TODAY_ARG]) == 0
+    return Synthesized(outdir)
+
+
+@pytest.fixture(scope="session")
+def synthesized_example(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    # Loading provider bindings dominates: synthesize the example once per session.
+    # The example is copied into a project folder laid out like the repository,
+    # so local state paths read as they would for a user.
+    project = tmp_path_factory.mktemp("example")
+    shutil.copy(EXAMPLE, project / "identities.yaml")
+    return synthesize(project / "identities.yaml", project / "cdktf.out")
