@@ -44,3 +44,29 @@ def write(tmp_path: Path, text: str, name: str = "identities.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text)
     return path
+
+
+# A write key (with its escalation) and a per-key rotation on the base agent, and a
+# second agent whose only AWS resources are its deploy-key secrets.
+DEPLOY_KEYS = BASE + """\
+    github:
+      deploy_keys:
+        - {repo: acme/api, access: write}
+        - {repo: acme/docs, rotation_days: 7}
+    escalations:
+      - on: 2026-11-20
+        reason: Pushes release tags after the release job is approved
+        approved_by: "@acme/security"
+  - name: docs-sync
+    description: Mirrors the docs repository
+    owner: "@acme/docs"
+    rotation_owner: "@acme/docs"
+    approvers: ["@acme/docs-maintainers"]
+    expires: 2027-01-31
+    runs_on:
+      - repo: acme/docs
+        repo_id: 918273645
+    github:
+      deploy_keys:
+        - {repo: acme/docs-mirror}
+"""
