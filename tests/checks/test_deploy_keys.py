@@ -9,7 +9,7 @@ import pytest
 from cdk.cli import main
 
 from ..conftest import TODAY_ARG
-from ..records import BASE, DEPLOY_KEYS, line_of, variant, write
+from ..records import BASE, DEPLOY_KEYS, assert_refused, variant, write
 
 KEYS = "        - {repo: acme/api, access: write}\n        - {repo: acme/docs, rotation_days: 7}\n"
 ESCALATION = ("    escalations:\n      - on: 2026-11-20\n"
@@ -59,20 +59,7 @@ def test_bad_deploy_key_is_refused_with_location_and_nothing_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
     old: str, new: str, path: str, marker: str, message: str,
 ) -> None:
-    text = variant(old, new, DEPLOY_KEYS)
-    source = write(tmp_path, text)
-    outdir = tmp_path / "cdktf.out"
-
-    code = main(["synth", "-f", str(source), "-o", str(outdir), "--today", TODAY_ARG])
-
-    err = capsys.readouterr().err
-    assert code == 1
-    expected = f"{source}:{line_of(text, marker)}:"
-    lines = [line for line in err.splitlines() if line.startswith(expected)]
-    assert lines, f"no finding at {expected} in:\n{err}"
-    assert any(f": {path}: " in line and message in line for line in lines), err
-    assert "Traceback" not in err
-    assert not outdir.exists()
+    assert_refused(tmp_path, capsys, variant(old, new, DEPLOY_KEYS), path, marker, message)
 
 
 def test_the_deploy_key_record_is_valid(tmp_path: Path) -> None:

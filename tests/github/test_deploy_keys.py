@@ -102,3 +102,13 @@ def test_tls_and_time_providers_only_in_stacks_with_deploy_keys(
     assert not {"tls", "time"} & set(without["provider"])
     assert not {"tls", "time"} & set(without["terraform"]["required_providers"])
     assert "tls" not in synthesized_example.stack("foundation").get("provider", {})
+
+
+def test_revoked_agent_keeps_key_providers_to_destroy_its_keys(
+    synthesized_deploy_keys: Synthesized,
+) -> None:
+    stack = synthesized_deploy_keys.stack("old-mirror")
+
+    assert synthesized_deploy_keys.resource_count("old-mirror") == 0
+    # Terraform needs every provider whose resources the state still holds.
+    assert {"aws", "github", "tls", "time"} <= set(stack["provider"])
