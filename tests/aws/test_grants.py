@@ -53,3 +53,20 @@ def test_each_agent_is_granted_only_its_own_secrets(tmp_path: Path) -> None:
 def test_no_deploy_keys_no_grants(tmp_path: Path) -> None:
     identities = load(write(tmp_path, BASE), TODAY).identities
     assert grants_for(identities.agents[0], identities) == []
+
+
+def test_grant_actions_and_condition_keys_exist_in_the_action_catalog(tmp_path: Path) -> None:
+    # parliament's older catalog only knows action-level keys and flags
+    # kms:ResourceAliases; the key resource type of kms:Decrypt does support it.
+    from policy_sentry.querying.actions import get_action_data
+
+    identities = load(write(tmp_path, DEPLOY_KEYS), TODAY).identities
+    for statement in grants_for(identities.agents[0], identities):
+        for action in statement["Action"]:
+            service, name = action.split(":")
+            rows = get_action_data(service, name)[service]
+            assert rows, f"{action} is not in the catalog"
+            scoped = [r for r in rows if r["resource_arn_format"] != "*"]
+            keys = {key for row in scoped for key in row["condition_keys"]}
+            for operator in statement.get("Condition", {}).values():
+                assert set(operator) <= keys, (action, set(operator) - keys)

@@ -45,6 +45,8 @@ CASES = [
      "AGENT_DEPLOY_KEY_SECRET_DOCS_X"),
     ("access-unknown", "{repo: acme/docs, rotation_days: 7}", "{repo: acme/docs, access: admin}",
      "agents[0].github.deploy_keys[1].access", "access: admin", "'read' or 'write'"),
+    ("store-without-aws-defaults", '  aws: {account_id: "123456789012", region: eu-west-1}\n', "",
+     "agents[1].aws", "  - name: docs-sync", "defaults.aws is not set"),
     ("store-unknown", "    escalations:\n", "    secrets: {store: vault}\n    escalations:\n",
      "agents[0].secrets.store", "store: vault", "'aws'"),
 ]
