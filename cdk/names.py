@@ -43,6 +43,16 @@ def deploy_key_title(name: str) -> str:
     return principal(name)
 
 
+def deploy_key_variable(repo: str) -> str:
+    """GitHub environment variable naming the secret that holds the key for ``repo``.
+
+    ``acme/my-repo`` -> ``AGENT_DEPLOY_KEY_SECRET_MY_REPO``: the repository name
+    only (every repository is in the one organization), upper case, anything but
+    letters and digits as ``_``, as GitHub variable names require.
+    """
+    return "AGENT_DEPLOY_KEY_SECRET_" + re.sub(r"[^A-Z0-9]", "_", repo.split("/", 1)[1].upper())
+
+
 def default_environment(name: str) -> str:
     """GitHub environment used when a ``runs_on`` entry names none."""
     return principal(name)

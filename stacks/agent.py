@@ -28,12 +28,22 @@ class AgentStack(TerraformStack):
         defaults = identities.defaults
         apply_backend(self, defaults.backend, agent.name, outdir, base_dir)
 
+        from cdk.github.deploy_keys import plan_deploy_keys
         from cdk.github.environment import AgentEnvironment, Directory, github_provider
         from cdk.github.plan import plan_environments
+        from cdk.secret_store import uses_store
 
         github_provider(self, defaults.github.owner)
+        keys = plan_deploy_keys(agent, identities)
+        if keys:
+            from cdk.github.deploy_key import key_providers
+
+            key_providers(self)
         variables: dict[str, str] = {}
-        if agent.aws is not None and defaults.aws is not None:
+        role_resource = None
+        # The role exists for an AWS scope, and also to be the only reader of
+        # deploy keys stored in AWS.
+        if (agent.aws is not None or uses_store(agent, "aws")) and defaults.aws is not None:
             from cdk.aws.plan import plan_role
             from cdk.aws.provider import aws_provider
 
@@ -43,9 +53,13 @@ class AgentStack(TerraformStack):
             if agent.revoked is None:
                 from cdk.aws.identity import AgentRole
 
-                AgentRole(self, "aws_role", role)
+                role_resource = AgentRole(self, "aws_role", role).role
         if agent.revoked is not None:
             return
+        if keys:
+            from .deploy_keys import add_deploy_keys
+
+            variables.update(add_deploy_keys(self, agent, identities, keys, role_resource))
         directory = Directory(self, "directory")
         for env in plan_environments(agent, identities, variables):
             # Keyed by repo and environment, not position: reordering runs_on

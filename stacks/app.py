@@ -9,8 +9,9 @@ from cdk.model import IdentitiesFile
 from cdk.runtime import prepare_node
 
 # Terraform/OpenTofu the stacks target; cdktf.json declares the same for the
-# CLI (a test keeps them equal). S3 native state locking needs 1.10 of either.
-TARGET_VERSIONS: dict[str, Any] = {"terraform": ">=1.10.0", "opentofu": ">=1.10.0"}
+# CLI (a test keeps them equal). S3 native state locking needs 1.10 of either;
+# write-only arguments (deploy-key secret versions) need 1.11.
+TARGET_VERSIONS: dict[str, Any] = {"terraform": ">=1.11.0", "opentofu": ">=1.11.0"}
 
 
 def build_app(identities: IdentitiesFile, outdir: str | Path | None = None,

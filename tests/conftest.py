@@ -62,3 +62,13 @@ def synthesized_example(tmp_path_factory: pytest.TempPathFactory) -> Synthesized
     project = tmp_path_factory.mktemp("example")
     shutil.copy(EXAMPLE, project / "identities.yaml")
     return synthesize(project / "identities.yaml", project / "cdktf.out")
+
+
+@pytest.fixture(scope="session")
+def synthesized_deploy_keys(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """A write key, a per-key rotation, and an agent with deploy keys but no aws scope."""
+    from .records import DEPLOY_KEYS
+
+    project = tmp_path_factory.mktemp("deploy-keys")
+    (project / "identities.yaml").write_text(DEPLOY_KEYS)
+    return synthesize(project / "identities.yaml", project / "cdktf.out")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 BASE = """\
 version: 1
 defaults:
@@ -44,3 +46,67 @@ def write(tmp_path: Path, text: str, name: str = "identities.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text)
     return path
+
+
+def assert_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
+                   path: str, marker: str, message: str) -> None:
+    """``agentid synth`` of ``text`` exits 1 with ``message`` at ``path`` on the line of
+    ``marker``, without a traceback, and writes nothing."""
+    from cdk.cli import main
+
+    from .conftest import TODAY_ARG
+
+    source = write(tmp_path, text)
+    outdir = tmp_path / "cdktf.out"
+
+    code = main(["synth", "-f", str(source), "-o", str(outdir), "--today", TODAY_ARG])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    expected = f"{source}:{line_of(text, marker)}:"
+    lines = [line for line in err.splitlines() if line.startswith(expected)]
+    assert lines, f"no finding at {expected} in:\n{err}"
+    assert any(f": {path}: " in line and message in line for line in lines), err
+    assert "Traceback" not in err
+    assert not outdir.exists()
+    assert [p.name for p in tmp_path.iterdir()] == [source.name]
+
+
+# A write key (with its escalation) and a per-key rotation on the base agent, a
+# second agent whose only AWS resources are its deploy-key secrets, and a revoked one.
+DEPLOY_KEYS = BASE + """\
+    github:
+      deploy_keys:
+        - {repo: acme/api, access: write}
+        - {repo: acme/docs, rotation_days: 7}
+    escalations:
+      - on: 2026-11-20
+        reason: Pushes release tags after the release job is approved
+        approved_by: "@acme/security"
+  - name: docs-sync
+    description: Mirrors the docs repository
+    owner: "@acme/docs"
+    rotation_owner: "@acme/docs"
+    approvers: ["@acme/docs-maintainers"]
+    expires: 2027-01-31
+    runs_on:
+      - repo: acme/docs
+        repo_id: 918273645
+    github:
+      deploy_keys:
+        - {repo: acme/docs-mirror}
+  - name: old-mirror
+    description: Mirrored the docs before docs-sync
+    owner: "@acme/docs"
+    rotation_owner: "@acme/docs"
+    approvers: ["@acme/docs-maintainers"]
+    expires: 2026-12-31
+    runs_on:
+      - repo: acme/docs
+        repo_id: 918273645
+        environment: agent-old-mirror
+    github:
+      deploy_keys:
+        - {repo: acme/docs-mirror}
+    revoked: {on: 2026-11-25, by: "@acme/docs", reason: Replaced by docs-sync}
+"""

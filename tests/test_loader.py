@@ -13,7 +13,7 @@ import pytest
 from cdk.cli import main
 
 from .conftest import TODAY_ARG
-from .records import BASE, line_of, variant, write
+from .records import BASE, assert_refused, variant, write
 
 # (id, old text, new text, expected path, marker for the expected line, message part)
 CASES = [
@@ -84,21 +84,7 @@ def test_bad_input_is_refused_with_location_and_nothing_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
     old: str, new: str, path: str, marker: str, message: str,
 ) -> None:
-    text = variant(old, new)
-    source = write(tmp_path, text)
-    outdir = tmp_path / "cdktf.out"
-
-    code = main(["synth", "-f", str(source), "-o", str(outdir), "--today", TODAY_ARG])
-
-    err = capsys.readouterr().err
-    assert code == 1
-    expected = f"{source}:{line_of(text, marker)}:"
-    lines = [line for line in err.splitlines() if line.startswith(expected)]
-    assert lines, f"no finding at {expected} in:\n{err}"
-    assert any(f": {path}: " in line and message in line for line in lines), err
-    assert "Traceback" not in err
-    assert not outdir.exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["identities.yaml"]
+    assert_refused(tmp_path, capsys, variant(old, new), path, marker, message)
 
 
 def test_at_least_fifteen_bad_input_cases() -> None:

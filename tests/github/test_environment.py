@@ -45,5 +45,7 @@ def test_environment_variables_carry_role_arn_and_region(
 ) -> None:
     variables = {v["variable_name"]: v["value"] for v in synthesized_example.resources(
         "release-bot", "github_actions_environment_variable")}
+    assert variables.pop("AGENT_DEPLOY_KEY_SECRET_API").startswith(
+        "${aws_secretsmanager_secret.")  # tests/aws/test_secret_store.py checks which one
     assert variables == {"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/agent-release-bot",
                          "AWS_REGION": "eu-west-1"}

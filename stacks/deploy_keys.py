@@ -1,0 +1,55 @@
+"""Wire an agent's deploy keys to its secret store.
+
+The store is chosen by ``secrets.store``; its construct module is imported only
+when a record uses it. A store construct takes its plan and the agent's
+identity resource, and stores each private key, returning the reference a
+workflow uses to fetch it (for AWS, the secret's ARN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from cdktn import ITerraformDependable, TerraformResource
+from constructs import Construct
+
+from cdk.github.deploy_keys import DeployKeyPlan
+from cdk.model import Agent, IdentitiesFile
+from cdk.secret_store import plan_store
+
+
+class SecretStoreConstruct(Protocol):
+    """What a store construct offers the stack."""
+
+    def store(self, repo: str, private_key: str,
+              triggers: tuple[TerraformResource, ...]) -> str:
+        """Store a private key reference for ``repo``; return the secret's reference."""
+
+
+def _aws_store(scope: Construct, plan: Any, identity: ITerraformDependable | None
+               ) -> SecretStoreConstruct:
+    from cdk.aws.secret import AwsSecretStore
+
+    return AwsSecretStore(scope, "secret_store", plan, identity)
+
+
+# secrets.store -> construct factory; gcp/azure add theirs next to their clouds.
+STORE_CONSTRUCTS: dict[
+    str, Callable[[Construct, Any, ITerraformDependable | None], SecretStoreConstruct]
+] = {"aws": _aws_store}
+
+
+def add_deploy_keys(scope: Construct, agent: Agent, identities: IdentitiesFile,
+                    keys: list[DeployKeyPlan], identity: ITerraformDependable | None
+                    ) -> dict[str, str]:
+    """Deploy keys and their secrets; returns the environment variables naming the secrets."""
+    from cdk.github.deploy_key import AgentDeployKey
+
+    store = STORE_CONSTRUCTS[agent.secrets.store](scope, plan_store(agent, identities),
+                                                  identity)
+    variables: dict[str, str] = {}
+    for plan in keys:
+        key = AgentDeployKey(scope, plan.construct_id, plan)
+        variables[plan.variable] = store.store(plan.repo, key.private_key, key.triggers)
+    return variables
