@@ -75,4 +75,4 @@ class AwsSecretStore(Construct):
             secret_string_wo_version=SECRET_STRING_VERSION,
             lifecycle=replaced_with(*triggers),
         )
-        return secret.arn
+        return str(secret.arn)

@@ -57,7 +57,7 @@ class AgentDeployKey(Construct):
     @property
     def private_key(self) -> str:
         """Reference to the private half in OpenSSH format (what ssh-add reads)."""
-        return self.key.private_key_openssh
+        return str(self.key.private_key_openssh)
 
     @property
     def triggers(self) -> tuple[TerraformResource, ...]:
