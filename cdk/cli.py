@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="Markdown for a pull-request comment (default) or JSON")
     p.add_argument("--plan-json", metavar="DIR",
                    help="directory of `terraform show -json` plans, one <stack>.json each")
+    p.add_argument("--no-synth", action="store_true",
+                   help="compare records and policy plans only (no provider bindings, no "
+                   "resource section)")
 
     p = sub.add_parser("affected", help="names of stacks whose synthesized output changes")
     with_file(p)
@@ -194,7 +197,9 @@ def _review(args: argparse.Namespace) -> int:
 
     today = _today(args.today)
     plans = _plans(Path(args.plan_json)) if args.plan_json else {}
-    base, head = _with_stacks(*_sides(args, today), Path(args.file))
+    base, head = _sides(args, today)
+    if not args.no_synth:
+        base, head = _with_stacks(base, head, Path(args.file))
     packet = build_packet(base, head, today, plans)
     print(render_json(packet) if args.format == "json" else render_markdown(packet), end="")
     return 0 if packet.ok else 1

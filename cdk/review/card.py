@@ -69,7 +69,7 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
     escalations = tuple(f"{e.on}: {e.reason} (approved by {e.approved_by})"
                         for e in agent.escalations)
     revoked = (None if agent.revoked is None else
-               f"revoked on {agent.revoked.on} by {agent.revoked.by}: {agent.revoked.reason}")
+               f"on {agent.revoked.on} by {agent.revoked.by}: {agent.revoked.reason}")
     return IdentityCard(
         name=agent.name,
         principal=principal(agent.name),

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import Finding
 from ..model import Agent, Escalation, IdentitiesFile
 from ..names import FOUNDATION
-from .card import IdentityCard, identity_card, revocation_command
+from .card import IdentityCard, identity_card
 from .diff import (
     TRUST,
     DeployKeyDiff,
@@ -237,8 +237,8 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, he
             GATE_ORPHAN, review.name,
             f"{review.name} vanished from the file without a tombstone: its role, "
             "environments and keys would stay live with no stack to destroy them",
-            "put the record back with a tombstone, merge, run "
-            f"{revocation_command(review.name)}, and remove the record in a later change",
+            "put the record back with a tombstone like the one below and merge; the deploy "
+            "of that change destroys the agent, and a later change may remove the record",
             f'revoked: {{on: {today}, by: "@org/team", reason: ...}}',
         ))
     if head is not None and head.revoked is None and head_side.identities is not None:
