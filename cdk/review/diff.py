@@ -179,25 +179,12 @@ def diff_trust(base: PolicyDocument, head: PolicyDocument) -> TrustDiff:
         broadened.append(f"new subject {sub}")
     for repo_id in sorted(head_ids - base_ids, key=_numeric):
         broadened.append(f"new repository id {repo_id}")
-    pins_added, pins_removed = [], []
-    for sub, pin in sorted(head_grants - base_grants):
-        if sub not in base_subs:
-            continue
-        if pin:
-            pins_added.append(f"{sub} -> {pin}")
-            if (sub, "") not in base_grants:
-                broadened.append(f"{sub} may now run {pin}")
-        else:
-            broadened.append(f"{sub} no longer pinned to a workflow")
-    for sub, pin in sorted(base_grants - head_grants):
-        if sub not in head_subs:
-            continue
-        if pin:
-            pins_removed.append(f"{sub} -> {pin}")
-            if (sub, "") not in head_grants:
-                narrowed.append(f"{sub} may no longer run {pin}")
-        else:
-            narrowed.append(f"{sub} now pinned to a workflow")
+    pins_added, moved = _pins(base_grants, head_grants, base_subs,
+                              run="may now run", unpinned="no longer pinned to a workflow")
+    pins_removed, kept = _pins(head_grants, base_grants, head_subs,
+                               run="may no longer run", unpinned="now pinned to a workflow")
+    broadened.extend(moved)
+    narrowed.extend(kept)
     for repo in sorted(base_repos - head_repos):
         narrowed.append(f"repository {repo} removed")
     for sub in sorted(base_subs - head_subs):
@@ -216,6 +203,23 @@ def diff_trust(base: PolicyDocument, head: PolicyDocument) -> TrustDiff:
         broadened=tuple(broadened),
         narrowed=tuple(narrowed),
     )
+
+
+def _pins(old: set[tuple[str, str]], new: set[tuple[str, str]], old_subjects: set[str], *,
+          run: str, unpinned: str) -> tuple[list[str], list[str]]:
+    """Workflow pins gained by subjects that exist on both sides, and what that means."""
+    pins: list[str] = []
+    lines: list[str] = []
+    for sub, pin in sorted(new - old):
+        if sub not in old_subjects:
+            continue
+        if not pin:
+            lines.append(f"{sub} {unpinned}")
+            continue
+        pins.append(f"{sub} -> {pin}")
+        if (sub, "") not in old:
+            lines.append(f"{sub} {run} {pin}")
+    return pins, lines
 
 
 def _numeric(text: str) -> tuple[int, str]:
