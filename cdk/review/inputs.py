@@ -16,9 +16,7 @@ from ..errors import AgentIdError, Finding, InputError
 from ..loader import read, validate_schema
 from ..model import IdentitiesFile
 from ..yamlsafe import Document, YamlError, decode, parse
-from .packet import TIME_RULES, Side
-
-HEAD_TOLERATED = frozenset({"AgentId-ExpiryBeyondPolicy"})
+from .packet import HEAD_TOLERATED, TIME_RULES, Side
 
 
 def read_base(base: str, head_file: Path) -> tuple[str, Document | None]:

@@ -8,7 +8,7 @@ Each touched agent gets an :class:`AgentReview`; every gate that fails becomes a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -40,6 +40,9 @@ MIN_REASON_CHARS = 20
 # so they do not make the base invalid.
 TIME_RULES = frozenset({"AgentId-ExpiryPassed", "AgentId-ExpiryBeyondPolicy",
                         "AgentId-RevokedInFuture"})
+# A head that only breaks the lifetime policy is still planned, so the packet
+# shows the extension next to its own gate.
+HEAD_TOLERATED = frozenset({"AgentId-ExpiryBeyondPolicy"})
 
 GATE_BROADENING = "AgentId-Review-UnapprovedBroadening"
 GATE_ORPHAN = "AgentId-Review-Orphan"
@@ -115,7 +118,7 @@ class Packet:
     gates: tuple[Gate, ...]
     agents: tuple[AgentReview, ...]
     shared: tuple[StackDiff, ...] = ()
-    shared_terraform: tuple[PlanSummary, ...] = ()
+    other_plans: tuple[PlanSummary, ...] = ()
     marker: str = MARKER
 
     @property
@@ -138,31 +141,27 @@ def build_packet(base: Side, head: Side, today: date,
         if review is None:
             continue
         if review.name in plans:
-            review = _with_plan(review, plans[review.name])
+            review = replace(review, terraform=plans[review.name])
         reviews.append(review)
         gates.extend(_agent_gates(review, before.get(name), after.get(name), head, today))
     shared = []
     if base.stacks.get(FOUNDATION) != head.stacks.get(FOUNDATION):
         shared.append(diff_stack(FOUNDATION, base.stacks.get(FOUNDATION),
                                  head.stacks.get(FOUNDATION)))
-    shared_plans = tuple(plans[FOUNDATION] for _ in (0,) if FOUNDATION in plans)
+    reviewed = {r.name for r in reviews}
+    # A plan of a stack without a section (the foundation, or an agent whose record
+    # did not change) still counts: its changes are drift or shared infrastructure.
+    other_plans = tuple(plans[name] for name in sorted(plans) if name not in reviewed)
     return Packet(base.label, head.label, today, tuple(gates), tuple(reviews),
-                  tuple(s for s in shared if s.output_changed), shared_plans)
-
-
-def _with_plan(review: AgentReview, plan: PlanSummary) -> AgentReview:
-    from dataclasses import replace
-
-    return replace(review, terraform=plan)
+                  tuple(s for s in shared if s.output_changed), other_plans)
 
 
 def _validity_gates(base: Side, head: Side) -> list[Gate]:
     gates = []
-    for side, gate_id, what in ((base, GATE_BASE_INVALID, "base"),
-                                (head, GATE_HEAD_INVALID, "head")):
-        findings = [f for f in side.findings
-                    if side is head and f.rule != "AgentId-ExpiryBeyondPolicy"
-                    or side is base and f.rule not in TIME_RULES]
+    for side, gate_id, what, tolerated in (
+            (base, GATE_BASE_INVALID, "base", TIME_RULES),
+            (head, GATE_HEAD_INVALID, "head", HEAD_TOLERATED)):
+        findings = [f for f in side.findings if f.rule not in tolerated]
         if side.identities is None or findings:
             lines = "; ".join(f.render() for f in findings) or "it could not be read"
             gates.append(Gate(gate_id, None, f"the {what} file ({side.label}) is invalid: {lines}",

@@ -221,3 +221,29 @@ def test_record_text_cannot_inject_markdown_html_or_mentions(
     assert "&lt;img src=x" in md
     # The JSON keeps the text verbatim: machines escape for themselves.
     assert result.agent("release-bot")["card"]["description"] == hostile
+
+
+DEPLOY_KEY = ("    aws:\n", "    github:\n      deploy_keys:\n        - {repo: acme/api, access: read}\n"
+              "    aws:\n")
+
+
+def test_a_new_deploy_key_is_a_broadening_and_a_removed_one_a_narrowing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    widened = review(tmp_path, BASE, variant(*DEPLOY_KEY), capsys, "--no-synth")
+    assert widened.code == 1
+    assert widened.agent("release-bot")["deploy_keys"]["broadened"] == [
+        "new read deploy key on acme/api"]
+    assert "new read deploy key on acme/api" in widened.packet["gates"][0]["message"]
+    narrowed = review(tmp_path, variant(*DEPLOY_KEY), BASE, capsys, "--no-synth")
+    assert narrowed.code == 0
+    assert narrowed.agent("release-bot")["deploy_keys"]["narrowed"] == [
+        "read deploy key on acme/api removed"]
+
+
+def test_a_change_to_the_shared_foundation_gets_its_own_section(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    head = variant("aws: {account_id: \"123456789012\", region: eu-west-1}",
+                   "aws: {account_id: \"123456789012\", region: eu-central-1}")
+    result = review(tmp_path, BASE, head, capsys)
+    assert [s["stack"] for s in result.packet["shared"]] == ["foundation"]
+    assert "### Shared stack `foundation`" in result.markdown

@@ -59,3 +59,12 @@ def test_a_plan_dir_that_is_not_terraform_json_is_refused(
                  str(tmp_path / "identities.yaml"), "--plan-json", str(plans), "--no-synth"])
     assert code == 1
     assert "not a `terraform show -json` plan" in capsys.readouterr().err
+
+
+def test_a_plan_of_a_stack_without_a_record_change_is_still_shown(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Drift: the record did not change, but Terraform would change the stack.
+    result = review(tmp_path, BASE, BASE, capsys, "--plan-json", str(PLANS), "--no-synth")
+    assert result.packet["agents"] == []
+    assert [p["stack"] for p in result.packet["other_plans"]] == ["release-bot"]
+    assert "### Terraform plans of stacks without a record change" in result.markdown
