@@ -42,6 +42,9 @@ def test_workflow_reviews_on_pull_requests_and_applies_behind_an_approval() -> N
         assert jobs[job]["strategy"]["matrix"]["stack"] == (
             "${{ fromJSON(needs.review.outputs.stacks) }}")
     assert jobs["apply"]["environment"] == "agentid-apply"
+    # Plans run pull-request code: they get a read-only role, never the apply role.
+    assert "AGENTID_PLAN_ROLE_ARN" in str(jobs["plan"]["steps"])
+    assert "AGENTID_APPLY_ROLE_ARN" not in str(jobs["plan"]["steps"])
     assert "github.event_name == 'push'" in jobs["apply"]["if"]
     assert "cdktn diff" in jobs["plan"]["steps"][-1]["run"]
     assert "cdktn deploy" in jobs["apply"]["steps"][-1]["run"]
