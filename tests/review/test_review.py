@@ -223,8 +223,8 @@ def test_record_text_cannot_inject_markdown_html_or_mentions(
     assert result.agent("release-bot")["card"]["description"] == hostile
 
 
-DEPLOY_KEY = ("    aws:\n", "    github:\n      deploy_keys:\n        - {repo: acme/api, access: read}\n"
-              "    aws:\n")
+DEPLOY_KEY = ("    aws:\n", "    github:\n      deploy_keys:\n"
+              "        - {repo: acme/api, access: read}\n    aws:\n")
 
 
 def test_a_new_deploy_key_is_a_broadening_and_a_removed_one_a_narrowing(
