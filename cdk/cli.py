@@ -125,12 +125,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _validate(args: argparse.Namespace) -> int:
     if args.explain:
         from .checks import RULES, _load_rules
+        from .review.packet import GATES_WHY
 
         _load_rules()
-        found = RULES.get(args.explain)
-        if found is None:
-            raise UsageError(f"no rule {args.explain!r} — known: {', '.join(sorted(RULES))}")
-        print(f"{found.id}: {found.why}")
+        whys = {**{r.id: r.why for r in RULES.values()}, **GATES_WHY}
+        if args.explain not in whys:
+            raise UsageError(f"no rule {args.explain!r} — known: {', '.join(sorted(whys))}")
+        print(f"{args.explain}: {whys[args.explain]}")
         return 0
     loaded = load(args.file, _today(args.today))
     agents = loaded.identities.agents

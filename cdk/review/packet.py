@@ -50,6 +50,21 @@ GATE_EXPIRY = "AgentId-Review-ExpiryBeyondPolicy"
 GATE_BASE_INVALID = "AgentId-Review-BaseInvalid"
 GATE_HEAD_INVALID = "AgentId-Review-HeadInvalid"
 
+# Why each gate exists; `agentid validate --explain ID` prints it like a rule's.
+GATES_WHY = {
+    GATE_BROADENING: "A widening of what an agent may do (an allow added, a deny removed, a "
+    "new subject, repository or deploy key, a workflow pin lifted) is a human decision; a "
+    "new escalations entry records who approved it, when, and why, next to the change.",
+    GATE_ORPHAN: "A stack that vanishes from the app is never planned again, so Terraform "
+    "never destroys what it holds: the agent's role and environments stay live. Revoke "
+    "with a tombstone first; remove the record once the destroy has been applied.",
+    GATE_EXPIRY: "No agent may live longer than policy.max_lifetime_days without a "
+    "reviewed renewal; the cloud enforces the expiry on its own.",
+    GATE_BASE_INVALID: "A packet compares two plans; a base that cannot be planned would "
+    "make every grant look new or hide what is removed.",
+    GATE_HEAD_INVALID: "Only a file that passes every check may be merged and deployed.",
+}
+
 
 @dataclass(frozen=True)
 class Side:
@@ -236,8 +251,8 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, he
             GATE_ORPHAN, review.name,
             f"{review.name} vanished from the file without a tombstone: its role, "
             "environments and keys would stay live with no stack to destroy them",
-            "put the record back with a tombstone like the one below and merge; the deploy "
-            "of that change destroys the agent, and a later change may remove the record",
+            "put the record back with a tombstone and merge it; deploying that change "
+            "destroys the agent, and a later change may remove the record",
             f'revoked: {{on: {today}, by: "@org/team", reason: ...}}',
         ))
     if head is not None and head.revoked is None and head_side.identities is not None:

@@ -247,3 +247,12 @@ def test_a_change_to_the_shared_foundation_gets_its_own_section(
     result = review(tmp_path, BASE, head, capsys)
     assert [s["stack"] for s in result.packet["shared"]] == ["foundation"]
     assert "### Shared stack `foundation`" in result.markdown
+
+
+def test_every_gate_explains_why_it_exists(capsys: pytest.CaptureFixture[str]) -> None:
+    from cdk.cli import main
+    from cdk.review.packet import GATES_WHY
+
+    for gate in GATES_WHY:
+        assert main(["validate", "--explain", gate]) == 0
+        assert capsys.readouterr().out.startswith(f"{gate}: ")
