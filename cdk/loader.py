@@ -100,9 +100,23 @@ def validate_schema(document: Document) -> IdentitiesFile:
     try:
         return IdentitiesFile.model_validate(data)
     except ValidationError as exc:
+        errors = exc.errors(include_url=False)
         raise InputError(
-            [_schema_finding(document, err) for err in exc.errors(include_url=False)]
+            [_schema_finding(document, err) for err in errors if not _echo(err, errors)]
         ) from None
+
+
+def _echo(err: Any, errors: list[Any]) -> bool:
+    """A list "too short" only because one of its items failed: the item says it all.
+
+    pydantic checks a list's length after dropping its invalid items, so one bad
+    runs_on entry would also report "runs_on must not be empty".
+    """
+    if err["type"] != "too_short":
+        return False
+    loc = tuple(err["loc"])
+    return any(len(other["loc"]) > len(loc) and tuple(other["loc"][:len(loc)]) == loc
+               for other in errors)
 
 
 def _located(document: Document, finding: Finding) -> Finding:

@@ -45,6 +45,7 @@ DESCRIPTION_RE = r"^[\x20-\x7E\u00A1-\u00FF]+$"
 # format characters (including bidi overrides), line/paragraph separators,
 # surrogates, private use and unassigned code points.
 _HIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+_CONTROL_NAMES = {"\t": "tab", "\n": "line feed", "\r": "carriage return", "\x00": "NUL"}
 
 
 def _iso_date(value: Any) -> Any:
@@ -60,7 +61,7 @@ def _one_line(value: str) -> str:
     """Refuse text that would break a tag, a log line or the review packet's Markdown."""
     for index, char in enumerate(value):
         if unicodedata.category(char) in _HIDDEN_CATEGORIES:
-            name = unicodedata.name(char, "a control character")
+            name: str = _CONTROL_NAMES.get(char) or unicodedata.name(char, "") or "control"
             raise ValueError(
                 f"must be one line of visible text — U+{ord(char):04X} ({name.lower()}) "
                 f"at position {index + 1}; remove it (write several sentences on one line)"
