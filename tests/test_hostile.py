@@ -285,3 +285,17 @@ def test_docs_table_matches_what_agentid_does(tmp_path: Path,
         DOC.write_text(table)
     assert DOC.read_text() == table, (
         "docs/hostile-input.md is stale: AGENTID_WRITE_DOCS=1 pytest tests/test_hostile.py")
+
+
+def test_identifier_patterns_match_ascii_only() -> None:
+    # Look-alike letters are refused because no identifier pattern uses a
+    # Unicode-aware class; a `\w` or `\d` here would let Cyrillic or Arabic digits in.
+    from cdk import model
+
+    patterns = {name: value for name, value in vars(model).items()
+                if name.endswith("_RE") and isinstance(value, str) and name != "DESCRIPTION_RE"}
+    assert len(patterns) >= 10
+    for name, pattern in patterns.items():
+        assert pattern.isascii(), name
+        assert not re.search(r"\\[wdsWDSb]", pattern), f"{name} uses a Unicode-aware class"
+        assert pattern.startswith("^") and pattern.endswith("$"), name
