@@ -15,12 +15,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from cdk import model
 from cdk.cli import main
 
 from .conftest import ROOT, TODAY_ARG
@@ -290,8 +293,6 @@ def test_docs_table_matches_what_agentid_does(tmp_path: Path,
 def test_identifier_patterns_match_ascii_only() -> None:
     # Look-alike letters are refused because no identifier pattern uses a
     # Unicode-aware class; a `\w` or `\d` here would let Cyrillic or Arabic digits in.
-    from cdk import model
-
     patterns = {name: value for name, value in vars(model).items()
                 if name.endswith("_RE") and isinstance(value, str) and name != "DESCRIPTION_RE"}
     assert len(patterns) >= 10
@@ -299,3 +300,20 @@ def test_identifier_patterns_match_ascii_only() -> None:
         assert pattern.isascii(), name
         assert not re.search(r"\\[wdsWDSb]", pattern), f"{name} uses a Unicode-aware class"
         assert pattern.startswith("^") and pattern.endswith("$"), name
+
+
+def test_nesting_is_refused_whatever_the_recursion_limit(tmp_path: Path) -> None:
+    # GIVEN an interpreter whose recursion limit is far below the nesting depth
+    source = tmp_path / "deep.yaml"
+    source.write_bytes(b"[" * 5000 + b"]" * 5000)
+    probe = ("import sys; sys.setrecursionlimit(120); from cdk.cli import main; "
+             f"sys.exit(main(['validate', '-f', {str(source)!r}]))")
+
+    # WHEN it validates the file
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True)
+
+    # THEN the answer is still the one nesting finding: the tree is built in a loop
+    assert result.returncode == 1, result.stderr
+    assert "nesting deeper than 32 levels" in result.stderr
+    assert "Traceback" not in result.stderr
