@@ -9,7 +9,7 @@ export CHECKPOINT_DISABLE := 1
 export DISABLE_VERSION_CHECK := 1
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: synth test install dev gates node clean bench
+.PHONY: synth test fuzz install dev gates node clean bench
 
 ## synth: validate identities.yaml, then the real `cdktn synth` -> cdktf.out/stacks/<agent>/cdk.tf.json
 synth: install node
@@ -19,6 +19,10 @@ synth: install node
 ## test: install dev extras and the external scanners, then run the whole suite
 test: dev gates node
 	$(BIN)/python -m pytest
+
+## fuzz: the property-based tests with many more, freshly random, examples
+fuzz: dev node
+	AGENTID_FUZZ=1 $(BIN)/python -m pytest -m fuzz tests/test_fuzz.py
 
 install: $(VENV)/.installed
 dev: $(VENV)/.dev

@@ -287,6 +287,10 @@ def _swap(staging: Path, outdir: Path) -> None:
     if not outdir.exists():
         os.replace(staging, outdir)
         return
+    if _exchange(staging, outdir):
+        return  # staging now holds the previous output; the caller removes it
+    # Without an atomic exchange there is a moment with no `outdir`; a kill
+    # there leaves the previous output whole under the `.retired-` name.
     retired = outdir.with_name(f".{outdir.name}.retired-{os.getpid()}")
     os.replace(outdir, retired)
     try:
@@ -295,6 +299,31 @@ def _swap(staging: Path, outdir: Path) -> None:
         os.replace(retired, outdir)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two directories in one step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    Returns False where the call does not exist or the file system refuses it,
+    so the caller falls back to two renames.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import errno
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second),
+                 rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
 
 
 def schema_json() -> str:

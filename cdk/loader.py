@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from . import model
 from .errors import Finding, InputError, Path
 from .model import IdentitiesFile
-from .yamlsafe import Document, YamlError, decode, parse
+from .yamlsafe import MAX_BYTES, Document, YamlError, decode, parse
 
 # Pattern -> what a person should write instead. Wildcards are called out
 # because a `*` in an OIDC subject is the classic way trust gets too wide.
@@ -38,6 +38,8 @@ _PATTERN_HELP = {
     model.REF_RE: "must be an exact ref such as refs/heads/main or refs/tags/v1 (no wildcards)",
     model.ACCOUNT_RE: "must be a 12-digit AWS account id in quotes, e.g. \"123456789012\"",
     model.REGION_RE: "must be an AWS region such as eu-west-1",
+    model.DESCRIPTION_RE: "must be one line of printable Latin-1 text, the characters IAM "
+    "accepts in a role description (no tabs, newlines or control characters)",
 }
 
 
@@ -53,7 +55,10 @@ def read(path: str | FsPath) -> Document:
     """Read and parse a YAML file into a located document."""
     name = str(path)
     try:
-        raw = FsPath(path).read_bytes()
+        # Read one byte past the limit, never more: a 50 GB file (or /dev/zero)
+        # is refused after 16 MiB, not after it fills memory.
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError([Finding("AgentId-File", (), "file not found",
                                   "pass the identities file with -f FILE")]) from None
@@ -95,9 +100,23 @@ def validate_schema(document: Document) -> IdentitiesFile:
     try:
         return IdentitiesFile.model_validate(data)
     except ValidationError as exc:
+        errors = exc.errors(include_url=False)
         raise InputError(
-            [_schema_finding(document, err) for err in exc.errors(include_url=False)]
+            [_schema_finding(document, err) for err in errors if not _echo(err, errors)]
         ) from None
+
+
+def _echo(err: Any, errors: list[Any]) -> bool:
+    """A list "too short" only because one of its items failed: the item says it all.
+
+    pydantic checks a list's length after dropping its invalid items, so one bad
+    runs_on entry would also report "runs_on must not be empty".
+    """
+    if err["type"] != "too_short":
+        return False
+    loc = tuple(err["loc"])
+    return any(len(other["loc"]) > len(loc) and tuple(other["loc"][:len(loc)]) == loc
+               for other in errors)
 
 
 def _located(document: Document, finding: Finding) -> Finding:

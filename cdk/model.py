@@ -13,10 +13,19 @@ expressed, so they cannot be merged.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    model_validator,
+)
 
 NAME_RE = r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$"
 OWNER_RE = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$"
@@ -29,6 +38,14 @@ REF_RE = r"^refs/(?:heads|tags)/[A-Za-z0-9._/-]{1,200}$"
 ACCOUNT_RE = r"^[0-9]{12}$"
 REGION_RE = r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]$"
 ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# IAM's documented character set for a role description, minus tab, CR and LF:
+# the description also lands in one-line review output and Markdown.
+DESCRIPTION_RE = r"^[\x20-\x7E\u00A1-\u00FF]+$"
+# Unicode categories that make text read differently than it is: control and
+# format characters (including bidi overrides), line/paragraph separators,
+# surrogates, private use and unassigned code points.
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+_CONTROL_NAMES = {"\t": "tab", "\n": "line feed", "\r": "carriage return", "\x00": "NUL"}
 
 
 def _iso_date(value: Any) -> Any:
@@ -40,7 +57,21 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
+def _one_line(value: str) -> str:
+    """Refuse text that would break a tag, a log line or the review packet's Markdown."""
+    for index, char in enumerate(value):
+        if unicodedata.category(char) in _HIDDEN_CATEGORIES:
+            name: str = _CONTROL_NAMES.get(char) or unicodedata.name(char, "") or "control"
+            raise ValueError(
+                f"must be one line of visible text — U+{ord(char):04X} ({name.lower()}) "
+                f"at position {index + 1}; remove it (write several sentences on one line)"
+            )
+    return value
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+# Free text people write for reviewers: reasons for escalations, revocations, '*'.
+Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_one_line)]
 RepoId = Annotated[int, Strict(), Field(gt=0, lt=2**53)]
 Text = Annotated[str, Field(min_length=1, max_length=256)]
 
@@ -187,7 +218,7 @@ class AwsStatement(Record):
 
     actions: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)]
     resources: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)]
-    reason: Annotated[str | None, Field(min_length=1, max_length=500)] = None
+    reason: Reason | None = None
 
 
 class AwsScope(Record):
@@ -221,7 +252,7 @@ class Escalation(Record):
     """A reviewed widening: who approved it, when, and why."""
 
     on: IsoDate
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: Reason
     approved_by: Annotated[str, Field(pattern=PRINCIPAL_RE)]
 
 
@@ -230,7 +261,7 @@ class Revoked(Record):
 
     on: IsoDate
     by: Annotated[str, Field(pattern=PRINCIPAL_RE)]
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: Reason
 
 
 class Agent(Record):
@@ -239,7 +270,11 @@ class Agent(Record):
     name: Annotated[
         str, Field(pattern=NAME_RE, description="3-24 chars, [a-z0-9-], starts with a letter.")
     ]
-    description: Annotated[str, Field(min_length=1, max_length=256)]
+    description: Annotated[
+        str,
+        Field(min_length=1, max_length=256, pattern=DESCRIPTION_RE,
+              description="One line; becomes the IAM role description."),
+    ]
     owner: Annotated[str, Field(pattern=TEAM_RE, description="Owning team, @org/team.")]
     rotation_owner: Annotated[str, Field(pattern=TEAM_RE, description="Team that rotates keys.")]
     approvers: Annotated[

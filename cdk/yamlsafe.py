@@ -60,19 +60,20 @@ _CoreResolver.add_implicit_resolver(
     _NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
 )
 
-_Parser: Any = getattr(yaml, "CParser", None)
+# libyaml's parser lives in yaml.cyaml (``yaml.CParser`` does not exist, so a
+# lookup there silently fell back to the pure-Python parser). Only its event
+# stream is used: nodes are composed here, iteratively (see :func:`_compose`).
+_Parser: Any = getattr(yaml.cyaml, "CParser", None) if yaml.__with_libyaml__ else None
 if _Parser is None:  # pragma: no cover - libyaml missing: slower, same behaviour
-    from yaml.composer import Composer
     from yaml.parser import Parser
     from yaml.reader import Reader
     from yaml.scanner import Scanner
 
-    class _PyParser(Reader, Scanner, Parser, Composer):
+    class _PyParser(Reader, Scanner, Parser):
         def __init__(self, stream: str) -> None:
             Reader.__init__(self, stream)
             Scanner.__init__(self)
             Parser.__init__(self)
-            Composer.__init__(self)
 
     _Parser = _PyParser
 
@@ -129,7 +130,7 @@ def decode(file: str, raw: bytes) -> str:
     if len(raw) > MAX_BYTES:
         raise _error(
             file, 1, 1,
-            f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit",
+            f"file is larger than the {MAX_BYTES:,}-byte limit",
             "split the agents across files or remove what is not an identity record",
         )
     if b"\x00" in raw:
@@ -149,14 +150,21 @@ def decode(file: str, raw: bytes) -> str:
 
 def parse(file: str, text: str) -> Document:
     """Parse one YAML document into plain data with marks, or raise :class:`YamlError`."""
-    loader = _Loader(text)
     try:
-        root = loader.get_single_node()
+        loader = _Loader(text)
+    except UnicodeError:  # lone surrogates: only reachable by calling parse() directly
+        raise _error(file, 1, 1, "text is not valid Unicode", "save the file as UTF-8") from None
+    try:
+        root = _compose(file, loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "invalid YAML"
-        if mark is not None and text[mark.index:mark.index + 1] == "\t":
+        if "nesting depth" in problem:
+            # libyaml's own limit (1,000 levels) can fire before ours does.
+            problem = f"nesting deeper than {MAX_DEPTH} levels"
+            hint = "identity records are shallow; flatten this value"
+        elif mark is not None and text[mark.index:mark.index + 1] == "\t":
             problem = "a tab character where YAML expects indentation or a value"
             hint = "indent with spaces; YAML does not allow tabs for indentation"
         elif "expected a single document" in (exc.context or "") + problem:
@@ -164,11 +172,16 @@ def parse(file: str, text: str) -> Document:
         else:
             hint = "fix the YAML syntax at this position"
         raise _error(file, line, col, f"not valid YAML: {problem}", hint) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[:exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        char = text[exc.position:exc.position + 1]
+        raise _error(file, line, col,
+                     f"character U+{ord(char or chr(0)):04X} is not allowed in YAML text",
+                     "remove control characters; write only printable text") from None
     except yaml.YAMLError as exc:
-        raise _error(file, 1, 1, f"not valid YAML: {exc}", "fix the YAML syntax") from None
-    except RecursionError:
-        raise _error(file, 1, 1, "nesting is too deep to read",
-                     f"identity records nest at most {MAX_DEPTH} levels") from None
+        problem = " ".join(str(exc).split())
+        raise _error(file, 1, 1, f"not valid YAML: {problem}", "fix the YAML syntax") from None
     finally:
         loader.dispose()
     value_marks: dict[Path, tuple[int, int]] = {}
@@ -177,6 +190,71 @@ def parse(file: str, text: str) -> Document:
         return Document(file, None, value_marks, key_marks)
     data = _Builder(file, value_marks, key_marks).build(root)
     return Document(file, data, value_marks, key_marks)
+
+
+def _compose(file: str, loader: Any) -> Node | None:
+    """Events -> one document's node tree, without recursion and without expanding.
+
+    PyYAML's composers recurse once per nesting level and resolve aliases into
+    shared nodes. Composing from libyaml's event stream here refuses an alias at
+    its first use and a collection as soon as it is nested too deep, so a
+    hostile file costs at most one pass over its (size-limited) text.
+    """
+    loader.get_event()  # stream start
+    if loader.check_event(yaml.StreamEndEvent):
+        return None
+    loader.get_event()  # document start
+    root: Node | None = None
+    # Open collections, each with the key node still waiting for its value.
+    stack: list[list[Any]] = []
+    while not loader.check_event(yaml.DocumentEndEvent):
+        event = loader.get_event()
+        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            stack.pop()
+            continue
+        if isinstance(event, yaml.AliasEvent):
+            raise _error(file, event.start_mark.line + 1, event.start_mark.column + 1,
+                         "anchors and aliases are not supported",
+                         "write the value out in full so each record reads on its own "
+                         "in review")
+        node: Node
+        if isinstance(event, yaml.ScalarEvent):
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(ScalarNode, event.value, event.implicit)
+            node = ScalarNode(tag, event.value, event.start_mark, event.end_mark,
+                              style=event.style)
+        else:
+            if len(stack) >= MAX_DEPTH:
+                raise _error(file, event.start_mark.line + 1, event.start_mark.column + 1,
+                             f"nesting deeper than {MAX_DEPTH} levels",
+                             "identity records are shallow; flatten this value")
+            kind = SequenceNode if isinstance(event, yaml.SequenceStartEvent) else MappingNode
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(kind, None, event.implicit)
+            node = kind(tag, [], event.start_mark, event.end_mark,
+                        flow_style=event.flow_style)
+        if not stack:
+            root = node
+        else:
+            parent = stack[-1]
+            if isinstance(parent[0], SequenceNode):
+                parent[0].value.append(node)
+            elif parent[1] is None:
+                parent[1] = node
+            else:
+                parent[0].value.append((parent[1], node))
+                parent[1] = None
+        if not isinstance(node, ScalarNode):
+            stack.append([node, None])
+    loader.get_event()  # document end
+    if not loader.check_event(yaml.StreamEndEvent):
+        event = loader.get_event()
+        raise _error(file, event.start_mark.line + 1, event.start_mark.column + 1,
+                     "not valid YAML: expected a single document in the stream",
+                     "keep one document per file: remove the extra `---`")
+    return root
 
 
 class _Builder:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from cdk.loader import Loaded, load
 
@@ -18,6 +20,16 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Tests judge expiry against a fixed day so they never rot with the calendar.
 TODAY = date(2026, 11, 29)
 TODAY_ARG = TODAY.isoformat()
+
+# Property-based tests: `make test` runs a fixed, seeded number of examples;
+# `make fuzz` (AGENTID_FUZZ=1) runs many more, freshly random ones.
+FUZZ = bool(os.environ.get("AGENTID_FUZZ"))
+settings.register_profile("test", max_examples=40, derandomize=True, deadline=None,
+                          database=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", max_examples=2000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow,
+                                                 HealthCheck.filter_too_much])
+settings.load_profile("fuzz" if FUZZ else "test")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from ..errors import Finding
 from ..model import Agent, IdentitiesFile
-from ..names import FOUNDATION
+from ..names import FOUNDATION, principal
 from . import rule
 
 
@@ -103,3 +103,22 @@ def revoked_in_future(identities: IdentitiesFile, today: date) -> Iterator[Findi
             yield Finding("AgentId-RevokedInFuture", ("agents", i, "revoked", "on"),
                           f"revoked on {agent.revoked.on} is in the future",
                           "date the tombstone today, or set `expires` to the planned end")
+
+
+@rule("AgentId-AgentApprover")
+def agent_approver(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """Every run is approved by a human: that is what makes the trust policy's
+    environment subject mean something. An approver that is an agent (the account
+    or team named after this or another agent, `agent-<name>` or `<name>`) would
+    let a machine approve its own runs, or a peer's."""
+    machines: set[str] = set()
+    for agent in identities.agents:
+        machines.update({agent.name.casefold(), principal(agent.name).casefold()})
+    for i, agent in enumerate(identities.agents):
+        for j, who in enumerate(agent.approvers):
+            login = who[1:].split("/", 1)[-1].casefold()
+            if login in machines:
+                yield Finding("AgentId-AgentApprover", ("agents", i, "approvers", j),
+                              f"approver {who} is an agent's own account, not a person "
+                              "or a team of people",
+                              "list the humans (a team) who answer for this agent's runs")

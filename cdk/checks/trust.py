@@ -7,7 +7,7 @@ from datetime import date
 
 from ..errors import Finding
 from ..model import IdentitiesFile
-from ..plan import subject_of
+from ..plan import environment_of, subject_of
 from . import rule
 
 
@@ -38,11 +38,13 @@ def duplicate_subject(identities: IdentitiesFile, today: date) -> Iterator[Findi
         seen: dict[str, int] = {}
         for j, run in enumerate(agent.runs_on):
             sub = subject_of(agent, run)
-            if sub in seen:
+            # GitHub compares repository and environment names without case.
+            key = sub.casefold()
+            if key in seen:
                 yield Finding("AgentId-DuplicateSubject", ("agents", i, "runs_on", j),
-                              f"subject {sub} repeats runs_on[{seen[sub]}]",
+                              f"subject {sub} repeats runs_on[{seen[key]}]",
                               "give each workflow its own environment")
-            seen.setdefault(sub, j)
+            seen.setdefault(key, j)
 
 
 @rule("AgentId-RepoIdMismatch")
@@ -58,3 +60,21 @@ def repo_id_mismatch(identities: IdentitiesFile, today: date) -> Iterator[Findin
                 yield Finding("AgentId-RepoIdMismatch", path,
                               f"{run.repo} has id {run.repo_id} here but {known[0]} elsewhere",
                               "check the id with `gh api repos/" + run.repo + " --jq .id`")
+
+
+@rule("AgentId-SharedEnvironment")
+def shared_environment(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """An environment is one agent's gate: its reviewers approve that agent's runs and
+    its subject is what that agent's role trusts. Two agents on one environment (GitHub
+    ignores case in its name) would fight over its reviewers, and each agent's role
+    would accept the other's runs."""
+    owners: dict[tuple[str, str], str] = {}
+    for i, agent in enumerate(identities.agents):
+        for j, run in enumerate(agent.runs_on):
+            key = (run.repo.casefold(), environment_of(agent, run).casefold())
+            first = owners.setdefault(key, agent.name)
+            if first != agent.name:
+                yield Finding("AgentId-SharedEnvironment", ("agents", i, "runs_on", j),
+                              f"environment {environment_of(agent, run)} in {run.repo} "
+                              f"already belongs to agent {first}",
+                              "give every agent its own environment (default agent-<name>)")

@@ -1,0 +1,136 @@
+"""The rule pack: every rule fires on its non-compliant case and stays quiet on the base.
+
+GIVEN the valid base record with one thing changed, WHEN the rules run, THEN
+exactly the rule that guards that thing reports it, and every rule explains
+why it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cdk.checks import RULES, Rule, _load_rules, run_checks
+from cdk.cli import main
+from cdk.errors import Finding
+from cdk.loader import validate_schema
+from cdk.model import IdentitiesFile
+from cdk.yamlsafe import parse
+
+from ..conftest import TODAY, TODAY_ARG
+from ..records import BASE, variant, write
+
+RUNS_ON = ("      - repo: acme/api\n        repo_id: 123456\n"
+           "        environment: agent-release-bot\n")
+AGENT = BASE[BASE.index("  - name: release-bot"):]
+
+
+def second_agent(name: str, repo: str = "acme/api", repo_id: int = 123456,
+                 environment: str = "agent-other") -> str:
+    """Another agent appended to the base file."""
+    text = variant("name: release-bot", f"name: {name}", AGENT)
+    text = variant("repo: acme/api", f"repo: {repo}", text)
+    text = variant("repo_id: 123456", f"repo_id: {repo_id}", text)
+    return BASE + variant("environment: agent-release-bot", f"environment: {environment}",
+                          text)
+
+
+def many_runs(count: int) -> str:
+    entries = "".join(
+        f"      - repo: acme/a-rather-long-repository-name-number-{n}\n"
+        f"        repo_id: {1000 + n}\n        environment: agent-release-bot\n"
+        for n in range(count))
+    return variant(RUNS_ON, entries)
+
+
+# rule id -> identities text that breaks exactly that rule
+NON_COMPLIANT = {
+    "AgentId-AwsDefaultsMissing": variant(
+        '  aws: {account_id: "123456789012", region: eu-west-1}\n', ""),
+    "AgentId-TrustPolicyTooLarge": many_runs(30),
+    "AgentId-ReservedName": variant("name: release-bot", "name: foundation"),
+    "AgentId-DuplicateName": second_agent("release-bot", environment="agent-release-bot-2"),
+    "AgentId-TeamOutsideOwner": variant('rotation_owner: "@acme/platform-oncall"',
+                                        'rotation_owner: "@other/oncall"'),
+    "AgentId-DuplicateApprover": variant('approvers: ["@acme/release-managers"]',
+                                         'approvers: ["@alice", "@Alice"]'),
+    "AgentId-ExpiryPassed": variant("expires: 2027-02-15", "expires: 2026-11-28"),
+    "AgentId-ExpiryBeyondPolicy": variant("expires: 2027-02-15", "expires: 2027-03-01"),
+    "AgentId-RevokedInFuture": BASE + '    revoked: {on: 2026-12-01, by: "@acme/platform", '
+                                      "reason: Retired}\n",
+    "AgentId-RepoOutsideOwner": variant("repo: acme/api", "repo: evil/api"),
+    "AgentId-DuplicateSubject": variant(
+        RUNS_ON, RUNS_ON + "      - repo: acme/API\n        repo_id: 123456\n"
+        "        environment: Agent-Release-Bot\n"),
+    "AgentId-RepoIdMismatch": second_agent("other-bot", repo_id=654321),
+    "AgentId-AgentApprover": variant('approvers: ["@acme/release-managers"]',
+                                     'approvers: ["@acme/release-managers", '
+                                     '"@agent-release-bot"]'),
+    "AgentId-SharedEnvironment": second_agent("other-bot", environment="AGENT-release-bot"),
+}
+
+
+def _rules() -> list[str]:
+    _load_rules()
+    return sorted(RULES)
+
+
+def findings_of(text: str) -> list[Finding]:
+    identities = validate_schema(parse("identities.yaml", text))
+    return run_checks(identities, TODAY)
+
+
+def test_every_rule_has_a_non_compliant_case() -> None:
+    assert sorted(NON_COMPLIANT) == _rules(), "add a case for every registered rule"
+
+
+def test_base_record_is_compliant_with_every_rule() -> None:
+    assert findings_of(BASE) == []
+
+
+@pytest.mark.parametrize("rule_id", sorted(NON_COMPLIANT))
+def test_rule_fires_on_its_non_compliant_case(rule_id: str) -> None:
+    findings = findings_of(NON_COMPLIANT[rule_id])
+    assert [f.rule for f in findings] == [rule_id], findings
+
+
+@pytest.mark.parametrize("rule_id", _rules())
+def test_explain_prints_why_every_rule_exists(rule_id: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--explain", rule_id]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{rule_id}: ")
+    why = out.removeprefix(f"{rule_id}: ").strip()
+    assert len(why.split()) >= 10, "the why text must explain, not restate the id"
+
+
+def test_rule_ids_are_stable_agentid_names() -> None:
+    for rule_id in _rules():
+        assert rule_id.startswith("AgentId-") and rule_id.isascii() and " " not in rule_id
+
+
+def test_a_crashing_rule_is_a_finding_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN a rule that raises, registered next to the real ones
+    def broken(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+        """Always fails."""
+        raise KeyError("boom")
+
+    _load_rules()
+    monkeypatch.setitem(RULES, "AgentId-Broken", Rule("AgentId-Broken", "fails", broken))
+    source = write(tmp_path, variant("expires: 2027-02-15", "expires: 2026-01-01"))
+
+    # WHEN the file is validated
+    code = main(["validate", "-f", str(source), "--today", TODAY_ARG])
+
+    # THEN the crash is reported as a finding, alongside the other rules' findings
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "rule AgentId-Broken failed: KeyError: 'boom'" in err
+    assert "[AgentId-RuleCrashed]" in err
+    assert "[AgentId-ExpiryPassed]" in err
+    assert "Traceback" not in err

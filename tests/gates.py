@@ -1,0 +1,209 @@
+"""The external scanners as plain functions, for any test that has synthesized output.
+
+checkov, parliament and cloudsplaining live in ``.venv-gates`` (docs/decisions.md):
+they pin an older policy_sentry than agentid uses. Each runs there as a
+subprocess and reports back plain data:
+
+- :func:`run_checkov` -> failed checks of every ``cdk.tf.json`` under some dirs;
+- :func:`policy_documents` -> every IAM policy document written into ``cdk.tf.json``;
+- :func:`run_parliament` / :func:`run_cloudsplaining` -> findings per document.
+
+The only checkov skips live in ``.checkov.yaml`` at the repository root, each with a
+reason. parliament reads every document as an identity policy; the few findings it
+raises on trust policies because it does not know web-identity federation are
+listed in :data:`PARLIAMENT_NOT_APPLICABLE`, each with a reason, and match only
+exactly that case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+GATES_PYTHON = ROOT / ".venv-gates" / "bin" / "python"
+CHECKOV_CONFIG = ROOT / ".checkov.yaml"
+OIDC_HOST = "token.actions.githubusercontent.com"
+
+# (issue, pattern the finding's detail must match fully, why it does not apply)
+PARLIAMENT_NOT_APPLICABLE: list[tuple[str, str, str]] = [
+    ("UNKNOWN_FEDERATION_SOURCE",
+     rf"arn:aws[a-z-]*:iam::[0-9]{{12}}:oidc-provider/{re.escape(OIDC_HOST)}",
+     "parliament only knows SAML providers and four public web-identity hosts; "
+     "an account's own OIDC provider ARN is the documented principal for GitHub"),
+    ("UNKNOWN_CONDITION_FOR_ACTION",
+     rf"Unknown condition {re.escape(OIDC_HOST)}:(aud|sub|repository_id|job_workflow_ref) "
+     r"for action sts:AssumeRoleWithWebIdentity",
+     "OIDC claim keys are named after the provider host; IAM accepts them for "
+     "AssumeRoleWithWebIdentity but parliament's catalog lists only global keys"),
+]
+
+
+def gates_available() -> bool:
+    return GATES_PYTHON.exists()
+
+
+def _gates_env() -> dict[str, str]:
+    # No telemetry, no downloads: the suite runs without network access.
+    return {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
+            "PYTHONWARNINGS": "ignore"}
+
+
+def _run_in_gates(script: str, payload: Any) -> Any:
+    result = subprocess.run([str(GATES_PYTHON), "-c", script], input=json.dumps(payload),
+                            capture_output=True, text=True, env=_gates_env(), timeout=600)
+    if result.returncode != 0:
+        raise RuntimeError(f"gate failed to run:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout)
+
+
+@dataclass(frozen=True)
+class FailedCheck:
+    """One failed checkov check."""
+
+    check_id: str
+    resource: str
+    file: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.resource}: {self.check_id}"
+
+
+def run_checkov(*dirs: Path) -> list[FailedCheck]:
+    """Failed checks of checkov's ``terraform_json`` framework over ``dirs``."""
+    return checkov_report(*dirs)[0]
+
+
+def checkov_report(*dirs: Path) -> tuple[list[FailedCheck], int]:
+    """Failed checks and the number of passed ones (proof checkov read the stacks).
+
+    Uses ``.checkov.yaml`` (the one place for skips); a parse error is a failure.
+    """
+    # One checkov run over one tree: with several --directory flags it prints one
+    # JSON document per directory with cumulative counts.
+    with tempfile.TemporaryDirectory(prefix="agentid-checkov-") as scan_root:
+        for number, directory in enumerate(dirs):
+            shutil.copytree(directory, Path(scan_root) / str(number))
+        command = [str(ROOT / ".venv-gates" / "bin" / "checkov"),
+                   "--framework", "terraform_json", "--config-file", str(CHECKOV_CONFIG),
+                   "--skip-download", "--output", "json", "--quiet", "--directory", scan_root]
+        result = subprocess.run(command, capture_output=True, text=True, env=_gates_env(),
+                                timeout=600)
+    if result.returncode not in (0, 1) or not result.stdout.strip():
+        raise RuntimeError(f"checkov did not run:\n{result.stderr[-4000:]}")
+    reports = json.loads(result.stdout)
+    failed: list[FailedCheck] = []
+    passed = 0
+    for report in reports if isinstance(reports, list) else [reports]:
+        summary = report.get("summary", {})
+        if summary.get("parsing_errors"):
+            raise RuntimeError(f"checkov could not parse: {report['results']}")
+        passed += summary.get("passed", 0)
+        for check in report.get("results", {}).get("failed_checks", []):
+            failed.append(FailedCheck(check["check_id"], check["resource"], check["file_path"]))
+    return failed, passed
+
+
+def policy_documents(outdir: Path) -> dict[str, dict[str, Any]]:
+    """Every IAM policy document in the synthesized stacks under ``outdir``.
+
+    Keyed ``<stack>/<resource type>.<name>.<attribute>``; any attribute whose name
+    ends in ``policy`` and holds a JSON document with a ``Statement`` counts, so
+    documents added later (permissions, boundary, key and secret policies) are
+    scanned without touching this function.
+    """
+    documents: dict[str, dict[str, Any]] = {}
+    for tf_json in sorted((outdir / "stacks").glob("*/cdk.tf.json")):
+        stack = json.loads(tf_json.read_text())
+        for kind, resources in sorted(stack.get("resource", {}).items()):
+            for name, resource in sorted(resources.items()):
+                for attribute, value in sorted(resource.items()):
+                    if not attribute.endswith("policy") or not isinstance(value, str):
+                        continue
+                    try:
+                        document = json.loads(value)
+                    except ValueError:
+                        continue
+                    if isinstance(document, dict) and "Statement" in document:
+                        key = f"{tf_json.parent.name}/{kind}.{name}.{attribute}"
+                        documents[key] = document
+    return documents
+
+
+def is_trust_policy(key: str) -> bool:
+    return key.endswith(".assume_role_policy")
+
+
+_PARLIAMENT = """
+import json, sys
+from parliament import analyze_policy_string
+out = {}
+for key, text in json.load(sys.stdin).items():
+    policy = analyze_policy_string(text)
+    out[key] = [[f.issue, str(f.detail)] for f in policy.findings]
+print(json.dumps(out))
+"""
+
+
+def run_parliament(documents: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """parliament's findings per document (only documents with findings are returned).
+
+    A trust policy has no ``Resource`` (the role it is attached to is the
+    resource); parliament would stop at "malformed" and check nothing else, so
+    the role ARN is supplied for the analysis and its conditions are checked too.
+    """
+    payload = {}
+    for key, document in documents.items():
+        if is_trust_policy(key):
+            role = "arn:aws:iam::123456789012:role/agent-analysed"
+            document = {**document, "Statement": [
+                {**statement, "Resource": role} for statement in document["Statement"]]}
+        payload[key] = json.dumps(document)
+    raw: dict[str, list[list[str]]] = _run_in_gates(_PARLIAMENT, payload)
+    findings: dict[str, list[str]] = {}
+    for key, items in raw.items():
+        kept = [f"{issue}: {detail}" for issue, detail in items
+                if not _not_applicable(key, issue, detail)]
+        if kept:
+            findings[key] = kept
+    return findings
+
+
+def _not_applicable(key: str, issue: str, detail: str) -> bool:
+    return is_trust_policy(key) and any(
+        issue == known and re.fullmatch(pattern, detail)
+        for known, pattern, _ in PARLIAMENT_NOT_APPLICABLE)
+
+
+_CLOUDSPLAINING = """
+import json, sys
+from cloudsplaining.command.scan_policy_file import scan_policy
+out = {}
+for key, document in json.load(sys.stdin).items():
+    result = scan_policy(document)
+    out[key] = {name: (value.get("findings") if isinstance(value, dict) else value)
+                for name, value in result.items() if name != "ServicesAffected"}
+print(json.dumps(out))
+"""
+
+# What SECURITY.md forbids outright, plus what would let an agent widen itself.
+CLOUDSPLAINING_FORBIDDEN = ("PrivilegeEscalation", "CredentialsExposure", "ResourceExposure",
+                            "ServiceWildcard")
+
+
+def run_cloudsplaining(documents: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """cloudsplaining's forbidden findings per document (only documents with findings)."""
+    raw: dict[str, dict[str, Any]] = _run_in_gates(_CLOUDSPLAINING, documents)
+    findings: dict[str, dict[str, Any]] = {}
+    for key, result in raw.items():
+        bad = {name: result[name] for name in CLOUDSPLAINING_FORBIDDEN if result.get(name)}
+        if bad:
+            findings[key] = bad
+    return findings
