@@ -70,6 +70,10 @@ NON_COMPLIANT = {
                                      'approvers: ["@acme/release-managers", '
                                      '"@agent-release-bot"]'),
     "AgentId-SharedEnvironment": second_agent("other-bot", environment="AGENT-release-bot"),
+    "AgentId-DeployKeyWriteNeedsEscalation": BASE + "    github:\n      deploy_keys:\n"
+                                             "        - {repo: acme/api, access: write}\n",
+    "AgentId-DuplicateDeployKey": BASE + "    github:\n      deploy_keys:\n"
+                                  "        - {repo: acme/api}\n        - {repo: acme/api}\n",
 }
 
 
