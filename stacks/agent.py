@@ -42,8 +42,9 @@ class AgentStack(TerraformStack):
             variables.update(AWS_ROLE_ARN=role.arn, AWS_REGION=defaults.aws.region)
             if agent.revoked is None:
                 from cdk.aws.identity import AgentRole
+                from cdk.aws.scope import plan_scope
 
-                AgentRole(self, "aws_role", role)
+                AgentRole(self, "aws_role", role, plan_scope(agent, identities))
         if agent.revoked is not None:
             return
         directory = Directory(self, "directory")
