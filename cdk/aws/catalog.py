@@ -84,11 +84,14 @@ def action_resource_types(action: str) -> tuple[ResourceType, ...]:
 
 @functools.lru_cache(maxsize=4096)
 def resource_types_of_arn(arn: str) -> tuple[ResourceType, ...]:
-    """Resource types an ARN names, most specific first match only.
+    """Resource types an ARN names.
 
-    policy_sentry matches a function ARN against the function, alias and version
-    formats alike; where some formats have exactly the ARN's number of path
-    segments, only those count, so ``function:f`` is a function, not an alias.
+    policy_sentry's matcher compares path segments by position: it calls
+    ``function:f`` an alias and a version too, and a log stream in the group
+    ``/etl/loader`` a log group. Its answers are kept only where the format
+    also matches the whole ARN (a variable never spans a ``:``), preferring
+    formats with exactly the ARN's number of segments; when none is left, every
+    format of the service is tried the same way.
     """
     match = ARN_RE.match(arn)
     if match is None:
@@ -99,23 +102,57 @@ def resource_types_of_arn(arn: str) -> tuple[ResourceType, ...]:
         return ()
     from policy_sentry.util.arns import does_arn_match
 
-    found = [ResourceType(service, name, info["arn"])
-             for name, info in sorted(data["resources"].items())
-             if does_arn_match(arn, info["arn"])]
+    every = [ResourceType(service, name, info["arn"])
+             for name, info in sorted(data["resources"].items())]
+    found = [t for t in every if does_arn_match(arn, t.arn_format) and _fits(arn, t)]
+    found = found or [t for t in every if _fits(arn, t)]
     segments = len(_SEPARATORS.split(match.group(5)))
     exact = [t for t in found
              if len(_SEPARATORS.split(t.arn_format.split(":", 5)[5])) == segments]
     return tuple(exact or found)
 
 
+def _fits(arn: str, resource: ResourceType) -> bool:
+    return _format_regex(resource.arn_format).match(arn) is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_regex(arn_format: str) -> re.Pattern[str]:
+    parts = re.split(r"\$\{[^}]*\}", arn_format)
+    return re.compile("^" + "[^:]+".join(re.escape(p) for p in parts) + "$")
+
+
+@functools.lru_cache(maxsize=4096)
+def required_resource_types(action: str) -> tuple[ResourceType, ...]:
+    """Resource types the catalog marks required for an action: a policy must name each.
+
+    Most actions require one; association actions (``AssociateXWithY``) require
+    both sides.
+    """
+    service, _, name = action.partition(":")
+    data = _service(service)
+    privilege = data["privileges"].get(name) if data else None
+    if privilege is None:
+        return ()
+    required = {k for k, v in privilege["resource_types"].items() if k and v.get("required")}
+    return tuple(t for t in action_resource_types(action) if t.name in required)
+
+
 @functools.lru_cache(maxsize=4096)
 def actions_at_level(resource: ResourceType, level: str) -> tuple[str, ...]:
-    """Actions of ``level`` (record spelling) that act on ``resource``, sorted."""
+    """Actions of ``level`` (record spelling) that act on ``resource`` alone, sorted.
+
+    An action that also requires another resource type (associating a device
+    with a room) is left out: a grant on one side of it would be incomplete.
+    """
     data = _service(resource.service)
     wanted = LEVELS[level]
     return tuple(sorted(
-        f"{resource.service}:{name}" for name, privilege in data["privileges"].items()
-        if privilege["access_level"] == wanted and resource.name in privilege["resource_types"]
+        action for action in (f"{resource.service}:{name}"
+                              for name, privilege in data["privileges"].items()
+                              if privilege["access_level"] == wanted
+                              and resource.name in privilege["resource_types"])
+        if {t.name for t in required_resource_types(action)} <= {resource.name}
     ))
 
 

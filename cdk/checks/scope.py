@@ -174,13 +174,21 @@ def resource_mismatch(identities: IdentitiesFile, today: date) -> Iterator[Findi
                 if name is None:
                     continue
                 types = catalog.action_resource_types(name)
-                if not any(catalog.arn_fits(arn, t) for arn in arns for t in types):
-                    kinds = ", ".join(t.name for t in types) or "only `*`"
+                required = catalog.required_resource_types(name)
+                missing = [t for t in required
+                           if not any(catalog.arn_fits(arn, t) for arn in arns)]
+                joined = " and "
+                if not required and not any(catalog.arn_fits(arn, t)
+                                            for arn in arns for t in types):
+                    missing, joined = list(types), " or "
+                if missing or not types:
+                    kinds = joined.join(t.name for t in missing) or "only `*`"
                     yield Finding("AgentId-AwsResourceMismatch",
                                   ("agents", i, "aws", "statements", k, "actions", m),
                                   f"{name} acts on {kinds}, and none of this statement's "
                                   "resources is one",
-                                  "move it to a statement with a matching ARN")
+                                  "add the matching ARN, or move the action to a "
+                                  "statement that has one")
 
 
 @rule("AgentId-AwsCredentialChange")
