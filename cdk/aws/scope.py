@@ -283,12 +283,15 @@ def permissions_document(agent: Agent, identities: IdentitiesFile) -> dict[str, 
     return {"Version": POLICY_VERSION, "Statement": [g.statement() for g in grants]}
 
 
+def _aws(identities: IdentitiesFile) -> AwsDefaults:
+    if identities.defaults.aws is None:
+        raise ValueError("defaults.aws is required for agents with an aws: scope")
+    return identities.defaults.aws
+
+
 def boundary_document(agent: Agent, identities: IdentitiesFile) -> dict[str, Any]:
     """The permissions boundary: the same allows plus every deny, never an ``Allow *``."""
-    aws = identities.defaults.aws
-    if aws is None:
-        raise ValueError("defaults.aws is required for agents with an aws: scope")
-    denies = [*always_denies(agent, aws)]
+    denies = [*always_denies(agent, _aws(identities))]
     if (never := must_never_hold_deny(agent)) is not None:
         denies.append(never)
     statements = [g.statement() for g in all_grants(agent, identities)]
@@ -319,9 +322,7 @@ def boundary_policy_arn(aws: AwsDefaults, name: str) -> str:
 
 def plan_scope(agent: Agent, identities: IdentitiesFile) -> ScopePlan:
     """Plan the agent's inline policy and permissions boundary (validated records only)."""
-    aws = identities.defaults.aws
-    if aws is None:
-        raise ValueError("defaults.aws is required for agents with an aws: scope")
+    aws = _aws(identities)
     return ScopePlan(
         inline_policy_name=scope_policy_name(agent.name),
         permissions=permissions_document(agent, identities),

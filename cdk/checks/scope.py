@@ -49,6 +49,15 @@ def _arns(agent: Agent) -> Iterator[tuple[Path, str, bool]]:
                 yield ("aws", "statements", k, "resources", r), resource, False
 
 
+def _statement_actions(identities: IdentitiesFile) -> Iterator[tuple[Path, str]]:
+    """Every action written in a statement, with its path."""
+    for i, agent, _ in _scoped(identities):
+        assert agent.aws is not None
+        for k, statement in enumerate(agent.aws.statements):
+            for m, action in enumerate(statement.actions):
+                yield ("agents", i, "aws", "statements", k, "actions", m), action
+
+
 @rule("AgentId-AwsArnInvalid")
 def arn_invalid(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
     """A scope names exact resources in the agent's own account: an ARN elsewhere, or one
@@ -98,35 +107,25 @@ def access_grants_nothing(identities: IdentitiesFile, today: date) -> Iterator[F
 def wildcard_action(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
     """`s3:*` or `s3:Get*` hides what is granted, and grows with every action AWS adds;
     access levels give the same convenience with a reviewable expansion."""
-    for i, agent, _ in _scoped(identities):
-        assert agent.aws is not None
-        for k, statement in enumerate(agent.aws.statements):
-            for m, action in enumerate(statement.actions):
-                if "*" in action or "?" in action:
-                    yield Finding("AgentId-AwsWildcardAction",
-                                  ("agents", i, "aws", "statements", k, "actions", m),
-                                  f"action {action!r} has a wildcard; statements take "
-                                  "exact actions",
-                                  "use `access:` (read, write, list, tagging, "
-                                  "permissions-management) on exact ARNs instead")
+    for path, action in _statement_actions(identities):
+        if "*" in action or "?" in action:
+            yield Finding("AgentId-AwsWildcardAction", path,
+                          f"action {action!r} has a wildcard; statements take exact actions",
+                          "use `access:` (read, write, list, tagging, "
+                          "permissions-management) on exact ARNs instead")
 
 
 @rule("AgentId-AwsUnknownAction")
 def unknown_action(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
     """An action the catalog does not know is a typo or a service that does not exist:
     IAM accepts it silently and the agent fails at run time."""
-    for i, agent, _ in _scoped(identities):
-        assert agent.aws is not None
-        for k, statement in enumerate(agent.aws.statements):
-            for m, action in enumerate(statement.actions):
-                if "*" in action or "?" in action or catalog.canonical_action(action):
-                    continue
-                close = catalog.closest_actions(action)
-                yield Finding("AgentId-AwsUnknownAction",
-                              ("agents", i, "aws", "statements", k, "actions", m),
-                              f"unknown action {action!r}",
-                              f"did you mean {', '.join(close)}?" if close
-                              else "check the service prefix and the action name")
+    for path, action in _statement_actions(identities):
+        if "*" in action or "?" in action or catalog.canonical_action(action):
+            continue
+        close = catalog.closest_actions(action)
+        yield Finding("AgentId-AwsUnknownAction", path, f"unknown action {action!r}",
+                      f"did you mean {', '.join(close)}?" if close
+                      else "check the service prefix and the action name")
 
 
 @rule("AgentId-AwsWildcardResource")
@@ -231,6 +230,8 @@ def must_never_hold_unknown(identities: IdentitiesFile, today: date) -> Iterator
     """A `must_never_hold` entry that matches no action protects nothing: a typo there
     reads like a safeguard in review."""
     for i, agent in enumerate(identities.agents):
+        if agent.revoked is not None:
+            continue
         for m, entry in enumerate(agent.must_never_hold):
             if ":" in entry and catalog.actions_matching(entry):
                 continue
