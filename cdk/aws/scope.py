@@ -188,7 +188,11 @@ def statement_actions(actions: tuple[str, ...]) -> Iterator[tuple[int, str]]:
 
 
 def statement_grants(agent: Agent) -> tuple[Grant, ...]:
-    """``aws.statements`` as grants, Sids taken from their first action."""
+    """``aws.statements`` as grants, Sids named after their first action and how many more.
+
+    ``ExactS3AbortMultipartUploadAnd1More`` tells a reviewer that the statement holds
+    more than its name, without a Sid that changes with every action added.
+    """
     if agent.aws is None:
         return ()
     grants = []
@@ -196,8 +200,9 @@ def statement_grants(agent: Agent) -> tuple[Grant, ...]:
         actions = tuple(sorted({name for _, name in statement_actions(statement.actions)}))
         if not actions:
             continue
+        more = f" and {len(actions) - 1} more" if len(actions) > 1 else ""
         grants.append(Grant(
-            sid=_camel(f"exact {actions[0].replace(':', ' ')}"),
+            sid=_camel(f"exact {actions[0].replace(':', ' ')}{more}"),
             actions=actions,
             resources=tuple(sorted(set(statement.resources))),
             path=("aws", "statements", k),

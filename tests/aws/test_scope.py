@@ -12,7 +12,7 @@ from cdk.aws import catalog, scope
 from cdk.loader import Loaded, load
 from cdk.model import Agent, IdentitiesFile
 
-from ..conftest import TODAY, Synthesized
+from ..conftest import TODAY, Synthesized, synthesize
 from ..records import BASE, variant, write
 
 
@@ -100,7 +100,7 @@ def test_exact_statements_keep_their_actions_and_reasoned_star(example: Loaded) 
     permissions = scope.permissions_document(_agent(example, "release-bot"),
                                              example.identities)
     assert permissions is not None
-    assert _statement(permissions, "ExactS3AbortMultipartUpload")["Action"] == [
+    assert _statement(permissions, "ExactS3AbortMultipartUploadAnd1More")["Action"] == [
         "s3:AbortMultipartUpload", "s3:PutObject"]
     assert _statement(permissions, "ExactCloudwatchPutMetricData")["Resource"] == ["*"]
 
@@ -209,7 +209,7 @@ def test_role_has_inline_scope_boundary_and_exclusive_management(
     [inline] = synthesized_example.resources("release-bot", "aws_iam_role_policy")
     assert inline["name"] == "agent-release-bot-scope"
     assert {s["Sid"] for s in json.loads(inline["policy"])["Statement"]} == {
-        "ExactCloudwatchPutMetricData", "ExactS3AbortMultipartUpload", "ListS3Bucket",
+        "ExactCloudwatchPutMetricData", "ExactS3AbortMultipartUploadAnd1More", "ListS3Bucket",
         "ReadS3Object"}
     [policies] = synthesized_example.resources("release-bot", "aws_iam_role_policies_exclusive")
     assert policies["policy_names"] == ["agent-release-bot-scope"]
@@ -221,3 +221,15 @@ def test_role_has_inline_scope_boundary_and_exclusive_management(
 
 def test_revoked_agent_has_no_scope_resources(synthesized_example: Synthesized) -> None:
     assert synthesized_example.resources("triage-assistant", "aws_iam_policy") == []
+
+
+def test_an_empty_scope_gets_no_inline_policy_and_a_deny_only_boundary(tmp_path: Path) -> None:
+    text = variant('      access:\n        read: ["arn:aws:s3:::acme-artifacts/releases/*"]\n',
+                   "      {}\n")
+    out = synthesize(write(tmp_path, text), tmp_path / "out")
+    assert out.resources("release-bot", "aws_iam_role_policy") == []
+    [policies] = out.resources("release-bot", "aws_iam_role_policies_exclusive")
+    assert policies["policy_names"] == []
+    [boundary] = out.resources("release-bot", "aws_iam_policy")
+    effects = {s["Effect"] for s in json.loads(boundary["policy"])["Statement"]}
+    assert effects == {"Deny"}
