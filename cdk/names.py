@@ -23,6 +23,11 @@ def role_name(name: str) -> str:
     return principal(name)
 
 
+def scope_policy_name(name: str) -> str:
+    """Inline policy of the role holding the agent's reviewed scope."""
+    return f"{principal(name)}-scope"
+
+
 def boundary_policy_name(name: str) -> str:
     """Managed policy used as the role's permissions boundary."""
     return f"{principal(name)}-boundary"

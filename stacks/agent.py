@@ -52,8 +52,10 @@ class AgentStack(TerraformStack):
             variables.update(AWS_ROLE_ARN=role.arn, AWS_REGION=defaults.aws.region)
             if agent.revoked is None:
                 from cdk.aws.identity import AgentRole
+                from cdk.aws.scope import plan_scope
 
-                role_resource = AgentRole(self, "aws_role", role).role
+                role_resource = AgentRole(self, "aws_role", role,
+                                          plan_scope(agent, identities)).role
         if agent.revoked is not None:
             return
         if keys:

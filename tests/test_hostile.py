@@ -198,10 +198,9 @@ CASES = [
          "partition", "values"),
 ]
 
-# Refused once helper #3's ARN checks (cdk/aws/scope.py) are merged; today they
-# validate. The table shows what really happens; these stay strict xfails so the
-# merge that fixes them must also drop the marker.
-PENDING = {"arn-other-account", "arn-other-partition"}
+# ARNs outside defaults.aws's account and partition are refused by the scope
+# rules (cdk/checks/scope.py); they may report more than one finding.
+ARN_CASES = {"arn-other-account", "arn-other-partition"}
 
 
 @dataclass(frozen=True)
@@ -224,7 +223,8 @@ def test_cases_have_unique_ids() -> None:
     assert len({case.id for case in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.id not in PENDING], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [c for c in CASES if c.id not in ARN_CASES],
+                         ids=lambda c: c.id)
 def test_hostile_input_gives_one_clear_finding(case: Case, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     outcome = run_case(case, tmp_path, capsys)
@@ -238,8 +238,7 @@ def test_hostile_input_gives_one_clear_finding(case: Case, tmp_path: Path,
     assert re.match(r"^identities\.yaml:\d+:\d+: ", outcome.findings[0])
 
 
-@pytest.mark.xfail(strict=True, reason="ARN account/partition checks come with issue #3")
-@pytest.mark.parametrize("case", [c for c in CASES if c.id in PENDING], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [c for c in CASES if c.id in ARN_CASES], ids=lambda c: c.id)
 def test_arns_outside_the_account_are_refused(case: Case, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     outcome = run_case(case, tmp_path, capsys)
@@ -268,8 +267,6 @@ def render_table(outcomes: dict[str, Outcome]) -> str:
             outcome = outcomes[case.id]
             said = outcome.findings[0] if outcome.findings else "(validates: no problems)"
             said = said.replace("|", "\\|")
-            if case.id in PENDING:
-                said += " — *refused once the ARN checks of issue #3 land*"
             what = case.what.replace("|", "\\|")
             lines.append(f"| `{case.id}` | {what} | {outcome.code} | {said} |")
         lines.append("")

@@ -72,6 +72,8 @@ CASES = [
      "\texpires", "tab"),
     ("session-too-long", "max_session_minutes: 60", "max_session_minutes: 900",
      "defaults.policy.max_session_minutes", "policy: {", "less than or equal to 720"),
+    ("session-too-short", "max_session_minutes: 60", "max_session_minutes: 14",
+     "defaults.policy.max_session_minutes", "policy: {", "greater than or equal to 15"),
 ]
 
 

@@ -1,1 +1,3 @@
-"""AWS: pure plans in :mod:`cdk.aws.plan`; constructs load provider bindings on import."""
+"""AWS: pure plans (``plan`` for the role and trust, ``scope`` for permissions and the
+boundary, ``catalog`` for policy_sentry lookups, ``grants`` for agentid's own grants);
+the constructs (``identity``, ``oidc``, ``provider``) load provider bindings on import."""

@@ -1,8 +1,9 @@
-"""Grants other features add to an agent's AWS scope (the scope planner's seam).
+"""What agentid itself grants an agent, beyond the scope its record asks for.
 
-The permission planner merges these statements into the role's inline policy
-and its permissions boundary, so a grant is reviewed like any other scope.
-Each feature's statements are exact: own resources, exact actions.
+Grants here are decided by agentid, not typed by a user (an agent reading its
+own deploy-key secrets, decrypting with its own key), so they skip the checks on
+``aws.statements`` but still appear in both the inline policy and the boundary,
+where the always-on denies apply to them like to any other grant.
 """
 
 from __future__ import annotations

