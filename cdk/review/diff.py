@@ -110,8 +110,15 @@ def diff_permissions(base: Mapping[str, PolicyDocument], head: Mapping[str, Poli
         after = expand(head.get(name, {}))
         for row in after - before:
             (broadened if row[0] == "Allow" else narrowed).setdefault(row, set()).add(name)
+        # A deny that disappears widens access only while the document still
+        # allows something: a tombstoned or removed identity loses its denies
+        # together with everything they guarded.
+        still_allows = any(row[0] == "Allow" for row in after)
         for row in before - after:
-            (narrowed if row[0] == "Allow" else broadened).setdefault(row, set()).add(name)
+            if row[0] == "Allow":
+                narrowed.setdefault(row, set()).add(name)
+            elif still_allows:
+                broadened.setdefault(row, set()).add(name)
     return PermissionDiff(_grants(broadened), _grants(narrowed))
 
 

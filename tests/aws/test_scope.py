@@ -205,12 +205,22 @@ def test_role_has_inline_scope_boundary_and_exclusive_management(
         "arn:aws:iam::123456789012:policy/agent-release-bot-boundary")
     [boundary] = synthesized_example.resources("release-bot", "aws_iam_policy")
     assert boundary["name"] == "agent-release-bot-boundary"
-    assert json.loads(boundary["policy"])["Statement"][0]["Sid"] == "DenyAgentSecretWrites"
+    boundary_sids = {s["Sid"] for s in json.loads(boundary["policy"])["Statement"]}
+    assert "DenyAgentSecretWrites" in boundary_sids
     [inline] = synthesized_example.resources("release-bot", "aws_iam_role_policy")
     assert inline["name"] == "agent-release-bot-scope"
-    assert {s["Sid"] for s in json.loads(inline["policy"])["Statement"]} == {
+    inline_statements = {s["Sid"]: s for s in json.loads(inline["policy"])["Statement"]}
+    # The record's scope, plus exactly what its deploy key needs (issue #4's grants).
+    assert set(inline_statements) == {
         "ExactCloudwatchPutMetricData", "ExactS3AbortMultipartUploadAnd1More", "ListS3Bucket",
-        "ReadS3Object"}
+        "ReadS3Object", "ReadOwnDeployKeySecrets", "DecryptOwnDeployKeySecrets"}
+    assert inline_statements["ReadOwnDeployKeySecrets"]["Action"] == [
+        "secretsmanager:GetSecretValue"]
+    assert inline_statements["ReadOwnDeployKeySecrets"]["Resource"] == [
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
+        "agents/release-bot/deploy-keys/acme/api-??????"]
+    assert inline_statements["DecryptOwnDeployKeySecrets"]["Action"] == ["kms:Decrypt"]
+    assert {"ReadOwnDeployKeySecrets", "DecryptOwnDeployKeySecrets"} <= boundary_sids
     [policies] = synthesized_example.resources("release-bot", "aws_iam_role_policies_exclusive")
     assert policies["policy_names"] == ["agent-release-bot-scope"]
     [attachments] = synthesized_example.resources("release-bot",

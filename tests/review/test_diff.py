@@ -43,7 +43,10 @@ def test_statements_expand_to_action_resource_rows_with_conditions() -> None:
 
 def test_a_removed_deny_is_a_broadening_and_an_added_deny_a_narrowing() -> None:
     deny = {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}
-    widened = diff_permissions({"permissions": _doc(deny)}, {"permissions": _doc()})
+    # The head still allows something, so losing the deny lets that through
+    # (see test_denies_lost_with_every_allow_are_not_a_broadening).
+    allow = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:b"}
+    widened = diff_permissions({"permissions": _doc(allow, deny)}, {"permissions": _doc(allow)})
     assert [(g.effect, g.action) for g in widened.broadened] == [("Deny", "s3:DeleteObject")]
     tightened = diff_permissions({"boundary": _doc()}, {"boundary": _doc(deny)})
     assert tightened.narrowed[0].documents == ("boundary",)
@@ -97,3 +100,21 @@ def test_resource_changes_ignore_metadata_and_mark_replacements() -> None:
     change = diff_stack("s", stack("agent-a", "x"), stack("agent-b", "x")).changes[0]
     assert (change.address, change.action, change.attributes) == (
         "aws_iam_role.r", "replace", ("name",))
+
+
+def test_denies_lost_with_every_allow_are_not_a_broadening() -> None:
+    # GIVEN a boundary of one allow and one deny, WHEN the whole document goes
+    # (a tombstone), THEN nothing is broadened; WHEN only the deny goes, it is.
+    from cdk.review.diff import diff_permissions
+
+    allow = {"Sid": "A", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:x"]}
+    deny = {"Sid": "D", "Effect": "Deny", "Action": ["iam:Put*"], "Resource": ["*"]}
+    base = {"boundary": {"Version": "2012-10-17", "Statement": [allow, deny]}}
+
+    gone = diff_permissions(base, {})
+    assert gone.broadened == ()
+    assert {g.action for g in gone.narrowed} == {"s3:GetObject"}
+
+    deny_dropped = diff_permissions(
+        base, {"boundary": {"Version": "2012-10-17", "Statement": [allow]}})
+    assert [g.action for g in deny_dropped.broadened] == ["iam:Put*"]
