@@ -18,6 +18,7 @@ import pytest
 from cdk.cli import main
 
 from .conftest import EXAMPLE, ROOT, TODAY_ARG, Synthesized
+from .records import BASE
 from .secrets_scan import assert_no_private_keys, find_private_keys
 
 # DER prefixes of private keys as tls, ssh-keygen and openssl write them.
@@ -105,3 +106,30 @@ def test_the_repository_holds_no_private_key_material() -> None:
              if name and name != "tests/secrets_scan.py" and (ROOT / name).is_file()]
     assert files
     assert_no_private_keys(*files)
+
+
+def test_review_packets_and_cards_hold_no_private_key_material(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN a change that adds a deploy key, reviewed with a Terraform plan whose
+    # sensitive values hold a key-shaped secret
+    from .review.test_terraform_plan import FAKE_KEY, _plans_with_fake_key
+
+    base = tmp_path / "base.yaml"
+    base.write_text(BASE)
+    head = tmp_path / "identities.yaml"
+    head.write_text(BASE + "    github:\n      deploy_keys:\n        - {repo: acme/api}\n")
+    plans = _plans_with_fake_key(tmp_path)
+    assert FAKE_KEY in (plans / "release-bot.json").read_text()
+    capsys.readouterr()
+
+    # WHEN the packet is rendered both ways and the card printed
+    for fmt in ("md", "json"):
+        main(["review", "--base", str(base), "-f", str(head), "--today", TODAY_ARG,
+              "--format", fmt, "--plan-json", str(plans)])
+    main(["card", "release-bot", "-f", str(head), "--today", TODAY_ARG])
+
+    # THEN no output carries key material
+    captured = capsys.readouterr()
+    assert "deploy key" in captured.out
+    assert_no_private_keys(captured.out, captured.err)
