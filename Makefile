@@ -20,6 +20,11 @@ synth: install node
 test: dev gates node
 	$(BIN)/python -m pytest
 
+## bench: validate + synth of 1, 100, 1,000 generated agents (validate of 10,000),
+## next to the bare provider import -> bench/results/results.{md,json,png}
+bench: dev
+	$(BIN)/python -m bench.run
+
 install: $(VENV)/.installed
 dev: $(VENV)/.dev
 gates: $(GATES)/.installed
