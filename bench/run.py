@@ -68,32 +68,46 @@ def measure(argv: list[str], cwd: Path) -> dict[str, Any]:
     return result
 
 
-def bare_import(work: Path, repeat: int) -> dict[str, Any]:
-    """Median wall time and peak RSS of importing the bindings, ``repeat`` runs."""
-    runs = [measure([sys.executable, "-c", BARE_IMPORT], work) for _ in range(repeat)]
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"seconds": statistics.median(r["seconds"] for r in runs),
             "peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs),
-            "runs": [r["seconds"] for r in runs]}
+            "runs": [round(r["seconds"], 3) for r in runs]}
 
 
-def run_size(work: Path, count: int, today: date, synth: bool) -> dict[str, Any]:
-    """Generate ``count`` agents, then validate (and synth) them in fresh processes."""
+def run_size(work: Path, count: int, today: date, synth: bool, repeat: int,
+             bare_runs: list[dict[str, Any]], optimized: bool = False) -> dict[str, Any]:
+    """Generate ``count`` agents, then validate (and synth) them in fresh processes.
+
+    Each synth run is preceded by a bare-import run, so both see the same load
+    on a shared machine; their medians make the ratio.
+    """
     folder = work / f"n{count}"
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     source = write(folder / "identities.yaml", count, today)
     args = ["-f", str(source), "--today", today.isoformat()]
-    row: dict[str, Any] = {"agents": count,
-                           "validate": measure([sys.executable, "-c", VALIDATE, "validate",
-                                                *args], folder)}
-    if synth:
-        row["synth"] = measure([sys.executable, "-m", "cdk.cli", "synth", *args,
-                                "-o", str(folder / "cdktf.out")], folder)
-        stacks = folder / "cdktf.out" / "stacks"
-        row["stacks"] = sum(1 for _ in stacks.iterdir())
-        row["resources_per_agent"] = _resources(stacks / "bench-agent-00000" / "cdk.tf.json")
-        shutil.rmtree(folder / "cdktf.out")
+    row: dict[str, Any] = {"agents": count, "validate": _median([
+        measure([sys.executable, "-c", VALIDATE, "validate", *args], folder)
+        for _ in range(repeat)])}
+    if not synth:
+        return row
+    outdir = folder / "cdktf.out"
+    runs = []
+    for _ in range(repeat):
+        bare_runs.append(measure([sys.executable, "-c", BARE_IMPORT], folder))
+        runs.append(measure([sys.executable, "-m", "cdk.cli", "synth", *args,
+                             "-o", str(outdir)], folder))
+    row["synth"] = _median(runs)
+    if optimized:
+        # Same synth with `python -O`: jsii skips its runtime argument type checks.
+        row["synth_optimized"] = _median([
+            measure([sys.executable, "-O", "-m", "cdk.cli", "synth", *args, "-o", str(outdir)],
+                    folder) for _ in range(repeat)])
+    stacks = outdir / "stacks"
+    row["stacks"] = sum(1 for _ in stacks.iterdir())
+    row["resources_per_agent"] = _resources(stacks / "bench-agent-00000" / "cdk.tf.json")
+    shutil.rmtree(outdir)
     return row
 
 
@@ -156,7 +170,9 @@ def markdown(results: dict[str, Any]) -> str:
         "Python process and the Node.js process jsii starts together.",
         "",
         f"Bare import of the provider bindings a synth loads: **{bare['seconds']:.2f} s**, "
-        f"{bare['peak_rss_bytes'] / 2**20:.0f} MiB (median of {len(bare['runs'])} runs).",
+        f"{bare['peak_rss_bytes'] / 2**20:.0f} MiB (median of {len(bare['runs'])} runs, "
+        "each just before a synth run). Times are medians of "
+        f"{results['repeat']} runs.",
         "",
         "| agents | validate s | validate MiB | synth s | synth / bare import | "
         "synth peak MiB | resources+data per agent |",
@@ -173,6 +189,12 @@ def markdown(results: dict[str, Any]) -> str:
         else:
             cells += ["—", "—", "—", "—"]
         lines.append("| " + " | ".join(cells) + " |")
+    for row in results["sizes"]:
+        if "synth_optimized" in row:
+            opt = row["synth_optimized"]["seconds"]
+            lines += ["", f"Synth of {row['agents']:,} agents under `python -O` (jsii skips "
+                      f"its runtime argument type checks): {opt:.2f} s, "
+                      f"{opt / bare['seconds']:.2f}x the bare import."]
     lines += ["", "Marginal synth cost per agent:"]
     for span, secs in s["marginal_synth_seconds_per_agent"].items():
         lines.append(f"- {span} agents: {secs * 1000:.1f} ms per agent")
@@ -230,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="agent counts to validate and synth")
     parser.add_argument("--validate-only", default="10000",
                         help="agent counts to validate only ('' for none)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the bare import")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each measurement (medians are reported)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--work", default=str(ROOT / "bench" / "work"))
     parser.add_argument("--no-plot", action="store_true")
@@ -242,13 +265,16 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(n) for n in args.sizes.split(",") if n]
     validate_only = [int(n) for n in args.validate_only.split(",") if n]
 
-    results: dict[str, Any] = {"machine": machine()}
-    print(f"bare import x{args.repeat} ...", file=sys.stderr)
-    results["bare_import"] = bare_import(work, args.repeat)
+    results: dict[str, Any] = {"machine": machine(), "repeat": args.repeat}
+    bare_runs: list[dict[str, Any]] = []
     results["sizes"] = []
     for count in sizes + validate_only:
         print(f"{count} agents ...", file=sys.stderr)
-        results["sizes"].append(run_size(work, count, today, synth=count in sizes))
+        results["sizes"].append(run_size(work, count, today, count in sizes, args.repeat,
+                                         bare_runs, optimized=bool(sizes) and count == max(sizes)))
+    if not bare_runs:
+        bare_runs = [measure([sys.executable, "-c", BARE_IMPORT], work)]
+    results["bare_import"] = _median(bare_runs)
     results["summary"] = summarize(results)
     (out / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     text = markdown(results)

@@ -210,10 +210,10 @@ def app_main(file: str | None = None) -> None:
     path = file or os.environ.get("AGENTID_FILE", DEFAULT_FILE)
     try:
         loaded = load(path, _today(os.environ.get("AGENTID_TODAY")))
+        app = build_app(loaded.identities, None, Path(path).absolute().parent)
     except AgentIdError as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(1) from None
-    app = build_app(loaded.identities, None, Path(path).absolute().parent)
     app.synth()  # type: ignore[attr-defined]
 
 

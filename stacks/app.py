@@ -25,6 +25,8 @@ def build_app(identities: IdentitiesFile, outdir: str | Path | None = None,
     any binding loads.
     """
     require_extras(identities)
+    if progress is not None:
+        progress.note("loading provider bindings")
     prepare_node()
     from cdktn import App
 
