@@ -15,7 +15,7 @@ from .model import IdentitiesFile
 # extra -> modules it installs; keep in step with pyproject.toml.
 EXTRAS: dict[str, tuple[str, ...]] = {
     "aws": ("cdktn_provider_aws",),
-    "github": ("cdktn_provider_github",),
+    "github": ("cdktn_provider_github", "cdktn_provider_tls", "cdktn_provider_time"),
 }
 
 
