@@ -24,6 +24,11 @@ test: dev gates node
 fuzz: dev node
 	AGENTID_FUZZ=1 $(BIN)/python -m pytest -m fuzz tests/test_fuzz.py
 
+## bench: validate + synth of 1, 100, 1,000 generated agents (validate of 10,000),
+## next to the bare provider import -> bench/results/results.{md,json,png}
+bench: dev
+	$(BIN)/python -m bench.run
+
 install: $(VENV)/.installed
 dev: $(VENV)/.dev
 gates: $(GATES)/.installed

@@ -84,6 +84,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="agent name")
     p.add_argument("--run-id", help="id of the run this card is for")
     p.add_argument("--approver", help="the human who approved this run, e.g. @alice")
+    p = sub.add_parser("atlantis", help="write atlantis.yaml: one project per agent stack")
+    with_file(p)
+    p.add_argument("-o", "--output", default="atlantis.yaml",
+                   help="where to write it (default atlantis.yaml; - for stdout)")
+    p.add_argument("--synth-dir", default=DEFAULT_OUTDIR,
+                   help="committed synth output the projects point at, relative to the "
+                   f"repository root (default {DEFAULT_OUTDIR})")
+    p.add_argument("--foundation", action="store_true",
+                   help="add a project for the shared foundation stack")
+    p.add_argument("--base-output", metavar="DIR",
+                   help="synth output of the base branch: add foundation only if its "
+                   "cdk.tf.json differs from this one")
 
     sub.add_parser("schema", help="print the JSON Schema of identities.yaml")
     return parser
@@ -104,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _affected(args)
         if args.command == "card":
             return _card(args)
+        if args.command == "atlantis":
+            return _atlantis(args)
         if args.command == "schema":
             print(schema_json(), end="")
             return 0
@@ -139,11 +153,31 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _atlantis(args: argparse.Namespace) -> int:
+    from .atlantis import atlantis_config, foundation_changed, render
+
+    loaded = load(args.file, _today(args.today))
+    include = args.foundation or (
+        args.base_output is not None
+        and foundation_changed(Path(args.synth_dir), Path(args.base_output)))
+    text = render(atlantis_config(loaded.identities, args.synth_dir, include))
+    if args.output == "-":
+        print(text, end="")
+        return 0
+    Path(args.output).write_text(text)
+    count = len(loaded.identities.agents) + int(include)
+    print(f"wrote {args.output}: {count} project{'s' if count != 1 else ''}")
+    return 0
+
+
 def _synth(args: argparse.Namespace) -> int:
     loaded = load(args.file, _today(args.today))
     outdir = Path(args.output)
     synth_atomically(loaded, outdir)
-    names = ", ".join(a.name for a in loaded.identities.agents) or "(no agents)"
+    agents = loaded.identities.agents
+    # A thousand names on one line help nobody; past a screenful, count them.
+    names = (", ".join(a.name for a in agents) if len(agents) <= 10
+             else f"{len(agents)} agents") or "(no agents)"
     print(f"synthesized foundation + {names} into {outdir}/stacks/")
     return 0
 
@@ -270,15 +304,23 @@ def synth_atomically(loaded: Loaded, outdir: Path) -> None:
     """
     from stacks.app import build_app
 
+    from .extras import require_extras
+    from .progress import Progress
+
+    # Before the staging directory exists: a missing extra leaves nothing behind.
+    require_extras(loaded.identities)
+    progress = Progress()
     outdir = outdir.absolute()
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.incomplete-", dir=outdir.parent))
     try:
         base_dir = Path(loaded.document.file).absolute().parent
-        app = build_app(loaded.identities, staging, base_dir)
+        app = build_app(loaded.identities, staging, base_dir, progress)
+        progress.note(f"writing {len(loaded.identities.agents) + 1} stacks")
         app.synth()  # type: ignore[attr-defined]
         _swap(staging, outdir)
     finally:
+        progress.close()
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -346,10 +388,10 @@ def app_main(file: str | None = None) -> None:
     path = file or os.environ.get("AGENTID_FILE", DEFAULT_FILE)
     try:
         loaded = load(path, _today(os.environ.get("AGENTID_TODAY")))
+        app = build_app(loaded.identities, None, Path(path).absolute().parent)
     except AgentIdError as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(1) from None
-    app = build_app(loaded.identities, None, Path(path).absolute().parent)
     app.synth()  # type: ignore[attr-defined]
 
 

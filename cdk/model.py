@@ -131,26 +131,79 @@ class S3Backend(Record):
     kms_key_id: Annotated[str | None, Field(min_length=1, max_length=2048)] = None
 
 
+class GcsBackend(Record):
+    """Google Cloud Storage state: one prefix (and its own lock) per agent.
+
+    State of stack ``<agent>`` lives under ``<prefix>/<agent>/``; GCS locks each
+    state object on its own, so one agent's plan never waits for another's.
+    """
+
+    bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")]
+    prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]{1,200}$")] = "agentid"
+    kms_encryption_key: Annotated[
+        str | None,
+        Field(pattern=r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$",
+              description="Customer-managed key for the state objects."),
+    ] = None
+
+
+class AzurermBackend(Record):
+    """Azure Blob Storage state: one blob (leased while planning) per agent.
+
+    Entra ID (``use_azuread_auth``) is on by default so no storage account key
+    has to exist in CI.
+    """
+
+    storage_account: Annotated[str, Field(pattern=r"^[a-z0-9]{3,24}$")]
+    container: Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")]
+    key_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]{1,200}$")] = "agentid"
+    resource_group: Annotated[
+        str | None, Field(pattern=r"^[A-Za-z0-9._()-]{1,90}$")
+    ] = None
+    use_azuread_auth: bool = True
+
+
+class CloudBackend(Record):
+    """HCP Terraform / Terraform Enterprise: one workspace (state and lock) per agent."""
+
+    organization: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,100}$")]
+    workspace_prefix: Annotated[
+        str,
+        Field(pattern=r"^[A-Za-z0-9_-]{0,64}$",
+              description="Workspace of stack <agent> is <workspace_prefix><agent>."),
+    ] = "agentid-"
+    project: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+    hostname: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9.-]{1,253}$")] = None
+
+
+BACKEND_KINDS = ("local", "s3", "gcs", "azurerm", "cloud")
+
+
 class Backend(Record):
     """Exactly one backend kind; each agent gets its own state in it."""
 
     local: LocalBackend | None = None
     s3: S3Backend | None = None
+    gcs: GcsBackend | None = None
+    azurerm: AzurermBackend | None = None
+    cloud: CloudBackend | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Backend:
-        chosen = [k for k in ("local", "s3") if getattr(self, k) is not None]
+        chosen = [k for k in BACKEND_KINDS if getattr(self, k) is not None]
         if len(chosen) != 1:
             raise ValueError(
-                "choose exactly one backend kind — write `local: {}` or "
-                "`s3: {bucket: ..., region: ...}`"
+                "choose exactly one backend kind — write `local: {}`, "
+                "`s3: {bucket: ..., region: ...}`, `gcs: {bucket: ...}`, "
+                "`azurerm: {storage_account: ..., container: ...}` or "
+                "`cloud: {organization: ...}`"
             )
         return self
 
     @property
     def kind(self) -> str:
         """The chosen backend kind."""
-        return "s3" if self.s3 is not None else "local"
+        return next(k for k in BACKEND_KINDS if getattr(self, k) is not None)
 
 
 class Defaults(Record):

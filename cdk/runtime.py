@@ -23,13 +23,17 @@ def wheel_node() -> str | None:
 
 
 def prepare_node() -> None:
-    """Point jsii at the wheel's Node, quiet its version banners, and disable telemetry."""
+    """Point jsii at the wheel's Node, quiet its banners, skip creation stacks, no telemetry."""
     if "JSII_NODE" not in os.environ:
         node = wheel_node()
         if node is not None:
             os.environ["JSII_NODE"] = node
             os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
             os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    # CDK Terrain captures a full JS stack trace for every token it creates,
+    # used only to explain an unresolvable token; that capture was most of
+    # Node's time per construct (set it to 0 to get the traces back).
+    os.environ.setdefault("CDKTN_DISABLE_CREATION_STACK", "1")
     os.environ.setdefault("CHECKPOINT_DISABLE", "1")
     os.environ.setdefault("DISABLE_VERSION_CHECK", "1")
 

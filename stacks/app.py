@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cdk.extras import require_extras
 from cdk.model import IdentitiesFile
+from cdk.progress import Progress
 from cdk.runtime import prepare_node
 
 # Terraform/OpenTofu the stacks target; cdktf.json declares the same for the
@@ -15,13 +17,17 @@ TARGET_VERSIONS: dict[str, Any] = {"terraform": ">=1.11.0", "opentofu": ">=1.11.
 
 
 def build_app(identities: IdentitiesFile, outdir: str | Path | None = None,
-              base_dir: str | Path = ".") -> object:
+              base_dir: str | Path = ".", progress: Progress | None = None) -> object:
     """An App holding ``foundation`` and one :class:`AgentStack` per record.
 
     ``outdir`` None lets the CDK Terrain CLI choose (it passes ``cdktf.out``).
     Provider bindings are imported here, not at module import, so commands that
-    never synthesize never pay for them.
+    never synthesize never pay for them. A missing extra is reported before
+    any binding loads.
     """
+    require_extras(identities)
+    if progress is not None:
+        progress.note("loading provider bindings")
     prepare_node()
     from cdktn import App
 
@@ -34,6 +40,9 @@ def build_app(identities: IdentitiesFile, outdir: str | Path | None = None,
     resolved_outdir = Path(app.outdir)
     base = Path(base_dir)
     FoundationStack(app, identities, resolved_outdir, base)
-    for agent in identities.agents:
+    total = len(identities.agents)
+    for done, agent in enumerate(identities.agents, 1):
         AgentStack(app, agent, identities, resolved_outdir, base)
+        if progress is not None:
+            progress.update("building stacks", done, total)
     return app

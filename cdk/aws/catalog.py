@@ -82,7 +82,9 @@ def action_resource_types(action: str) -> tuple[ResourceType, ...]:
     return tuple(types)
 
 
-@functools.lru_cache(maxsize=4096)
+# Every distinct ARN of a file is asked about by several rules and the planner:
+# sized to keep a 10,000-agent file's ARNs between those passes.
+@functools.lru_cache(maxsize=65536)
 def resource_types_of_arn(arn: str) -> tuple[ResourceType, ...]:
     """Resource types an ARN names.
 
@@ -102,14 +104,22 @@ def resource_types_of_arn(arn: str) -> tuple[ResourceType, ...]:
         return ()
     from policy_sentry.util.arns import does_arn_match
 
-    every = [ResourceType(service, name, info["arn"])
-             for name, info in sorted(data["resources"].items())]
-    found = [t for t in every if does_arn_match(arn, t.arn_format) and _fits(arn, t)]
+    every = _resource_types_of_service(service)
+    # The compiled whole-ARN check first: it is cheap and rules out almost every
+    # format, so policy_sentry's slower matcher runs only on the few that fit.
+    found = [t for t in every if _fits(arn, t) and does_arn_match(arn, t.arn_format)]
     found = found or [t for t in every if _fits(arn, t)]
     segments = len(_SEPARATORS.split(match.group(5)))
     exact = [t for t in found
              if len(_SEPARATORS.split(t.arn_format.split(":", 5)[5])) == segments]
     return tuple(exact or found)
+
+
+@functools.lru_cache(maxsize=512)
+def _resource_types_of_service(service: str) -> tuple[ResourceType, ...]:
+    data = _service(service)
+    return tuple(ResourceType(service, name, info["arn"])
+                 for name, info in sorted(data["resources"].items()))
 
 
 def _fits(arn: str, resource: ResourceType) -> bool:
@@ -205,15 +215,58 @@ def _escape(text: str) -> str:
     return text.replace("*", "\0").replace("?", "\1")
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=4096)
+def blocked_actions(actions: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``actions`` that some pattern of ``patterns`` can match.
+
+    Cached: access levels expand to the same action lists for every agent that
+    uses them, and the denies are the same for all agents.
+    """
+    return tuple(a for a in actions if any_overlap(a, patterns))
+
+
+def any_overlap(action: str, patterns: tuple[str, ...]) -> bool:
+    """Whether ``action`` can match any of ``patterns`` (IAM wildcards, case-insensitive).
+
+    An exact action is matched against one compiled alternation of the patterns;
+    only an action that itself holds a wildcard needs the general overlap test.
+    """
+    if "*" in action or "?" in action:
+        return any(globs_overlap(action, p, casefold=True) for p in patterns)
+    return _alternation(patterns).match(action) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _alternation(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    parts = (re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") for p in patterns)
+    return re.compile(f"(?:{'|'.join(parts)})\\Z", re.IGNORECASE | re.DOTALL)
+
+
 def globs_overlap(left: str, right: str, casefold: bool = False) -> bool:
     """Whether some text matches both IAM patterns (``*`` and ``?`` wildcards).
 
     Used to decide whether a grant and a deny can touch the same action or
     resource, when either side may hold wildcards.
     """
+    if left == "*" or right == "*":
+        return True
     if casefold:
         left, right = left.lower(), right.lower()
+    # Any text matching a pattern starts with its literal prefix (up to the first
+    # wildcard): when neither prefix extends the other, nothing matches both.
+    left_prefix, right_prefix = _LITERAL_PREFIX.match(left), _LITERAL_PREFIX.match(right)
+    assert left_prefix is not None and right_prefix is not None
+    a, b = left_prefix.group(), right_prefix.group()
+    if not (a.startswith(b) or b.startswith(a)):
+        return False
+    return _globs_overlap(left, right)
+
+
+_LITERAL_PREFIX = re.compile(r"[^*?]*")
+
+
+@functools.lru_cache(maxsize=16384)
+def _globs_overlap(left: str, right: str) -> bool:
     seen: set[tuple[int, int]] = set()
     todo = [(0, 0)]
     while todo:

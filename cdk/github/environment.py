@@ -30,21 +30,24 @@ class Directory(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self._teams: dict[str, DataGithubTeam] = {}
-        self._users: dict[str, DataGithubUser] = {}
+        # Ids, not data sources, are cached: each attribute read and token
+        # conversion is a round trip into Node.
+        self._team_ids: dict[str, float] = {}
+        self._user_ids: dict[str, float] = {}
 
     def team_id(self, slug: str) -> float:
         """Numeric id of a team, resolved by slug at plan time."""
-        if slug not in self._teams:
-            self._teams[slug] = DataGithubTeam(self, f"team_{slug}", slug=slug,
-                                               summary_only=True)
-        return Token.as_number(self._teams[slug].id)
+        if slug not in self._team_ids:
+            team = DataGithubTeam(self, f"team_{slug}", slug=slug, summary_only=True)
+            self._team_ids[slug] = Token.as_number(team.id)
+        return self._team_ids[slug]
 
     def user_id(self, login: str) -> float:
         """Numeric id of a user, resolved by login at plan time."""
-        if login not in self._users:
-            self._users[login] = DataGithubUser(self, f"user_{login}", username=login)
-        return Token.as_number(self._users[login].id)
+        if login not in self._user_ids:
+            user = DataGithubUser(self, f"user_{login}", username=login)
+            self._user_ids[login] = Token.as_number(user.id)
+        return self._user_ids[login]
 
 
 class AgentEnvironment(Construct):
@@ -71,12 +74,14 @@ class AgentEnvironment(Construct):
                 custom_branch_policies=not plan.protected_branches_only,
             ),
         )
+        # Read once: every attribute read is a round trip into Node.
+        environment = self.environment.environment
         if not plan.protected_branches_only:
             RepositoryEnvironmentDeploymentPolicy(
                 self,
                 "deployment_policy",
                 repository=plan.repository,
-                environment=self.environment.environment,
+                environment=environment,
                 branch_pattern=plan.branch_pattern,
                 tag_pattern=plan.tag_pattern,
             )
@@ -85,7 +90,7 @@ class AgentEnvironment(Construct):
                 self,
                 f"var_{variable.lower()}",
                 repository=plan.repository,
-                environment=self.environment.environment,
+                environment=environment,
                 variable_name=variable,
                 value=value,
             )

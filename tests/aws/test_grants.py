@@ -14,7 +14,7 @@ from ..records import BASE, DEPLOY_KEYS, write
 def test_deploy_keys_add_exactly_read_and_decrypt_on_own_resources(tmp_path: Path) -> None:
     identities = load(write(tmp_path, DEPLOY_KEYS), TODAY).identities
 
-    read, decrypt = grants_for(identities.agents[0], identities)
+    read, decrypt = grants_for(identities.agents[0], identities.defaults)
 
     assert read == {
         "Sid": "ReadOwnDeployKeySecrets",
@@ -42,7 +42,7 @@ def test_deploy_keys_add_exactly_read_and_decrypt_on_own_resources(tmp_path: Pat
 def test_each_agent_is_granted_only_its_own_secrets(tmp_path: Path) -> None:
     identities = load(write(tmp_path, DEPLOY_KEYS), TODAY).identities
 
-    read, decrypt = grants_for(identities.agents[1], identities)
+    read, decrypt = grants_for(identities.agents[1], identities.defaults)
 
     assert read["Resource"] == ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
                                 "agents/docs-sync/deploy-keys/acme/docs-mirror-??????"]
@@ -52,7 +52,7 @@ def test_each_agent_is_granted_only_its_own_secrets(tmp_path: Path) -> None:
 
 def test_no_deploy_keys_no_grants(tmp_path: Path) -> None:
     identities = load(write(tmp_path, BASE), TODAY).identities
-    assert grants_for(identities.agents[0], identities) == []
+    assert grants_for(identities.agents[0], identities.defaults) == []
 
 
 def test_grant_actions_and_condition_keys_exist_in_the_action_catalog(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_grant_actions_and_condition_keys_exist_in_the_action_catalog(tmp_path: 
     from policy_sentry.querying.actions import get_action_data
 
     identities = load(write(tmp_path, DEPLOY_KEYS), TODAY).identities
-    for statement in grants_for(identities.agents[0], identities):
+    for statement in grants_for(identities.agents[0], identities.defaults):
         for action in statement["Action"]:
             service, name = action.split(":")
             rows = get_action_data(service, name)[service]

@@ -10,7 +10,7 @@ import pytest
 
 from cdk.aws import catalog, scope
 from cdk.loader import Loaded, load
-from cdk.model import Agent, IdentitiesFile
+from cdk.model import Agent, Defaults
 
 from ..conftest import TODAY, Synthesized, synthesize
 from ..records import BASE, variant, write
@@ -168,16 +168,19 @@ def test_policy_documents_hand_review_every_document(example: Loaded) -> None:
 
 
 def test_internal_grants_join_both_documents_and_meet_the_denies(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     identities = load(write(tmp_path, BASE), TODAY).identities
     own_secrets = ("arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
                    "agents/release-bot/*")
 
-    def grants(agent: Agent, ids: IdentitiesFile) -> list[dict[str, Any]]:
+    def grants(agent: Agent, defaults: Defaults) -> list[dict[str, Any]]:
         return [{"Sid": "ReadOwnDeployKeys", "Effect": "Allow",
                  "Action": ["secretsmanager:GetSecretValue"], "Resource": [own_secrets]}]
 
     monkeypatch.setattr(scope, "grants_for", grants)
+    # Grants are memoized per (agent, defaults): forget what other tests computed.
+    scope._all_grants.cache_clear()
+    request.addfinalizer(scope._all_grants.cache_clear)
     agent = identities.agents[0]
     permissions = scope.permissions_document(agent, identities)
     assert permissions is not None

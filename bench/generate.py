@@ -1,0 +1,81 @@
+"""Generate an identities file with N AWS + GitHub agents, for ``make bench``.
+
+Every agent is valid against the example's date window (expires 60 days after
+``today``), runs in its own repository, reads one S3 prefix and half of them
+pin a workflow, so the generated stacks look like the example's, repeated.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, timedelta
+from pathlib import Path
+
+HEADER = """\
+version: 1
+defaults:
+  github: {{owner: acme, owner_id: 1342004}}
+  aws: {{account_id: "123456789012", region: eu-west-1}}
+  policy: {{max_lifetime_days: 90, max_session_minutes: 60, deploy_key_rotation_days: 30}}
+  backend: {{s3: {{bucket: acme-agent-state, region: eu-west-1, key_prefix: agents}}}}
+agents:
+"""
+
+AGENT = """\
+  - name: {name}
+    description: Generated agent number {i} for the benchmark
+    owner: "@acme/team-{team}"
+    rotation_owner: "@acme/team-{team}-oncall"
+    approvers: ["@acme/team-{team}-leads"]
+    expires: {expires}
+    runs_on:
+      - repo: acme/repo-{i}
+        repo_id: {repo_id}
+{pin}    aws:
+      access:
+        read: ["arn:aws:s3:::acme-bench-{team}/agent-{i}/*"]
+        list: ["arn:aws:s3:::acme-bench-{team}"]
+    must_never_hold: ["s3:DeleteObject"]
+"""
+
+PIN = """\
+        workflow: .github/workflows/agent.yml
+        ref: refs/heads/main
+"""
+
+
+def agent_name(i: int) -> str:
+    """Name of the i-th generated agent (3-24 chars, a-z0-9-)."""
+    return f"bench-agent-{i:05d}"
+
+
+def generate(count: int, today: date) -> str:
+    """YAML text of an identities file with ``count`` agents valid on ``today``."""
+    expires = (today + timedelta(days=60)).isoformat()
+    parts = [HEADER.format()]
+    for i in range(count):
+        parts.append(AGENT.format(
+            name=agent_name(i), i=i, team=i % 20, expires=expires,
+            repo_id=100000 + i, pin=PIN if i % 2 else "",
+        ))
+    return "".join(parts)
+
+
+def write(path: Path, count: int, today: date) -> Path:
+    """Write a generated file to ``path`` and return it."""
+    path.write_text(generate(count, today))
+    return path
+
+
+def main() -> None:
+    """``python -m bench.generate N [-o FILE] [--today D]``."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("count", type=int)
+    parser.add_argument("-o", "--output", default="identities.bench.yaml")
+    parser.add_argument("--today", default=date.today().isoformat())
+    args = parser.parse_args()
+    write(Path(args.output), args.count, date.fromisoformat(args.today))
+
+
+if __name__ == "__main__":
+    main()

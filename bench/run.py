@@ -1,0 +1,289 @@
+"""``make bench``: how agentid scales with the number of agents.
+
+For each size, ``agentid validate`` and ``agentid synth`` run in fresh
+processes on a generated file of AWS + GitHub agents; next to them, in the same
+run, a process that only imports the provider bindings a synth needs (the
+floor no synth can go below). Writes ``results.json``, ``results.md`` and
+``results.png`` into the output directory.
+
+Targets (ratios, so they travel between machines): synth of 1,000 agents at
+most 1.5x the bare import, peak RSS at most 2.5 GB, validate of 10,000 agents
+under 2 s without Node.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .generate import write
+
+ROOT = Path(__file__).resolve().parent.parent
+GIB = 1024**3
+
+# Imports every construct module agentid's stacks use, and through them exactly
+# the provider bindings a synth loads (including any a later change adds).
+BARE_IMPORT = """
+import importlib, pkgutil
+from cdk.runtime import prepare_node
+prepare_node()
+import cdk.aws, cdk.github, stacks
+for pkg in (cdk.aws, cdk.github, stacks):
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{info.name}")
+import jsii, sys
+assert "cdktn_provider_aws" in sys.modules and "cdktn_provider_github" in sys.modules
+"""
+
+# validate must never start Node: checked in the same process it is timed in.
+VALIDATE = """
+import sys
+from cdk.cli import main
+rc = main(sys.argv[1:])
+if "jsii" in sys.modules:
+    sys.exit("validate loaded jsii")
+sys.exit(rc)
+"""
+
+
+def measure(argv: list[str], cwd: Path) -> dict[str, Any]:
+    """Run ``argv`` under a fresh :mod:`bench.measure` wrapper; fail loudly on error."""
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    wrapper = [sys.executable, "-m", "bench.measure", *argv]
+    out = subprocess.run(wrapper, cwd=cwd, env=env, capture_output=True, text=True,
+                         check=True)
+    result: dict[str, Any] = json.loads(out.stdout)
+    if result["returncode"] != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{result['stderr']}")
+    return result
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"seconds": statistics.median(r["seconds"] for r in runs),
+            "peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs),
+            "runs": [round(r["seconds"], 3) for r in runs]}
+
+
+def run_size(work: Path, count: int, today: date, synth: bool, repeat: int,
+             bare_runs: list[dict[str, Any]], optimized: bool = False) -> dict[str, Any]:
+    """Generate ``count`` agents, then validate (and synth) them in fresh processes.
+
+    Each synth run is preceded by a bare-import run, so both see the same load
+    on a shared machine; their medians make the ratio.
+    """
+    folder = work / f"n{count}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    source = write(folder / "identities.yaml", count, today)
+    args = ["-f", str(source), "--today", today.isoformat()]
+    row: dict[str, Any] = {"agents": count, "validate": _median([
+        measure([sys.executable, "-c", VALIDATE, "validate", *args], folder)
+        for _ in range(repeat)])}
+    if not synth:
+        return row
+    outdir = folder / "cdktf.out"
+    runs = []
+    for _ in range(repeat):
+        bare_runs.append(measure([sys.executable, "-c", BARE_IMPORT], folder))
+        runs.append(measure([sys.executable, "-m", "cdk.cli", "synth", *args,
+                             "-o", str(outdir)], folder))
+    row["synth"] = _median(runs)
+    if optimized:
+        # Same synth with `python -O`: jsii skips its runtime argument type checks.
+        row["synth_optimized"] = _median([
+            measure([sys.executable, "-O", "-m", "cdk.cli", "synth", *args, "-o", str(outdir)],
+                    folder) for _ in range(repeat)])
+    stacks = outdir / "stacks"
+    row["stacks"] = sum(1 for _ in stacks.iterdir())
+    row["resources_per_agent"] = _resources(stacks / "bench-agent-00000" / "cdk.tf.json")
+    shutil.rmtree(outdir)
+    return row
+
+
+def _resources(path: Path) -> int:
+    data = json.loads(path.read_text())
+    return sum(len(v) for section in ("resource", "data")
+               for v in data.get(section, {}).values())
+
+
+def machine() -> dict[str, Any]:
+    """What the figures came from."""
+    mem = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "memory_gib": round(mem / GIB, 1),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def summarize(results: dict[str, Any]) -> dict[str, Any]:
+    """Ratios against the bare import, marginal cost per agent and the targets."""
+    bare = results["bare_import"]["seconds"]
+    rows = {r["agents"]: r for r in results["sizes"]}
+    synths = sorted(n for n, r in rows.items() if "synth" in r)
+    for n in synths:
+        rows[n]["synth_ratio"] = rows[n]["synth"]["seconds"] / bare
+    marginal = {}
+    for lo, hi in zip(synths, synths[1:], strict=False):
+        delta = rows[hi]["synth"]["seconds"] - rows[lo]["synth"]["seconds"]
+        marginal[f"{lo}->{hi}"] = delta / (hi - lo)
+    summary: dict[str, Any] = {"marginal_synth_seconds_per_agent": marginal}
+    biggest = synths[-1] if synths else None
+    if biggest is not None:
+        summary["synth_ratio_target"] = {
+            "agents": biggest, "ratio": rows[biggest]["synth_ratio"], "limit": 1.5,
+            "met": rows[biggest]["synth_ratio"] <= 1.5}
+        peak = rows[biggest]["synth"]["peak_rss_bytes"]
+        summary["rss_target"] = {"agents": biggest, "gib": peak / GIB, "limit_gb": 2.5,
+                                 "met": peak <= 2.5e9}
+    largest_validate = max(rows)
+    secs = rows[largest_validate]["validate"]["seconds"]
+    summary["validate_target"] = {"agents": largest_validate, "seconds": secs, "limit": 2.0,
+                                  "met": secs < 2.0}
+    return summary
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The table committed in bench/results/results.md and quoted in the README."""
+    m, bare, s = results["machine"], results["bare_import"], results["summary"]
+    lines = [
+        "# agentid benchmark",
+        "",
+        f"Machine: {m['cpus']} cores, {m['memory_gib']} GiB RAM, Python {m['python']}, "
+        f"{m['platform']}; {m['date']}. Generated AWS + GitHub agents "
+        "(`bench/generate.py`), each command in a fresh process; peak RSS counts the "
+        "Python process and the Node.js process jsii starts together.",
+        "",
+        f"Bare import of the provider bindings a synth loads: **{bare['seconds']:.2f} s**, "
+        f"{bare['peak_rss_bytes'] / 2**20:.0f} MiB (median of {len(bare['runs'])} runs, "
+        "each just before a synth run). Times are medians of "
+        f"{results['repeat']} runs.",
+        "",
+        "| agents | validate s | validate MiB | synth s | synth / bare import | "
+        "synth peak MiB | resources+data per agent |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["sizes"]:
+        v = row["validate"]
+        cells = [f"{row['agents']:,}", f"{v['seconds']:.2f}",
+                 f"{v['peak_rss_bytes'] / 2**20:.0f}"]
+        if "synth" in row:
+            cells += [f"{row['synth']['seconds']:.2f}", f"{row['synth_ratio']:.2f}x",
+                      f"{row['synth']['peak_rss_bytes'] / 2**20:.0f}",
+                      str(row["resources_per_agent"])]
+        else:
+            cells += ["—", "—", "—", "—"]
+        lines.append("| " + " | ".join(cells) + " |")
+    for row in results["sizes"]:
+        if "synth_optimized" in row:
+            opt = row["synth_optimized"]["seconds"]
+            lines += ["", f"Synth of {row['agents']:,} agents under `python -O` (jsii skips "
+                      f"its runtime argument type checks): {opt:.2f} s, "
+                      f"{opt / bare['seconds']:.2f}x the bare import."]
+    lines += ["", "Marginal synth cost per agent:"]
+    for span, secs in s["marginal_synth_seconds_per_agent"].items():
+        lines.append(f"- {span} agents: {secs * 1000:.1f} ms per agent")
+    lines += ["", "Targets:"]
+    if "synth_ratio_target" in s:
+        t = s["synth_ratio_target"]
+        lines.append(f"- synth of {t['agents']:,} agents <= 1.5x bare import: "
+                     f"{t['ratio']:.2f}x — {'met' if t['met'] else 'NOT met'}")
+        r = s["rss_target"]
+        lines.append(f"- peak RSS of that synth <= 2.5 GB: {r['gib']:.2f} GiB — "
+                     f"{'met' if r['met'] else 'NOT met'}")
+    t = s["validate_target"]
+    lines.append(f"- validate of {t['agents']:,} agents < 2 s without Node: "
+                 f"{t['seconds']:.2f} s — {'met' if t['met'] else 'NOT met'}")
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    """Time and peak RSS against agents, with the bare import as the floor."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = results["sizes"]
+    synth = [r for r in rows if "synth" in r]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot([r["agents"] for r in rows], [r["validate"]["seconds"] for r in rows], "o-",
+              label="validate")
+    left.plot([r["agents"] for r in synth], [r["synth"]["seconds"] for r in synth], "s-",
+              label="synth")
+    bare = results["bare_import"]["seconds"]
+    left.axhline(bare, color="grey", linestyle="--", label="bare provider import")
+    left.axhline(1.5 * bare, color="red", linestyle=":", label="1.5x bare import")
+    left.set(xscale="log", xlabel="agents", ylabel="wall time (s)", title="Time")
+    left.legend()
+    right.plot([r["agents"] for r in rows],
+               [r["validate"]["peak_rss_bytes"] / 2**20 for r in rows], "o-", label="validate")
+    right.plot([r["agents"] for r in synth],
+               [r["synth"]["peak_rss_bytes"] / 2**20 for r in synth], "s-", label="synth")
+    right.axhline(2.5e9 / 2**20, color="red", linestyle=":", label="2.5 GB")
+    right.set(xscale="log", xlabel="agents", ylabel="peak RSS (MiB)", title="Memory")
+    right.legend()
+    m = results["machine"]
+    fig.suptitle(f"agentid on {m['cpus']} cores, {m['memory_gib']} GiB ({m['date']})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and write its results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,100,1000",
+                        help="agent counts to validate and synth")
+    parser.add_argument("--validate-only", default="10000",
+                        help="agent counts to validate only ('' for none)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each measurement (medians are reported)")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--work", default=str(ROOT / "bench" / "work"))
+    parser.add_argument("--no-plot", action="store_true")
+    args = parser.parse_args(argv)
+    today = datetime.now(timezone.utc).date()
+    work, out = Path(args.work), Path(args.out)
+    work.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    sizes = [int(n) for n in args.sizes.split(",") if n]
+    validate_only = [int(n) for n in args.validate_only.split(",") if n]
+
+    results: dict[str, Any] = {"machine": machine(), "repeat": args.repeat}
+    bare_runs: list[dict[str, Any]] = []
+    results["sizes"] = []
+    for count in sizes + validate_only:
+        print(f"{count} agents ...", file=sys.stderr)
+        results["sizes"].append(run_size(work, count, today, count in sizes, args.repeat,
+                                         bare_runs, optimized=bool(sizes) and count == max(sizes)))
+    if not bare_runs:
+        bare_runs = [measure([sys.executable, "-c", BARE_IMPORT], work)]
+    results["bare_import"] = _median(bare_runs)
+    results["summary"] = summarize(results)
+    (out / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    text = markdown(results)
+    (out / "results.md").write_text(text)
+    if not args.no_plot:
+        plot(results, out / "results.png")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

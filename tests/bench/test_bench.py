@@ -1,0 +1,35 @@
+"""The benchmark's generator and runner (figures are never asserted: see make bench)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.generate import agent_name, write
+from bench.run import main as bench_main
+from cdk.loader import load
+
+from ..conftest import TODAY
+
+
+def test_generated_records_are_valid(tmp_path: Path) -> None:
+    loaded = load(write(tmp_path / "identities.yaml", 25, TODAY), TODAY)
+    agents = loaded.identities.agents
+    assert [a.name for a in agents] == [agent_name(i) for i in range(25)]
+    assert all(a.aws is not None for a in agents)
+    assert loaded.identities.defaults.backend.kind == "s3"
+
+
+@pytest.mark.synth
+def test_bench_runs_for_two_agents(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    assert bench_main(["--sizes", "2", "--validate-only", "3", "--repeat", "1",
+                       "--out", str(out), "--work", str(tmp_path / "work")]) == 0
+    results = json.loads((out / "results.json").read_text())
+    two, three = results["sizes"]
+    assert two["agents"] == 2 and two["stacks"] == 3 and "synth" in two
+    assert three["agents"] == 3 and "synth" not in three
+    assert "| 2 |" in (out / "results.md").read_text()
+    assert (out / "results.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,61 @@
+"""A record that uses a cloud whose extra is missing gets a message naming the extra."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cdk.cli import main
+from cdk.extras import needed_extras
+from cdk.loader import load
+
+from .conftest import TODAY, TODAY_ARG
+from .records import BASE, variant, write
+
+
+def _without(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
+    """Make ``module`` look uninstalled, as after `pip install agentid[github]`."""
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: Any, **kwargs: Any) -> Any:
+        return None if name == module else real(name, *args, **kwargs)
+
+    monkeypatch.setattr("cdk.extras.importlib.util.find_spec", find_spec)
+
+
+def test_missing_aws_extra_is_named_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    _without(monkeypatch, "cdktn_provider_aws")
+    out = tmp_path / "cdktf.out"
+    rc = main(["synth", "-f", str(write(tmp_path, BASE)), "-o", str(out), "--today", TODAY_ARG])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "pip install 'agentid[aws]'" in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["identities.yaml"]
+
+
+def test_missing_github_extra_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    _without(monkeypatch, "cdktn_provider_github")
+    rc = main(["synth", "-f", str(write(tmp_path, BASE)), "-o", str(tmp_path / "o"),
+               "--today", TODAY_ARG])
+    assert rc == 1
+    assert "agentid[github]" in capsys.readouterr().err
+
+
+def test_a_github_only_file_does_not_need_the_aws_extra(tmp_path: Path) -> None:
+    text = variant('  aws: {account_id: "123456789012", region: eu-west-1}\n', "")
+    text = text[:text.index("    aws:\n      access:")]
+    loaded = load(write(tmp_path, text), TODAY)
+    assert needed_extras(loaded.identities) == ["github"]
+
+
+def test_validate_needs_no_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _without(monkeypatch, "cdktn_provider_aws")
+    assert main(["validate", "-f", str(write(tmp_path, BASE)), "--today", TODAY_ARG]) == 0
