@@ -475,10 +475,11 @@ def policy_documents(agent: Agent, identities: IdentitiesFile) -> dict[str, dict
         "gcp-impersonation": {"Statement": [
             {"Effect": "Allow", "Action": [WORKLOAD_IDENTITY_USER],
              "Resource": list(plan.workload_identity_members), "Condition": condition}]},
-        "gcp-roles": {"Statement": [
-            {"Effect": "Allow", "Action": [b.role], "Resource": [b.resource_name],
-             "Condition": condition} for b in plan.bindings]},
-        "gcp-deny": {"Statement": [
+        # Allows and denies in one document, like AWS's boundary: a deny that
+        # disappears while the agent still holds a role is a widening.
+        "gcp-scope": {"Statement": [
+            *({"Effect": "Allow", "Action": [b.role], "Resource": [b.resource_name],
+               "Condition": condition} for b in plan.bindings),
             {"Effect": "Deny", "Action": list(plan.denied_permissions),
              "Resource": [plan.deny_principal]}]},
     }
