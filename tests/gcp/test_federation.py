@@ -8,12 +8,14 @@ account, and every binding expires with the agent.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from cdk.gcp.plan import attribute_condition, federated_principal, plan_pool
-from cdk.loader import load
+from cdk.loader import load, validate_schema
+from cdk.yamlsafe import parse
 
-from ..conftest import FIXTURES, TODAY, Synthesized
+from ..conftest import FIXTURES, TODAY, Synthesized, synthesize
 
 POOL = ("principal://iam.googleapis.com/projects/987654321098/locations/global/"
         "workloadIdentityPools/agentid-github/subject/")
@@ -62,11 +64,7 @@ def test_a_revoked_agent_leaves_the_condition_and_none_left_accepts_nothing() ->
     # GIVEN the fixture with its only agent revoked
     text = (FIXTURES / "gcp.yaml").read_text() + (
         '    revoked: {on: 2026-11-25, by: "@acme/ml", reason: Retired}\n')
-    from cdk.loader import validate_schema
-    from cdk.model import IdentitiesFile
-    from cdk.yamlsafe import parse
-
-    identities: IdentitiesFile = validate_schema(parse("identities.yaml", text))
+    identities = validate_schema(parse("identities.yaml", text))
 
     # THEN the provider's condition accepts no token at all
     assert attribute_condition(identities) == 'assertion.repository_owner_id == "1342004" && false'
@@ -138,3 +136,45 @@ def test_environments_carry_what_google_github_actions_auth_needs(
     assert variables["GCP_SERVICE_ACCOUNT"] == SA
     assert variables["AGENT_DEPLOY_KEY_SECRET_RANKING_DATA"] == (
         "projects/acme-agents/secrets/agents-model-trainer-deploy-keys-acme-ranking-data")
+
+
+def _evaluate(expression: str, claims: dict[str, str]) -> object:
+    # The provider's CEL uses only ==, &&, ||, + on strings and `false`: Python
+    # reads the same expression once the operators and claim lookups are spelled its way.
+    text = expression.replace("&&", " and ").replace("||", " or ").replace("false", "False")
+    return eval(text, {"__builtins__": {}}, {"assertion": type("A", (), claims)})  # noqa: S307
+
+
+def test_a_recreated_repository_of_the_same_name_matches_no_binding(
+        synthesized_gcp: Synthesized) -> None:
+    provider = _only(synthesized_gcp, "foundation", "google_iam_workload_identity_pool_provider")
+    members = {m["member"] for m in
+               synthesized_gcp.resources("model-trainer", "google_service_account_iam_member")}
+    genuine = {"sub": "repo:acme/ranking:environment:agent-model-trainer",
+               "repository_id": "55501", "repository_owner_id": "1342004"}
+    recreated = {**genuine, "repository_id": "99999"}   # same name, new repository
+    foreign = {**genuine, "repository_owner_id": "666"}  # another organization
+
+    # THEN the genuine token passes the condition and maps to a bound principal
+    assert _evaluate(provider["attribute_condition"], genuine) is True
+    subject = _evaluate(provider["attribute_mapping"]["google.subject"], genuine)
+    assert POOL + str(subject) in members
+    # AND a re-created repository of the same name is refused by the condition, and
+    # even past it would map to a subject no binding names
+    assert _evaluate(provider["attribute_condition"], recreated) is False
+    subject = _evaluate(provider["attribute_mapping"]["google.subject"], recreated)
+    assert POOL + str(subject) not in members
+    assert _evaluate(provider["attribute_condition"], foreign) is False
+
+
+def test_a_revoked_gcp_agent_keeps_its_provider_and_holds_nothing(tmp_path: Path) -> None:
+    text = (FIXTURES / "gcp.yaml").read_text() + (
+        '    revoked: {on: 2026-11-25, by: "@acme/ml", reason: Retired}\n')
+    (tmp_path / "identities.yaml").write_text(text)
+
+    out = synthesize(tmp_path / "identities.yaml", tmp_path / "cdktf.out")
+
+    assert out.resource_count("model-trainer") == 0
+    assert "google" in out.stack("model-trainer")["provider"]
+    provider = _only(out, "foundation", "google_iam_workload_identity_pool_provider")
+    assert provider["attribute_condition"].endswith("&& false")
