@@ -89,3 +89,13 @@ def test_card_lists_gcp_scope_and_credential_source(
     assert "GCP roles/storage.objectViewer on bucket acme-docs-export (until 2027-02-01)" in out
     assert ("GCP roles/secretmanager.secretAccessor on secret "
             "agents-search-indexer-deploy-keys-acme-search") in out
+
+
+def test_an_expiry_change_re_creates_the_gcp_bindings(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN an agent whose expiry moves (IAM members are re-created on a new condition)
+    result = review(tmp_path, GCP, variant("expires: 2027-02-15", "expires: 2027-02-10", GCP),
+                    capsys)
+    changes = result.agent("release-bot")["resources"]["changes"]
+    replaced = {c["address"].split(".")[0] for c in changes if c["action"] == "replace"}
+    assert {"google_service_account_iam_member", "google_storage_bucket_iam_member"} <= replaced
