@@ -16,6 +16,7 @@ from .model import IdentitiesFile
 EXTRAS: dict[str, tuple[str, ...]] = {
     "aws": ("cdktn_provider_aws",),
     "github": ("cdktn_provider_github", "cdktn_provider_tls", "cdktn_provider_time"),
+    "gcp": ("cdktn_provider_google",),
 }
 
 
@@ -23,13 +24,18 @@ def needed_extras(identities: IdentitiesFile) -> list[str]:
     """Extras the file's stacks load, sorted.
 
     Every agent has GitHub environments; AWS bindings are needed as soon as the
-    foundation (``defaults.aws``) or any agent uses AWS.
+    foundation (``defaults.aws``) or any agent uses AWS; Google's as soon as an agent
+    has a Google identity (the foundation's pool exists only then).
     """
+    from .gcp.plan import uses_gcp
+
     needed = set()
     if identities.agents:
         needed.add("github")
     if identities.defaults.aws is not None or any(a.aws for a in identities.agents):
         needed.add("aws")
+    if any(uses_gcp(a) for a in identities.agents):
+        needed.add("gcp")
     return sorted(needed)
 
 

@@ -38,6 +38,13 @@ _PATTERN_HELP = {
     model.REF_RE: "must be an exact ref such as refs/heads/main or refs/tags/v1 (no wildcards)",
     model.ACCOUNT_RE: "must be a 12-digit AWS account id in quotes, e.g. \"123456789012\"",
     model.REGION_RE: "must be an AWS region such as eu-west-1",
+    model.GCP_PROJECT_RE: "must be a Google Cloud project id: 6-30 characters of a-z, 0-9 "
+    "and '-', starting with a letter",
+    model.GCP_REGION_RE: "must be a Google Cloud region such as europe-west1",
+    model.GCP_POOL_RE: "must be 4-32 characters of a-z, 0-9 and '-'",
+    model.GCP_BUCKET_RE: "must be an exact Cloud Storage bucket name (no wildcards)",
+    model.GCP_SECRET_RE: "must be an exact Secret Manager secret id of letters, digits, "
+    "'_' and '-'",
     model.DESCRIPTION_RE: "must be one line of printable Latin-1 text, the characters IAM "
     "accepts in a role description (no tabs, newlines or control characters)",
 }

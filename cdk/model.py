@@ -37,6 +37,13 @@ WORKFLOW_RE = r"^\.github/workflows/[A-Za-z0-9._-]+\.ya?ml$"
 REF_RE = r"^refs/(?:heads|tags)/[A-Za-z0-9._/-]{1,200}$"
 ACCOUNT_RE = r"^[0-9]{12}$"
 REGION_RE = r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]$"
+GCP_PROJECT_RE = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
+GCP_REGION_RE = r"^[a-z]+-[a-z]+[0-9]$"
+# Pool and provider ids: 4-32 characters; `gcp-` is reserved by Google.
+GCP_POOL_RE = r"^[a-z0-9][a-z0-9-]{2,30}[a-z0-9]$"
+# Bucket and secret names as Cloud Storage and Secret Manager accept them.
+GCP_BUCKET_RE = r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$"
+GCP_SECRET_RE = r"^[A-Za-z0-9_-]{1,255}$"
 ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # IAM's documented character set for a role description, minus tab, CR and LF:
 # the description also lands in one-line review output and Markdown.
@@ -69,7 +76,14 @@ def _one_line(value: str) -> str:
     return value
 
 
+def _not_reserved(value: str) -> str:
+    if value.startswith("gcp-"):
+        raise ValueError("the prefix `gcp-` is reserved by Google — choose another id")
+    return value
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+GcpPoolId = Annotated[str, Field(pattern=GCP_POOL_RE), AfterValidator(_not_reserved)]
 # Free text people write for reviewers: reasons for escalations, revocations, '*'.
 Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_one_line)]
 RepoId = Annotated[int, Strict(), Field(gt=0, lt=2**53)]
@@ -102,6 +116,26 @@ class AwsDefaults(Record):
     ]
     region: Annotated[str, Field(pattern=REGION_RE, description="Region for providers.")]
     partition: Literal["aws", "aws-us-gov", "aws-cn"] = "aws"
+
+
+class GcpDefaults(Record):
+    """The Google Cloud project agent service accounts and the GitHub pool live in."""
+
+    project_id: Annotated[
+        str, Field(pattern=GCP_PROJECT_RE, description="Project id, e.g. acme-agents.")
+    ]
+    project_number: Annotated[
+        int, Strict(), Field(gt=0, lt=10**19,
+                             description="Numeric project number (principal URIs use it).")
+    ]
+    region: Annotated[
+        str, Field(pattern=GCP_REGION_RE,
+                   description="Location of KMS keys and Secret Manager replicas.")
+    ]
+    pool_id: Annotated[GcpPoolId, Field(description="Workload identity pool id.")] = (
+        "agentid-github")
+    provider_id: Annotated[
+        GcpPoolId, Field(description="GitHub OIDC provider id in the pool.")] = "github"
 
 
 class PolicyDefaults(Record):
@@ -211,6 +245,7 @@ class Defaults(Record):
 
     github: GitHubDefaults
     aws: AwsDefaults | None = None
+    gcp: GcpDefaults | None = None
     policy: PolicyDefaults = PolicyDefaults()
     backend: Backend = Backend(local=LocalBackend())
 
@@ -281,6 +316,58 @@ class AwsScope(Record):
     statements: tuple[AwsStatement, ...] = ()
 
 
+class GcpResource(Record):
+    """Exactly one resource a role is bound on: the narrowest one that does the job."""
+
+    project: Annotated[
+        str | None, Field(pattern=GCP_PROJECT_RE,
+                          description="The whole project (needs a reason): defaults.gcp's.")
+    ] = None
+    bucket: Annotated[str | None, Field(pattern=GCP_BUCKET_RE,
+                                        description="A Cloud Storage bucket.")] = None
+    secret: Annotated[str | None, Field(pattern=GCP_SECRET_RE,
+                                        description="A Secret Manager secret id.")] = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> GcpResource:
+        chosen = [k for k in GCP_RESOURCE_KINDS if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError(
+                "name exactly one resource — `{bucket: NAME}`, `{secret: ID}` or "
+                "`{project: ID}` (project-wide needs a `reason`)"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """``project``, ``bucket`` or ``secret``."""
+        return next(k for k in GCP_RESOURCE_KINDS if getattr(self, k) is not None)
+
+    @property
+    def name(self) -> str:
+        """The bucket name, secret id or project id."""
+        value: str = getattr(self, self.kind)
+        return value
+
+
+GCP_RESOURCE_KINDS = ("project", "bucket", "secret")
+
+
+class GcpRole(Record):
+    """One role bound to the agent's service account on one resource, until expiry."""
+
+    role: Annotated[str, Field(min_length=1, max_length=256,
+                               description="roles/<service>.<role> or a custom role name.")]
+    resource: GcpResource
+    reason: Reason | None = None
+
+
+class GcpScope(Record):
+    """What the agent may touch in Google Cloud."""
+
+    roles: tuple[GcpRole, ...] = ()
+
+
 class DeployKey(Record):
     """A deploy key on one repository; the private half lives in the secret store."""
 
@@ -298,7 +385,7 @@ class GitHubScope(Record):
 class Secrets(Record):
     """Where private halves of deploy keys live."""
 
-    store: Literal["aws"] = "aws"
+    store: Literal["aws", "gcp"] = "aws"
 
 
 class Escalation(Record):
@@ -337,6 +424,7 @@ class Agent(Record):
     expires: IsoDate
     runs_on: Annotated[tuple[RunsOn, ...], Field(min_length=1)]
     aws: AwsScope | None = None
+    gcp: GcpScope | None = None
     github: GitHubScope = GitHubScope()
     secrets: Secrets = Secrets()
     must_never_hold: tuple[Annotated[str, Field(min_length=1, max_length=128)], ...] = ()

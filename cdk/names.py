@@ -43,6 +43,28 @@ def secret_name(name: str, repo: str) -> str:
     return f"agents/{name}/deploy-keys/{repo}"
 
 
+def service_account_id(name: str) -> str:
+    """GCP service account id: ``agent-<name>``, 6-30 characters (names are 3-24)."""
+    return principal(name)
+
+
+def gcp_secret_id(name: str, repo: str) -> str:
+    """Secret Manager id of a deploy key: the AWS secret name with ``/`` as ``-``.
+
+    ``agents/release-bot/deploy-keys/acme/api`` -> ``agents-release-bot-deploy-keys-acme-api``.
+    Secret ids allow only ``[A-Za-z0-9_-]``; ``.`` in a repository name becomes ``_``
+    (two repositories that would collide are already refused: they would share the
+    deploy-key variable too).
+    """
+    return re.sub(r"[^A-Za-z0-9_-]", "_", secret_name(name, repo).replace("/", "-"))
+
+
+def gcp_labels(agent: Agent) -> dict[str, str]:
+    """:func:`tags` as GCP labels: lower case ``[a-z0-9_-]``, at most 63 characters."""
+    return {key: re.sub(r"[^a-z0-9_-]", "_", value.lower().lstrip("@"))[:63]
+            for key, value in tags(agent).items()}
+
+
 def deploy_key_title(name: str) -> str:
     """Title of the agent's deploy keys on GitHub."""
     return principal(name)

@@ -43,3 +43,18 @@ def expiry_timestamp(agent: Agent) -> str:
 def render_json(document: Any) -> str:
     """Deterministic compact JSON for policy documents written into ``cdk.tf.json``."""
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def is_gcp_entry(entry: str) -> bool:
+    """Whether a ``must_never_hold`` entry is Google Cloud's, by form.
+
+    AWS actions are ``service:Action``; GCP permissions ``service.resource.verb`` and
+    roles ``roles/...``, ``projects/.../roles/...`` or ``organizations/.../roles/...``
+    never contain ``:``. Each cloud compiles only its own entries.
+    """
+    return ":" not in entry and ("/" in entry or "." in entry)
+
+
+def never_hold(agent: Agent, cloud: str) -> tuple[str, ...]:
+    """The agent's ``must_never_hold`` entries of ``cloud`` (``aws`` or ``gcp``), sorted."""
+    return tuple(sorted({e for e in agent.must_never_hold if is_gcp_entry(e) == (cloud == "gcp")}))

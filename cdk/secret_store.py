@@ -2,8 +2,8 @@
 
 ``secrets.store`` in a record names the store. Each store contributes a pure
 planner here (record -> plan, no provider bindings) and a construct module that
-``stacks/`` imports only when a record uses that store. ``aws`` exists today;
-``gcp`` and ``azure`` slot in with their clouds by adding one entry to
+``stacks/`` imports only when a record uses that store. ``aws`` and ``gcp`` exist;
+``azure`` slots in with their clouds by adding one entry to
 :data:`PLANNERS` and one to ``stacks.deploy_keys.STORE_CONSTRUCTS``.
 """
 
@@ -13,12 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 from .aws.secret_plan import plan_secret_store as plan_aws_store
+from .gcp.plan import plan_secret_store as plan_gcp_store
 from .model import Agent, IdentitiesFile
 
 # secrets.store -> planner returning that store's plan. Plans are plain dataclasses;
 # the matching construct knows their shape.
 PLANNERS: dict[str, Callable[[Agent, IdentitiesFile], Any]] = {
     "aws": plan_aws_store,
+    "gcp": plan_gcp_store,
 }
 
 

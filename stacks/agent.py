@@ -7,6 +7,7 @@ from pathlib import Path
 from cdktn import TerraformStack
 from constructs import Construct
 
+from cdk.gcp.plan import uses_gcp
 from cdk.model import Agent, IdentitiesFile
 from cdk.names import logical_id
 
@@ -56,12 +57,27 @@ class AgentStack(TerraformStack):
 
                 role_resource = AgentRole(self, "aws_role", role,
                                           plan_scope(agent, identities)).role
+        service_account = None
+        if uses_gcp(agent) and defaults.gcp is not None:
+            from cdk.gcp.plan import environment_variables
+            from cdk.gcp.provider import google_provider
+
+            google_provider(self, defaults.gcp)
+            variables.update(environment_variables(agent, identities))
+            if agent.revoked is None:
+                from cdk.gcp.identity import AgentServiceAccount
+                from cdk.gcp.plan import plan_service_account
+
+                service_account = AgentServiceAccount(
+                    self, "gcp_service_account", plan_service_account(agent, identities)).account
         if agent.revoked is not None:
             return
         if keys:
             from .deploy_keys import add_deploy_keys
 
-            variables.update(add_deploy_keys(self, agent, identities, keys, role_resource))
+            # The store's only reader: the role for AWS, the service account for GCP.
+            identity = service_account if agent.secrets.store == "gcp" else role_resource
+            variables.update(add_deploy_keys(self, agent, identities, keys, identity))
         directory = Directory(self, "directory")
         for env in plan_environments(agent, identities, variables):
             # Keyed by repo and environment, not position: reordering runs_on

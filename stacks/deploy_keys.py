@@ -3,7 +3,8 @@
 The store is chosen by ``secrets.store``; its construct module is imported only
 when a record uses it. A store construct takes its plan and the agent's
 identity resource, and stores each private key, returning the reference a
-workflow uses to fetch it (for AWS, the secret's ARN).
+workflow uses to fetch it (for AWS, the secret's ARN; for Google Cloud, the
+secret's resource name ``projects/<project>/secrets/<id>``).
 """
 
 from __future__ import annotations
@@ -34,10 +35,17 @@ def _aws_store(scope: Construct, plan: Any, identity: ITerraformDependable | Non
     return AwsSecretStore(scope, "secret_store", plan, identity)
 
 
-# secrets.store -> construct factory; gcp/azure add theirs next to their clouds.
+def _gcp_store(scope: Construct, plan: Any, identity: ITerraformDependable | None
+               ) -> SecretStoreConstruct:
+    from cdk.gcp.secret import GcpSecretStore
+
+    return GcpSecretStore(scope, "gcp_secret_store", plan, identity)
+
+
+# secrets.store -> construct factory; azure adds its own next to its cloud.
 STORE_CONSTRUCTS: dict[
     str, Callable[[Construct, Any, ITerraformDependable | None], SecretStoreConstruct]
-] = {"aws": _aws_store}
+] = {"aws": _aws_store, "gcp": _gcp_store}
 
 
 def add_deploy_keys(scope: Construct, agent: Agent, identities: IdentitiesFile,

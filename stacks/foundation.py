@@ -7,6 +7,7 @@ from pathlib import Path
 from cdktn import TerraformStack
 from constructs import Construct
 
+from cdk.gcp.plan import plan_pool, uses_gcp
 from cdk.model import IdentitiesFile
 from cdk.names import FOUNDATION
 
@@ -14,7 +15,10 @@ from .backend import apply_backend
 
 
 class FoundationStack(TerraformStack):
-    """The account's GitHub OIDC provider. Agent stacks refer to it by ARN, not token."""
+    """The account's GitHub OIDC provider and the project's workload identity pool.
+
+    Agent stacks refer to them by deterministic ARN or resource name, not token.
+    """
 
     def __init__(self, scope: Construct, identities: IdentitiesFile, outdir: Path,
                  base_dir: Path) -> None:
@@ -27,3 +31,12 @@ class FoundationStack(TerraformStack):
 
             aws_provider(self, aws)
             GitHubOidcProvider(self, "github_oidc")
+        gcp = identities.defaults.gcp
+        # The pool exists once some agent uses Google Cloud: a file that only
+        # declares defaults.gcp does not make every deploy load the Google bindings.
+        if gcp is not None and any(uses_gcp(a) for a in identities.agents):
+            from cdk.gcp.pool import GitHubWorkloadIdentityPool
+            from cdk.gcp.provider import google_provider
+
+            google_provider(self, gcp)
+            GitHubWorkloadIdentityPool(self, "github_pool", plan_pool(identities))

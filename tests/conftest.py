@@ -84,3 +84,11 @@ def synthesized_deploy_keys(tmp_path_factory: pytest.TempPathFactory) -> Synthes
     project = tmp_path_factory.mktemp("deploy-keys")
     (project / "identities.yaml").write_text(DEPLOY_KEYS)
     return synthesize(project / "identities.yaml", project / "cdktf.out")
+
+
+@pytest.fixture(scope="session")
+def synthesized_gcp(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """Google Cloud agents: roles on a bucket, a secret and the project; keys in Secret Manager."""
+    project = tmp_path_factory.mktemp("gcp")
+    shutil.copy(FIXTURES / "gcp.yaml", project / "identities.yaml")
+    return synthesize(project / "identities.yaml", project / "cdktf.out")

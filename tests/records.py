@@ -110,3 +110,15 @@ DEPLOY_KEYS = BASE + """\
         - {repo: acme/docs-mirror}
     revoked: {on: 2026-11-25, by: "@acme/docs", reason: Replaced by docs-sync}
 """
+
+
+# The base agent given a Google Cloud identity instead of its AWS scope.
+GCP = variant('  aws: {account_id: "123456789012", region: eu-west-1}\n',
+              "  gcp: {project_id: acme-agents, project_number: 987654321098, "
+              "region: europe-west1}\n",
+              variant('    aws:\n      access:\n        read: ["arn:aws:s3:::acme-artifacts/'
+                      'releases/*"]\n',
+                      "    gcp:\n      roles:\n        - role: roles/storage.objectViewer\n"
+                      "          resource: {bucket: acme-artifacts}\n"))
+GCP_ROLE = ("        - role: roles/storage.objectViewer\n"
+            "          resource: {bucket: acme-artifacts}\n")

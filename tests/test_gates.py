@@ -54,6 +54,13 @@ EXPECTED_PASSES = {
     ("CKV_AWS_33", "aws_kms_key"),     # no wildcard principal in the key policy
     ("CKV2_AWS_64", "aws_kms_key"),    # key policy defined
     ("CKV_AWS_149", "aws_secretsmanager_secret"),  # secret encrypted with a CMK
+    # Google Cloud (tests/fixtures/gcp.yaml and the example)
+    ("CKV_GCP_118", "google_iam_workload_identity_pool_provider"),  # attribute condition
+    ("CKV_GCP_125", "google_iam_workload_identity_pool_provider"),  # GitHub sub pinned
+    ("CKV_GCP_41", "google_project_iam_member"),   # no SA user/token creator on the project
+    ("CKV_GCP_42", "google_project_iam_member"),   # no admin role for a service account
+    ("CKV_GCP_49", "google_project_iam_member"),   # no role that impersonates or manages SAs
+    ("CKV_GCP_43", "google_kms_crypto_key"),       # CMEK rotates within 90 days
 }
 
 
@@ -64,8 +71,7 @@ def test_checkov_fails_nothing_and_runs_the_checks_that_matter(
     assert not failed, "\n".join(map(str, failed))
     assert len(passed) >= 20
     for check_id, kind in EXPECTED_PASSES:
-        out = Synthesized(synthesized_deploy_keys.outdir)
-        names = {name for stack in out.stacks()
+        names = {name for out in map(Synthesized, outdirs) for stack in out.stacks()
                  for name in out.stack(stack).get("resource", {}).get(kind, {})}
         assert names, f"no {kind} to check"
         assert {(check_id, name) for name in names} <= set(passed), (
@@ -80,6 +86,10 @@ def test_checkov_skips_live_only_in_the_config_file_each_with_a_reason() -> None
     sources = [ROOT / "main.py", *(ROOT / "cdk").rglob("*.py"), *(ROOT / "stacks").rglob("*.py")]
     for source in sources:
         assert "checkov:skip" not in source.read_text(errors="ignore"), source
+
+
+def test_the_gcp_fixture_is_among_the_scanned_stacks() -> None:
+    assert FIXTURES / "gcp.yaml" in VALID_FIXTURES
 
 
 def test_every_agent_with_aws_has_a_scanned_trust_policy(scanned: list[Path]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import Path
 from ..model import Agent, AwsDefaults, Defaults, IdentitiesFile
 from ..names import boundary_policy_name, scope_policy_name
-from ..plan import render_json
+from ..plan import never_hold, render_json
 from . import catalog
 from .grants import grants_for
 from .plan import POLICY_VERSION, trust_policy
@@ -278,7 +278,7 @@ def always_denies(agent: Agent, aws: AwsDefaults) -> tuple[Deny, ...]:
 
 def must_never_hold_deny(agent: Agent) -> Deny | None:
     """The record's ``must_never_hold`` entries as one explicit deny."""
-    entries = tuple(sorted(set(agent.must_never_hold)))
+    entries = never_hold(agent, "aws")
     return Deny("DenyMustNeverHold", entries) if entries else None
 
 

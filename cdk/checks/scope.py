@@ -23,6 +23,7 @@ from ..aws.scope import (
 )
 from ..errors import Finding, Path
 from ..model import Agent, AwsDefaults, IdentitiesFile
+from ..plan import is_gcp_entry, never_hold
 from . import rule
 
 
@@ -214,7 +215,7 @@ def must_never_hold(identities: IdentitiesFile, today: date) -> Iterator[Finding
         if must_never_hold_deny(agent) is None:
             continue
         for grant in all_grants(agent, identities):
-            for entry in sorted(set(agent.must_never_hold)):
+            for entry in never_hold(agent, "aws"):
                 if hit := overlap(grant, Deny("MustNeverHold", (entry,))):
                     hint = ("list only the actions you need under `statements:`"
                             if grant.path[:2] == ("aws", "access")
@@ -233,13 +234,14 @@ def must_never_hold_unknown(identities: IdentitiesFile, today: date) -> Iterator
         if agent.revoked is not None:
             continue
         for m, entry in enumerate(agent.must_never_hold):
-            if ":" in entry and catalog.actions_matching(entry):
+            if is_gcp_entry(entry) or ":" in entry and catalog.actions_matching(entry):
                 continue
             close = catalog.closest_actions(entry)
             yield Finding("AgentId-MustNeverHoldUnknown", ("agents", i, "must_never_hold", m),
                           f"{entry!r} matches no AWS action",
                           f"did you mean {', '.join(close)}?" if close
-                          else "write service:Action, e.g. s3:DeleteObject or s3:Delete*")
+                          else "write service:Action, e.g. s3:DeleteObject or s3:Delete*, "
+                          "or a Google Cloud permission or role, e.g. storage.objects.delete")
 
 
 @rule("AgentId-AwsPolicyTooLarge")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..gcp.plan import role_bindings, service_account_email, uses_gcp
 from ..model import Agent, IdentitiesFile
 from ..names import principal, role_name
 from ..plan import environment_of, job_workflow_ref
@@ -52,7 +53,14 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
                   f"{aws.account_id}; sessions last at most {minutes} minutes; no long-lived "
                   "keys")
     else:
-        source = "GitHub Actions OIDC token; no cloud role"
+        source = ""
+    gcp = identities.defaults.gcp
+    if uses_gcp(agent) and gcp is not None:
+        source += ("; " if source else "") + (
+            f"GitHub Actions OIDC token, exchanged through workload identity pool "
+            f"{gcp.pool_id} for service account {service_account_email(gcp, agent.name)} "
+            "(short-lived tokens; no keys)")
+    source = source or "GitHub Actions OIDC token; no cloud role"
     runs = []
     for run in agent.runs_on:
         where = f"{run.repo} (id {run.repo_id}), environment {environment_of(agent, run)}"
@@ -65,6 +73,8 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
         for statement in agent.aws.statements:
             line = f"AWS {', '.join(statement.actions)} on {', '.join(statement.resources)}"
             scope.append(line + (f" ({statement.reason})" if statement.reason else ""))
+    scope.extend(f"GCP {b.role} on {b.resource_name} (until {agent.expires})"
+                 for b in role_bindings(agent, identities))
     keys = tuple(f"{key.access} deploy key on {key.repo}" for key in agent.github.deploy_keys)
     escalations = tuple(f"{e.on}: {e.reason} (approved by {e.approved_by})"
                         for e in agent.escalations)

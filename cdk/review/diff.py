@@ -40,6 +40,21 @@ FORCE_NEW: dict[str, frozenset[str]] = {
                                                       "variable_name"}),
     "github_repository_deploy_key": frozenset({"key", "read_only", "repository", "title"}),
     "tls_private_key": frozenset({"algorithm", "ecdsa_curve", "rsa_bits"}),
+    "google_service_account": frozenset({"account_id", "project"}),
+    "google_service_account_iam_member": frozenset({"service_account_id", "role", "member",
+                                                    "condition"}),
+    "google_project_iam_member": frozenset({"project", "role", "member", "condition"}),
+    "google_storage_bucket_iam_member": frozenset({"bucket", "role", "member", "condition"}),
+    "google_secret_manager_secret_iam_member": frozenset({"project", "secret_id", "role",
+                                                          "member", "condition"}),
+    "google_iam_deny_policy": frozenset({"name", "parent"}),
+    "google_iam_workload_identity_pool": frozenset({"project", "workload_identity_pool_id"}),
+    "google_iam_workload_identity_pool_provider": frozenset({
+        "project", "workload_identity_pool_id", "workload_identity_pool_provider_id"}),
+    "google_kms_key_ring": frozenset({"project", "name", "location"}),
+    "google_kms_crypto_key": frozenset({"key_ring", "name", "purpose"}),
+    "google_kms_crypto_key_iam_member": frozenset({"crypto_key_id", "role", "member"}),
+    "google_secret_manager_secret": frozenset({"project", "secret_id", "replication"}),
 }
 
 

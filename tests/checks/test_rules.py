@@ -21,7 +21,7 @@ from cdk.model import IdentitiesFile
 from cdk.yamlsafe import parse
 
 from ..conftest import TODAY, TODAY_ARG
-from ..records import BASE, variant, write
+from ..records import BASE, GCP, GCP_ROLE, variant, write
 from .test_scope_rules import NON_COMPLIANT as SCOPE_CASES
 from .test_scope_rules import _scope as scope_record
 
@@ -78,6 +78,34 @@ NON_COMPLIANT = {
                                   "        - {repo: acme/api}\n        - {repo: acme/api}\n",
 }
 
+
+
+def _gcp_role(role: str, resource: str = "{bucket: acme-artifacts}") -> str:
+    return variant(GCP_ROLE, f"        - role: {role}\n          resource: {resource}\n", GCP)
+
+
+NON_COMPLIANT.update({
+    "AgentId-GcpDefaultsMissing": variant(
+        "  gcp: {project_id: acme-agents, project_number: 987654321098, "
+        "region: europe-west1}\n", "", GCP),
+    "AgentId-GcpBasicRole": _gcp_role("roles/owner"),
+    "AgentId-GcpPrivilegedRole": _gcp_role("roles/iam.serviceAccountUser"),
+    "AgentId-GcpRoleName": _gcp_role("roles/storage"),
+    "AgentId-GcpResourceInvalid": _gcp_role("roles/storage.objectViewer",
+                                            "{project: other-project}"),
+    "AgentId-GcpMustNeverHold": GCP + '    must_never_hold: ["roles/storage.objectViewer"]\n',
+    "AgentId-GcpMustNeverHoldUnknown": GCP + '    must_never_hold: ["storage/delete"]\n',
+    "AgentId-GcpSubjectTooLong": variant("environment: agent-release-bot",
+                                         "environment: agent-release-bot-" + "x" * 80, GCP),
+    "AgentId-GcpWorkflowPin": variant(
+        "environment: agent-release-bot",
+        "environment: agent-release-bot\n        workflow: .github/workflows/x.yml\n"
+        "        ref: refs/heads/main", GCP),
+    "AgentId-GcpConditionTooLarge": variant(
+        RUNS_ON, "".join(f"      - repo: acme/a-rather-long-repository-name-number-{n}\n"
+                         f"        repo_id: {1000 + n}\n"
+                         "        environment: agent-release-bot\n" for n in range(40)), GCP),
+})
 
 # The AWS scope rules have their own exact-message cases: the first case of each
 # rule serves as its non-compliant example here too.
