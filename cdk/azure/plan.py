@@ -415,13 +415,13 @@ def policy_documents(agent: Agent, identities: IdentitiesFile) -> dict[str, dict
     """The agent's Azure grants as statement documents, for review packets to diff.
 
     Federated subjects become the trust rows, each role assignment an Allow row
-    (role at scope) whose condition says whether Azure ends it at expiry.
+    (role at scope). Whether Azure ends an assignment at expiry (PIM or plain) is
+    not part of the row: turning PIM on is no widening, and the card heading each
+    agent's section of the packet says which kind the agent got.
     """
     if identities.defaults.azure is None or not uses_azure(agent):
         return {}
     plan = plan_identity(agent, identities)
-    condition = ({"pim_end": plan.expires_at} if plan.assignment_kind == "pim"
-                 else {"end": "none (plain role assignment)"})
     store_rows = []
     if uses_azure_store(agent):
         store = plan_secret_store(agent, identities)
@@ -433,7 +433,7 @@ def policy_documents(agent: Agent, identities: IdentitiesFile) -> dict[str, dict
              "Resource": [c.subject for c in plan.credentials],
              "Condition": {"audience": AUDIENCE, "issuer": OIDC_URL}}]},
         "azure-roles": {"Statement": [
-            *({"Effect": "Allow", "Action": [a.role], "Resource": [a.scope],
-               "Condition": condition} for a in plan.assignments),
+            *({"Effect": "Allow", "Action": [a.role], "Resource": [a.scope]}
+              for a in plan.assignments),
             *store_rows]},
     }
