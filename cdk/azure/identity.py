@@ -56,18 +56,17 @@ class AgentManagedIdentity(Construct):
     def _assign(self, assignment: Assignment) -> None:
         plan = self.plan
         construct_id = logical_id("role", assignment.construct_id)
-        lookup = {"role_definition_id": assignment.role.lower()} if assignment.by_id \
-            else {"name": assignment.role}
         definition = DataAzurermRoleDefinition(
             self,
             f"{construct_id}_definition",
             scope=plan.subscription_scope,
+            role_definition_id=assignment.role.lower() if assignment.by_id else None,
+            name=None if assignment.by_id else assignment.role,
             lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
                 condition=postcondition_expression(),
                 error_message=f"agentid: role {assignment.role} can write role assignments; "
                               "an agent may not hold it",
             )]),
-            **lookup,
         )
         role_definition_id = (f"{plan.subscription_scope}/{ROLE_DEFINITIONS}/"
                               f"{definition.role_definition_id}")

@@ -130,7 +130,8 @@ def key_vault_secret_name(name: str, repo: str) -> str:
     """Key Vault secret name of a deploy key: the AWS name with anything but
     ``[0-9a-zA-Z-]`` as ``-``.
 
-    ``agents/release-bot/deploy-keys/acme/api.v2`` -> ``agents-release-bot-deploy-keys-acme-api-v2``.
+    ``agents/release-bot/deploy-keys/acme/api.v2`` ->
+    ``agents-release-bot-deploy-keys-acme-api-v2``.
     Two repositories that would collide are already refused (they would share the
     deploy-key variable too). Over 127 characters, the name is cut and a hash of the
     full name appended.

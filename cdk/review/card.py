@@ -125,9 +125,9 @@ def _expiry_enforcement(agent: Agent, identities: IdentitiesFile) -> str:
     """Who stops honouring the identity at expiry, honestly per cloud."""
     if uses_azure(agent) and assignment_kind(identities) == "plain":
         return ("its AWS or Google Cloud identities, if any, are refused from that date; "
-                "Azure's federated credentials and plain role assignments have no end date, so the expiry "
-                "rules block the file and the agent must be revoked (or "
-                "defaults.azure.time_bound_assignments turned on)")
+                "Azure's federated credentials and plain role assignments have no end "
+                "date, so the expiry rules block the file and the agent must be revoked "
+                "(or defaults.azure.time_bound_assignments turned on)")
     if uses_azure(agent):
         return ("the cloud refuses the identity from that date; on Azure, PIM ends its role "
                 "assignments, while its federated credentials (which have no end date) go "
