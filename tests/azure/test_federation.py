@@ -9,13 +9,14 @@ previous one).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from cdk.azure.plan import MAX_FEDERATED_CREDENTIALS, credential_name, federated_credentials
 from cdk.loader import validate_schema
 from cdk.yamlsafe import parse
 
-from ..conftest import Synthesized
+from ..conftest import FIXTURES, Synthesized, synthesize
 from ..records import AZURE, variant
 
 STACK = "cost-analyst"
@@ -96,3 +97,15 @@ def test_twenty_subjects_are_allowed_and_the_plan_keeps_one_credential_each() ->
     identities = validate_schema(parse("identities.yaml", text))
 
     assert len(federated_credentials(identities.agents[0])) == MAX_FEDERATED_CREDENTIALS
+
+
+def test_a_revoked_azure_agent_keeps_its_provider_and_holds_nothing(tmp_path: Path) -> None:
+    text = (FIXTURES / "azure.yaml").read_text() + (
+        '    revoked: {on: 2026-11-25, by: "@acme/finops", reason: Retired}\n')
+    (tmp_path / "identities.yaml").write_text(text)
+
+    out = synthesize(tmp_path / "identities.yaml", tmp_path / "cdktf.out")
+
+    assert out.resource_count(STACK) == 0
+    assert "data" not in out.stack(STACK)
+    assert "azurerm" in out.stack(STACK)["provider"]
