@@ -68,7 +68,8 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
         source += ("; " if source else "") + (
             f"GitHub Actions OIDC token, exchanged with Entra ID through an exact federated "
             f"credential for managed identity agent-{agent.name} in subscription "
-            f"{azure.subscription_id} (short-lived tokens; no secrets); "
+            f"{azure.subscription_id} (short-lived tokens; no secrets; Azure checks the "
+            "exact subject only, not the repository id); "
             f"{assignment_summary(identities, agent)}")
     source = source or "GitHub Actions OIDC token; no cloud role"
     runs = []

@@ -82,6 +82,7 @@ def test_card_says_which_kind_of_assignment_the_agent_got(
     pim = capsys.readouterr().out
 
     assert "managed identity agent-report-builder" in plain
+    assert "Azure checks the exact subject only, not the repository id" in plain
     assert "plain role assignments without an end date" in plain
     assert "(plain assignment, no end date in Azure)" in plain
     assert "Key Vault Secrets User on Key Vault secret agents-report-builder" in plain
