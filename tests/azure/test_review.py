@@ -36,6 +36,8 @@ def test_a_new_azure_role_is_a_broadened_row_and_needs_an_escalation(
         result, "broadened")
     assert result.code == 1
     assert result.gate_ids() == ["AgentId-Review-UnapprovedBroadening"]
+    # and the agent's card in the packet says which kind of assignment it gets
+    assert "plain role assignments without an end date" in result.markdown
 
 
 def test_a_removed_azure_role_is_a_narrowed_row(tmp_path: Path,
