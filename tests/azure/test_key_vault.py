@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from cdk.azure.plan import key_vault_secret_name, vault_name
 from cdk.model import AzureDefaults
 
@@ -88,3 +91,14 @@ def test_names_fit_key_vault() -> None:
     secret = key_vault_secret_name("a-very-long-agent-name-x", long_repo)
     assert len(secret) <= 127 and re.fullmatch(r"[0-9a-zA-Z-]+", secret)
     assert key_vault_secret_name("bot", "acme/api.v2_x") == "agents-bot-deploy-keys-acme-api-v2-x"
+
+
+@given(st.from_regex(r"[a-z][a-z0-9-]{1,22}[a-z0-9]", fullmatch=True),
+       st.from_regex(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?", fullmatch=True),
+       st.from_regex(r"[A-Za-z0-9._-]{1,100}", fullmatch=True))
+def test_every_derived_azure_name_fits_azure(name: str, owner: str, repo: str) -> None:
+    vault = vault_name(DEFAULTS, name)
+    secret = key_vault_secret_name(name, f"{owner}/{repo}")
+
+    assert re.fullmatch(r"[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", vault) and "--" not in vault
+    assert re.fullmatch(r"[0-9a-zA-Z-]{1,127}", secret)
