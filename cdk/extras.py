@@ -17,6 +17,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "aws": ("cdktn_provider_aws",),
     "github": ("cdktn_provider_github", "cdktn_provider_tls", "cdktn_provider_time"),
     "gcp": ("cdktn_provider_google",),
+    "azure": ("cdktn_provider_azurerm",),
 }
 
 
@@ -25,8 +26,10 @@ def needed_extras(identities: IdentitiesFile) -> list[str]:
 
     Every agent has GitHub environments; AWS bindings are needed as soon as the
     foundation (``defaults.aws``) or any agent uses AWS; Google's as soon as an agent
-    has a Google identity (the foundation's pool exists only then).
+    has a Google identity (the foundation's pool exists only then); Azure's as soon
+    as an agent has an Azure identity (Azure has no shared foundation).
     """
+    from .azure.plan import uses_azure
     from .gcp.plan import uses_gcp
 
     needed = set()
@@ -36,6 +39,8 @@ def needed_extras(identities: IdentitiesFile) -> list[str]:
         needed.add("aws")
     if any(uses_gcp(a) for a in identities.agents):
         needed.add("gcp")
+    if any(uses_azure(a) for a in identities.agents):
+        needed.add("azure")
     return sorted(needed)
 
 

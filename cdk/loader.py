@@ -45,6 +45,12 @@ _PATTERN_HELP = {
     model.GCP_BUCKET_RE: "must be an exact Cloud Storage bucket name (no wildcards)",
     model.GCP_SECRET_RE: "must be an exact Secret Manager secret id of letters, digits, "
     "'_' and '-'",
+    model.AZURE_UUID_RE: "must be a GUID such as 00000000-0000-0000-0000-000000000000",
+    model.AZURE_RG_RE: "must be a resource group name: 1-90 letters, digits, '.', '_', '(', "
+    "')' or '-', not ending in '.'",
+    model.AZURE_LOCATION_RE: "must be an Azure region name such as westeurope",
+    model.AZURE_RESOURCE_ID_RE: "must be one exact resource id: /subscriptions/<id>/"
+    "resourceGroups/<group>/providers/<Namespace>/<type>/<name> (no wildcards)",
     model.DESCRIPTION_RE: "must be one line of printable Latin-1 text, the characters IAM "
     "accepts in a role description (no tabs, newlines or control characters)",
 }

@@ -44,6 +44,15 @@ GCP_POOL_RE = r"^[a-z0-9][a-z0-9-]{2,30}[a-z0-9]$"
 # Bucket and secret names as Cloud Storage and Secret Manager accept them.
 GCP_BUCKET_RE = r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$"
 GCP_SECRET_RE = r"^[A-Za-z0-9_-]{1,255}$"
+# Azure: tenant and subscription ids and built-in role definition ids are GUIDs.
+AZURE_UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# Resource group names: 1-90 of letters, digits, . _ ( ) -, not ending in '.'.
+AZURE_RG_RE = r"^[A-Za-z0-9._()-]{0,89}[A-Za-z0-9_()-]$"
+AZURE_LOCATION_RE = r"^[a-z][a-z0-9]{2,39}$"
+# A full resource id in a resource group, exact: no wildcards, no empty segments.
+AZURE_RESOURCE_ID_RE = (
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[A-Za-z0-9._()-]{1,90}"
+    r"/providers/[A-Za-z0-9]+\.[A-Za-z0-9.]+(?:/[A-Za-z0-9._()-]+/[A-Za-z0-9._()-]+)+$")
 ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # IAM's documented character set for a role description, minus tab, CR and LF:
 # the description also lands in one-line review output and Markdown.
@@ -136,6 +145,22 @@ class GcpDefaults(Record):
         "agentid-github")
     provider_id: Annotated[
         GcpPoolId, Field(description="GitHub OIDC provider id in the pool.")] = "github"
+
+
+class AzureDefaults(Record):
+    """The Entra ID tenant, subscription and resource group agent identities live in."""
+
+    tenant_id: Annotated[str, Field(pattern=AZURE_UUID_RE, description="Entra ID tenant id.")]
+    subscription_id: Annotated[
+        str, Field(pattern=AZURE_UUID_RE, description="Subscription of identities and vaults.")]
+    resource_group: Annotated[
+        str, Field(pattern=AZURE_RG_RE,
+                   description="Existing resource group of identities and Key Vaults.")]
+    location: Annotated[str, Field(pattern=AZURE_LOCATION_RE,
+                                   description="Azure region, e.g. westeurope.")]
+    time_bound_assignments: Annotated[
+        bool, Field(description="PIM active assignments ending at `expires` (needs Entra ID "
+                                "P2); plain role assignments otherwise.")] = False
 
 
 class PolicyDefaults(Record):
@@ -246,6 +271,7 @@ class Defaults(Record):
     github: GitHubDefaults
     aws: AwsDefaults | None = None
     gcp: GcpDefaults | None = None
+    azure: AzureDefaults | None = None
     policy: PolicyDefaults = PolicyDefaults()
     backend: Backend = Backend(local=LocalBackend())
 
@@ -368,6 +394,59 @@ class GcpScope(Record):
     roles: tuple[GcpRole, ...] = ()
 
 
+AZURE_SCOPE_KINDS = ("resource", "resource_group", "subscription")
+
+
+class AzureScopeTarget(Record):
+    """Exactly one scope a role is assigned at: the narrowest one that does the job."""
+
+    resource: Annotated[str | None, Field(pattern=AZURE_RESOURCE_ID_RE, max_length=1024,
+                                          description="A full resource id.")] = None
+    resource_group: Annotated[str | None, Field(pattern=AZURE_RG_RE,
+                                                description="A resource group name.")] = None
+    subscription: Annotated[
+        str | None, Field(pattern=AZURE_UUID_RE,
+                          description="The whole subscription (needs a reason).")] = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> AzureScopeTarget:
+        chosen = [k for k in AZURE_SCOPE_KINDS if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError(
+                "name exactly one scope — `{resource: /subscriptions/.../providers/...}`, "
+                "`{resource_group: NAME}` or `{subscription: ID}` (subscription-wide "
+                "needs a `reason`)"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """``resource``, ``resource_group`` or ``subscription``."""
+        return next(k for k in AZURE_SCOPE_KINDS if getattr(self, k) is not None)
+
+    @property
+    def name(self) -> str:
+        """The resource id, resource group name or subscription id."""
+        value: str = getattr(self, self.kind)
+        return value
+
+
+class AzureRole(Record):
+    """One role assigned to the agent's managed identity at one scope."""
+
+    role: Annotated[str, Field(min_length=1, max_length=256,
+                               description="Role name (Storage Blob Data Reader) or role "
+                                           "definition id (a GUID).")]
+    scope: AzureScopeTarget
+    reason: Reason | None = None
+
+
+class AzureAccess(Record):
+    """What the agent may touch in Azure."""
+
+    roles: tuple[AzureRole, ...] = ()
+
+
 class DeployKey(Record):
     """A deploy key on one repository; the private half lives in the secret store."""
 
@@ -385,7 +464,7 @@ class GitHubScope(Record):
 class Secrets(Record):
     """Where private halves of deploy keys live."""
 
-    store: Literal["aws", "gcp"] = "aws"
+    store: Literal["aws", "gcp", "azure"] = "aws"
 
 
 class Escalation(Record):
@@ -425,6 +504,7 @@ class Agent(Record):
     runs_on: Annotated[tuple[RunsOn, ...], Field(min_length=1)]
     aws: AwsScope | None = None
     gcp: GcpScope | None = None
+    azure: AzureAccess | None = None
     github: GitHubScope = GitHubScope()
     secrets: Secrets = Secrets()
     must_never_hold: tuple[Annotated[str, Field(min_length=1, max_length=128)], ...] = ()

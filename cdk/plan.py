@@ -55,6 +55,18 @@ def is_gcp_entry(entry: str) -> bool:
     return ":" not in entry and ("/" in entry or "." in entry)
 
 
+def is_azure_entry(entry: str) -> bool:
+    """Whether a ``must_never_hold`` entry is an Azure action (``Microsoft.Storage/...``).
+
+    Azure actions also have no ``:``, so :func:`is_gcp_entry` is true for them too
+    (AWS leaves them alone); Google Cloud's compilation skips them by this test.
+    """
+    return entry.lower().startswith("microsoft.") and "/" in entry
+
+
 def never_hold(agent: Agent, cloud: str) -> tuple[str, ...]:
     """The agent's ``must_never_hold`` entries of ``cloud`` (``aws`` or ``gcp``), sorted."""
-    return tuple(sorted({e for e in agent.must_never_hold if is_gcp_entry(e) == (cloud == "gcp")}))
+    if cloud == "gcp":
+        return tuple(sorted({e for e in agent.must_never_hold
+                             if is_gcp_entry(e) and not is_azure_entry(e)}))
+    return tuple(sorted({e for e in agent.must_never_hold if not is_gcp_entry(e)}))

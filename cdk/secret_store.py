@@ -2,9 +2,9 @@
 
 ``secrets.store`` in a record names the store. Each store contributes a pure
 planner here (record -> plan, no provider bindings) and a construct module that
-``stacks/`` imports only when a record uses that store. ``aws`` and ``gcp`` exist;
-``azure`` slots in with their clouds by adding one entry to
-:data:`PLANNERS` and one to ``stacks.deploy_keys.STORE_CONSTRUCTS``.
+``stacks/`` imports only when a record uses that store: one entry in
+:data:`PLANNERS` and one in ``stacks.deploy_keys.STORE_CONSTRUCTS`` per store
+(``aws``, ``gcp``, ``azure``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .aws.secret_plan import plan_secret_store as plan_aws_store
+from .azure.plan import plan_secret_store as plan_azure_store
 from .gcp.plan import plan_secret_store as plan_gcp_store
 from .model import Agent, IdentitiesFile
 
@@ -21,6 +22,7 @@ from .model import Agent, IdentitiesFile
 PLANNERS: dict[str, Callable[[Agent, IdentitiesFile], Any]] = {
     "aws": plan_aws_store,
     "gcp": plan_gcp_store,
+    "azure": plan_azure_store,
 }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from cdktn import TerraformStack
 from constructs import Construct
 
+from cdk.azure.plan import uses_azure
 from cdk.gcp.plan import uses_gcp
 from cdk.model import Agent, IdentitiesFile
 from cdk.names import logical_id
@@ -70,13 +71,29 @@ class AgentStack(TerraformStack):
 
                 service_account = AgentServiceAccount(
                     self, "gcp_service_account", plan_service_account(agent, identities)).account
+        managed_identity = None
+        if uses_azure(agent) and defaults.azure is not None:
+            from cdk.azure.plan import environment_variables as azure_variables
+            from cdk.azure.provider import azurerm_provider
+
+            azurerm_provider(self, defaults.azure)
+            variables.update(azure_variables(agent, identities))
+            if agent.revoked is None:
+                from cdk.azure.identity import AgentManagedIdentity
+                from cdk.azure.plan import plan_identity
+
+                managed_identity = AgentManagedIdentity(
+                    self, "azure_identity", plan_identity(agent, identities)).identity
+                variables["AZURE_CLIENT_ID"] = managed_identity.client_id
         if agent.revoked is not None:
             return
         if keys:
             from .deploy_keys import add_deploy_keys
 
-            # The store's only reader: the role for AWS, the service account for GCP.
-            identity = service_account if agent.secrets.store == "gcp" else role_resource
+            # The store's only reader: the role for AWS, the service account for GCP,
+            # the managed identity for Azure.
+            identity = {"gcp": service_account, "azure": managed_identity}.get(
+                agent.secrets.store, role_resource)
             variables.update(add_deploy_keys(self, agent, identities, keys, identity))
         directory = Directory(self, "directory")
         for env in plan_environments(agent, identities, variables):

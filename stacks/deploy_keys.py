@@ -4,7 +4,8 @@ The store is chosen by ``secrets.store``; its construct module is imported only
 when a record uses it. A store construct takes its plan and the agent's
 identity resource, and stores each private key, returning the reference a
 workflow uses to fetch it (for AWS, the secret's ARN; for Google Cloud, the
-secret's resource name ``projects/<project>/secrets/<id>``).
+secret's resource name ``projects/<project>/secrets/<id>``; for Azure, the Key
+Vault secret's versionless URI).
 """
 
 from __future__ import annotations
@@ -42,10 +43,17 @@ def _gcp_store(scope: Construct, plan: Any, identity: ITerraformDependable | Non
     return GcpSecretStore(scope, "gcp_secret_store", plan, identity)
 
 
-# secrets.store -> construct factory; azure adds its own next to its cloud.
+def _azure_store(scope: Construct, plan: Any, identity: ITerraformDependable | None
+                 ) -> SecretStoreConstruct:
+    from cdk.azure.secret import AzureSecretStore
+
+    return AzureSecretStore(scope, "azure_secret_store", plan, identity)
+
+
+# secrets.store -> construct factory.
 STORE_CONSTRUCTS: dict[
     str, Callable[[Construct, Any, ITerraformDependable | None], SecretStoreConstruct]
-] = {"aws": _aws_store, "gcp": _gcp_store}
+] = {"aws": _aws_store, "gcp": _gcp_store, "azure": _azure_store}
 
 
 def add_deploy_keys(scope: Construct, agent: Agent, identities: IdentitiesFile,

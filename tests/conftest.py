@@ -92,3 +92,12 @@ def synthesized_gcp(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     project = tmp_path_factory.mktemp("gcp")
     shutil.copy(FIXTURES / "gcp.yaml", project / "identities.yaml")
     return synthesize(project / "identities.yaml", project / "cdktf.out")
+
+
+@pytest.fixture(scope="session")
+def synthesized_azure(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """Azure agents: roles at a resource, a resource group and the subscription, PIM on;
+    keys in Key Vault."""
+    project = tmp_path_factory.mktemp("azure")
+    shutil.copy(FIXTURES / "azure.yaml", project / "identities.yaml")
+    return synthesize(project / "identities.yaml", project / "cdktf.out")

@@ -122,3 +122,16 @@ GCP = variant('  aws: {account_id: "123456789012", region: eu-west-1}\n',
                       "          resource: {bucket: acme-artifacts}\n"))
 GCP_ROLE = ("        - role: roles/storage.objectViewer\n"
             "          resource: {bucket: acme-artifacts}\n")
+
+# The base agent given an Azure identity instead of its AWS scope.
+AZURE_SUBSCRIPTION = "0b1f6471-1bf0-4dda-aec3-111122223333"
+AZURE_ACCOUNT = (f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/releases/providers/"
+                 "Microsoft.Storage/storageAccounts/acmeartifacts")
+AZURE_ROLE = ("        - role: Storage Blob Data Reader\n"
+              f"          scope: {{resource: {AZURE_ACCOUNT}}}\n")
+AZURE_DEFAULTS = ("  azure: {tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47, "
+                  f"subscription_id: {AZURE_SUBSCRIPTION}, resource_group: agents, "
+                  "location: westeurope}\n")
+AZURE = variant('  aws: {account_id: "123456789012", region: eu-west-1}\n', AZURE_DEFAULTS,
+                variant('    aws:\n      access:\n        read: ["arn:aws:s3:::acme-artifacts/'
+                        'releases/*"]\n', "    azure:\n      roles:\n" + AZURE_ROLE))

@@ -34,7 +34,7 @@ def test_schema_forbids_unknown_keys() -> None:
 
 def test_validate_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "-f", str(EXAMPLE), "--today", TODAY_ARG]) == 0
-    assert "4 agents, no problems" in capsys.readouterr().out
+    assert "5 agents, no problems" in capsys.readouterr().out
 
 
 def test_explain_prints_why_a_rule_exists(capsys: pytest.CaptureFixture[str]) -> None:

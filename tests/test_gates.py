@@ -61,6 +61,13 @@ EXPECTED_PASSES = {
     ("CKV_GCP_42", "google_project_iam_member"),   # no admin role for a service account
     ("CKV_GCP_49", "google_project_iam_member"),   # no role that impersonates or manages SAs
     ("CKV_GCP_43", "google_kms_crypto_key"),       # CMEK rotates within 90 days
+    # Azure (tests/fixtures/azure.yaml and the example)
+    ("CKV_AZURE_41", "azurerm_key_vault_secret"),  # secret has an expiration date
+    ("CKV_AZURE_114", "azurerm_key_vault_secret"),  # secret has a content type
+    ("CKV_AZURE_110", "azurerm_key_vault"),        # purge protection on
+    ("CKV_AZURE_42", "azurerm_key_vault"),         # recoverable (soft delete + purge protection)
+    ("CKV_AZURE_109", "azurerm_key_vault"),        # network ACLs deny by default
+    ("CKV_AZURE_189", "azurerm_key_vault"),        # no public network access
 }
 
 
@@ -90,6 +97,10 @@ def test_checkov_skips_live_only_in_the_config_file_each_with_a_reason() -> None
 
 def test_the_gcp_fixture_is_among_the_scanned_stacks() -> None:
     assert FIXTURES / "gcp.yaml" in VALID_FIXTURES
+
+
+def test_the_azure_fixture_is_among_the_scanned_stacks() -> None:
+    assert FIXTURES / "azure.yaml" in VALID_FIXTURES
 
 
 def test_every_agent_with_aws_has_a_scanned_trust_policy(scanned: list[Path]) -> None:

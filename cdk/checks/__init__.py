@@ -62,4 +62,4 @@ def run_checks(identities: IdentitiesFile, today: date) -> list[Finding]:
 def _load_rules() -> None:
     # Importing the modules registers their rules; kept lazy so importing
     # cdk.checks stays cheap.
-    from . import aws, deploy_keys, gcp, identity, scope, trust  # noqa: F401
+    from . import aws, azure, deploy_keys, gcp, identity, scope, trust  # noqa: F401

@@ -21,7 +21,7 @@ from ..gcp.plan import (
     uses_gcp,
 )
 from ..model import Agent, GcpDefaults, IdentitiesFile
-from ..plan import is_gcp_entry
+from ..plan import is_azure_entry, is_gcp_entry
 from . import rule
 
 
@@ -119,7 +119,8 @@ def gcp_must_never_hold_unknown(identities: IdentitiesFile, today: date) -> Iter
         if agent.revoked is not None:
             continue
         for m, entry in enumerate(agent.must_never_hold):
-            if not is_gcp_entry(entry) or permission_v2(entry) is not None \
+            if not is_gcp_entry(entry) or is_azure_entry(entry) \
+                    or permission_v2(entry) is not None \
                     or PREDEFINED_ROLE_RE.match(entry) or CUSTOM_ROLE_RE.match(entry):
                 continue
             yield Finding("AgentId-GcpMustNeverHoldUnknown",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..azure.plan import assignment_kind, assignment_summary, role_assignments, uses_azure
+from ..azure.plan import plan_secret_store as plan_azure_store
 from ..gcp.plan import role_bindings, service_account_email, uses_gcp
 from ..model import Agent, IdentitiesFile
 from ..names import principal, role_name
@@ -36,6 +38,7 @@ class IdentityCard:
     revoked: str | None
     revocation: str
     revocation_command: str
+    expiry_enforcement: str = "the cloud refuses the identity from that date"
 
 
 def revocation_command(name: str) -> str:
@@ -60,6 +63,14 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
             f"GitHub Actions OIDC token, exchanged through workload identity pool "
             f"{gcp.pool_id} for service account {service_account_email(gcp, agent.name)} "
             "(short-lived tokens; no keys)")
+    azure = identities.defaults.azure
+    if uses_azure(agent) and azure is not None:
+        source += ("; " if source else "") + (
+            f"GitHub Actions OIDC token, exchanged with Entra ID through an exact federated "
+            f"credential for managed identity agent-{agent.name} in subscription "
+            f"{azure.subscription_id} (short-lived tokens; no secrets; Azure checks the "
+            "exact subject only, not the repository id); "
+            f"{assignment_summary(identities, agent)}")
     source = source or "GitHub Actions OIDC token; no cloud role"
     runs = []
     for run in agent.runs_on:
@@ -75,6 +86,14 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
             scope.append(line + (f" ({statement.reason})" if statement.reason else ""))
     scope.extend(f"GCP {b.role} on {b.resource_name} (until {agent.expires})"
                  for b in role_bindings(agent, identities))
+    until = (f"PIM, ends {agent.expires}" if assignment_kind(identities) == "pim"
+             else "plain assignment, no end date in Azure")
+    scope.extend(f"Azure {a.role} at {a.scope_name} ({until})"
+                 for a in role_assignments(agent, identities))
+    if uses_azure(agent) and azure is not None and agent.secrets.store == "azure":
+        store = plan_azure_store(agent, identities)
+        scope.extend(f"Azure {store.reader_role} on Key Vault secret {s.name} ({until})"
+                     for s in store.secrets)
     keys = tuple(f"{key.access} deploy key on {key.repo}" for key in agent.github.deploy_keys)
     escalations = tuple(f"{e.on}: {e.reason} (approved by {e.approved_by})"
                         for e in agent.escalations)
@@ -99,4 +118,19 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
         revocation=(f"add `revoked: {{on: {today}, by: \"{agent.owner}\", reason: ...}}` "
                     f"to the record, merge, then run `{revocation_command(agent.name)}`"),
         revocation_command=revocation_command(agent.name),
+        expiry_enforcement=_expiry_enforcement(agent, identities),
     )
+
+
+def _expiry_enforcement(agent: Agent, identities: IdentitiesFile) -> str:
+    """Who stops honouring the identity at expiry, honestly per cloud."""
+    if uses_azure(agent) and assignment_kind(identities) == "plain":
+        return ("its AWS or Google Cloud identities, if any, are refused from that date; "
+                "Azure's federated credentials and plain role assignments have no end "
+                "date, so the expiry rules block the file and the agent must be revoked "
+                "(or defaults.azure.time_bound_assignments turned on)")
+    if uses_azure(agent):
+        return ("the cloud refuses the identity from that date; on Azure, PIM ends its role "
+                "assignments, while its federated credentials (which have no end date) go "
+                "with revocation")
+    return "the cloud refuses the identity from that date"

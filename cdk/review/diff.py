@@ -55,6 +55,15 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "google_kms_crypto_key": frozenset({"key_ring", "name", "purpose"}),
     "google_kms_crypto_key_iam_member": frozenset({"crypto_key_id", "role", "member"}),
     "google_secret_manager_secret": frozenset({"project", "secret_id", "replication"}),
+    "azurerm_user_assigned_identity": frozenset({"name", "resource_group_name", "location"}),
+    "azurerm_federated_identity_credential": frozenset({"name", "user_assigned_identity_id"}),
+    "azurerm_role_assignment": frozenset({"scope", "role_definition_id", "principal_id",
+                                          "principal_type", "description"}),
+    "azurerm_pim_active_role_assignment": frozenset({"scope", "role_definition_id",
+                                                     "principal_id", "schedule",
+                                                     "justification"}),
+    "azurerm_key_vault": frozenset({"name", "resource_group_name", "location"}),
+    "azurerm_key_vault_secret": frozenset({"name", "key_vault_id"}),
 }
 
 

@@ -3,7 +3,8 @@
 Review works on a mapping document name -> IAM policy document: the planned
 trust policy, inline permissions and boundary from :mod:`cdk.aws.scope`, and
 Google Cloud's impersonation, role bindings and deny policy from
-:mod:`cdk.gcp.plan` as statement rows (role x resource), so the packet diffs
+:mod:`cdk.gcp.plan` and Azure's federated subjects and role assignments from
+:mod:`cdk.azure.plan` as statement rows (role x resource), so the packet diffs
 exactly what will be written into ``cdk.tf.json``.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..aws.scope import policy_documents
+from ..azure.plan import policy_documents as azure_documents
 from ..gcp.plan import policy_documents as gcp_documents
 from ..model import Agent, IdentitiesFile
 
@@ -22,4 +24,5 @@ def agent_documents(agent: Agent, identities: IdentitiesFile) -> dict[str, Polic
     """Document name -> policy document of the agent (empty for a tombstone)."""
     if agent.revoked is not None:
         return {}
-    return {**policy_documents(agent, identities), **gcp_documents(agent, identities)}
+    return {**policy_documents(agent, identities), **gcp_documents(agent, identities),
+            **azure_documents(agent, identities)}

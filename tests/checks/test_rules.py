@@ -21,7 +21,7 @@ from cdk.model import IdentitiesFile
 from cdk.yamlsafe import parse
 
 from ..conftest import TODAY, TODAY_ARG
-from ..records import BASE, GCP, GCP_ROLE, variant, write
+from ..records import AZURE, AZURE_DEFAULTS, AZURE_ROLE, BASE, GCP, GCP_ROLE, variant, write
 from .test_scope_rules import NON_COMPLIANT as SCOPE_CASES
 from .test_scope_rules import _scope as scope_record
 
@@ -105,6 +105,34 @@ NON_COMPLIANT.update({
         RUNS_ON, "".join(f"      - repo: acme/a-rather-long-repository-name-number-{n}\n"
                          f"        repo_id: {1000 + n}\n"
                          "        environment: agent-release-bot\n" for n in range(40)), GCP),
+})
+
+
+
+def _azure_role(role: str, scope: str | None = None, reason: str | None = None) -> str:
+    entry = f"        - role: {role}\n"
+    entry += (f"          scope: {scope}\n" if scope is not None
+              else AZURE_ROLE.splitlines(keepends=True)[1])
+    entry += f"          reason: {reason}\n" if reason else ""
+    return variant(AZURE_ROLE, entry, AZURE)
+
+
+NON_COMPLIANT.update({
+    "AgentId-AzureDefaultsMissing": variant(AZURE_DEFAULTS, "", AZURE),
+    "AgentId-AzurePrivilegedRole": _azure_role("Owner"),
+    "AgentId-AzureRoleName": _azure_role("Storage Blob Data Reader*"),
+    "AgentId-AzureScopeInvalid": _azure_role(
+        "Reader", "{subscription: 0b1f6471-1bf0-4dda-aec3-111122223333}"),
+    "AgentId-AzureTooManySubjects": variant(
+        RUNS_ON, "".join(f"      - repo: acme/api\n        repo_id: 123456\n"
+                         f"        environment: agent-release-bot-{n}\n" for n in range(21)),
+        AZURE),
+    "AgentId-AzureWorkflowPin": variant(
+        "environment: agent-release-bot",
+        "environment: agent-release-bot\n        workflow: .github/workflows/x.yml\n"
+        "        ref: refs/heads/main", AZURE),
+    "AgentId-AzureMustNeverHold": AZURE + (
+        '    must_never_hold: ["Microsoft.Storage/storageAccounts/delete"]\n'),
 })
 
 # The AWS scope rules have their own exact-message cases: the first case of each

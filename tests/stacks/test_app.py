@@ -17,7 +17,8 @@ from ..records import BASE, variant, write
 
 def test_one_stack_per_agent_plus_foundation(synthesized_example: Synthesized) -> None:
     assert synthesized_example.stacks() == ["docs-reader", "foundation", "release-bot",
-                                            "search-indexer", "triage-assistant"]
+                                            "report-builder", "search-indexer",
+                                            "triage-assistant"]
 
 
 def test_revoked_agent_stack_has_zero_resources_but_keeps_providers(

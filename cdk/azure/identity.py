@@ -1,0 +1,94 @@
+"""The agent's managed identity: who may federate into it, and its role assignments."""
+
+from __future__ import annotations
+
+from cdktn import Postcondition, TerraformResourceLifecycle
+from cdktn_provider_azurerm.data_azurerm_role_definition import DataAzurermRoleDefinition
+from cdktn_provider_azurerm.federated_identity_credential import FederatedIdentityCredential
+from cdktn_provider_azurerm.pim_active_role_assignment import (
+    PimActiveRoleAssignment,
+    PimActiveRoleAssignmentSchedule,
+    PimActiveRoleAssignmentScheduleExpiration,
+)
+from cdktn_provider_azurerm.role_assignment import RoleAssignment
+from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
+from constructs import Construct
+
+from ..names import logical_id
+from .plan import ROLE_DEFINITIONS, Assignment, IdentityPlan, postcondition_expression
+
+
+class AgentManagedIdentity(Construct):
+    """User-assigned managed identity ``agent-<name>``.
+
+    Federated credentials are chained with ``depends_on``: Azure refuses concurrent
+    credential writes on one identity, so Terraform must write them one at a time.
+    Every role is looked up in Azure's own catalog at plan time, and a
+    postcondition refuses a definition that can write role assignments.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, plan: IdentityPlan) -> None:
+        super().__init__(scope, construct_id)
+        self.plan = plan
+        self.identity = UserAssignedIdentity(
+            self,
+            "identity",
+            name=plan.name,
+            resource_group_name=plan.resource_group,
+            location=plan.location,
+            tags=plan.tags,
+        )
+        previous: FederatedIdentityCredential | None = None
+        for credential in plan.credentials:
+            previous = FederatedIdentityCredential(
+                self,
+                logical_id("credential", credential.subject),
+                name=credential.name,
+                user_assigned_identity_id=self.identity.id,
+                issuer=credential.issuer,
+                audience=list(credential.audience),
+                subject=credential.subject,
+                depends_on=[previous] if previous is not None else None,
+            )
+        for assignment in plan.assignments:
+            self._assign(assignment)
+
+    def _assign(self, assignment: Assignment) -> None:
+        plan = self.plan
+        construct_id = logical_id("role", assignment.construct_id)
+        definition = DataAzurermRoleDefinition(
+            self,
+            f"{construct_id}_definition",
+            scope=plan.subscription_scope,
+            role_definition_id=assignment.role.lower() if assignment.by_id else None,
+            name=None if assignment.by_id else assignment.role,
+            lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
+                condition=postcondition_expression(),
+                error_message=f"agentid: role {assignment.role} can write role assignments; "
+                              "an agent may not hold it",
+            )]),
+        )
+        role_definition_id = (f"{plan.subscription_scope}/{ROLE_DEFINITIONS}/"
+                              f"{definition.role_definition_id}")
+        if plan.assignment_kind == "pim":
+            PimActiveRoleAssignment(
+                self,
+                construct_id,
+                scope=assignment.scope,
+                role_definition_id=role_definition_id,
+                principal_id=self.identity.principal_id,
+                justification=plan.justification,
+                schedule=PimActiveRoleAssignmentSchedule(
+                    expiration=PimActiveRoleAssignmentScheduleExpiration(
+                        end_date_time=plan.expires_at)),
+            )
+        else:
+            RoleAssignment(
+                self,
+                construct_id,
+                scope=assignment.scope,
+                role_definition_id=role_definition_id,
+                principal_id=self.identity.principal_id,
+                principal_type="ServicePrincipal",
+                description=plan.justification,
+            )
