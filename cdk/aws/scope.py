@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..errors import Path
 from ..model import Agent, AwsDefaults, Defaults, IdentitiesFile
@@ -101,7 +101,6 @@ class Deny:
 # --------------------------------------------------------------------------- ARNs
 
 
-@functools.lru_cache(maxsize=65536)
 def arn_problem(arn: str, aws: AwsDefaults) -> tuple[str, str] | None:
     """What is wrong with an ARN in a scope (message, hint), or None.
 
@@ -109,17 +108,24 @@ def arn_problem(arn: str, aws: AwsDefaults) -> tuple[str, str] | None:
     the file's account; a wildcard may narrow a name or a path but not stand
     for every resource of its type.
     """
+    return _arn_problem(arn, aws.partition, aws.account_id)
+
+
+# Keyed by the two fields the answer depends on: hashing the whole AwsDefaults
+# record on every call cost more than the lookup.
+@functools.lru_cache(maxsize=65536)
+def _arn_problem(arn: str, partition_: str, account_id: str) -> tuple[str, str] | None:
     match = catalog.ARN_RE.match(arn)
     if match is None:
         return (f"{arn!r} is not an ARN",
                 "write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, e.g. "
                 "arn:aws:s3:::acme-artifacts/releases/*")
     partition, service, region, account, resource = match.groups()
-    if partition != aws.partition:
-        return (f"{arn} is in partition {partition!r}, not {aws.partition!r} of defaults.aws",
+    if partition != partition_:
+        return (f"{arn} is in partition {partition!r}, not {partition_!r} of defaults.aws",
                 "agents act only in their own account")
-    if account and account != aws.account_id:
-        return (f"{arn} is in account {account}, not {aws.account_id} of defaults.aws",
+    if account and account != account_id:
+        return (f"{arn} is in account {account}, not {account_id} of defaults.aws",
                 "agents act only in their own account; grant cross-account access "
                 "with a resource policy in the other account")
     if any(c in f"{service}:{region}:{account}" for c in "*?"):
@@ -242,13 +248,38 @@ def _listed(value: str | list[str]) -> list[str]:
 
 def all_grants(agent: Agent, identities: IdentitiesFile) -> tuple[Grant, ...]:
     """Every allow of the agent, sorted by Sid."""
-    return _all_grants(agent, identities.defaults)
+    return _all_grants(_Same(agent), _Same(identities.defaults))
+
+
+_T = TypeVar("_T")
+
+
+class _Same(Generic[_T]):
+    """A cache key that is its object's identity.
+
+    Records are frozen, so an object's grants never change; pydantic's hash of a
+    record walks every nested field, which for 10,000 agents cost more than the
+    grants themselves. The cache holds the key, and with it the object, so an id
+    is never reused while its entry lives.
+    """
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: _T) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
 
 
 # Several rules and both documents need an agent's grants: compute them once per
 # (agent, defaults) — they depend on nothing else. Sized for 10,000 agents.
 @functools.lru_cache(maxsize=16384)
-def _all_grants(agent: Agent, defaults: Defaults) -> tuple[Grant, ...]:
+def _all_grants(agent_key: _Same[Agent], defaults_key: _Same[Defaults]) -> tuple[Grant, ...]:
+    agent, defaults = agent_key.obj, defaults_key.obj
     aws = defaults.aws
     if aws is None:
         return ()
@@ -266,7 +297,12 @@ def _all_grants(agent: Agent, defaults: Defaults) -> tuple[Grant, ...]:
 
 def always_denies(agent: Agent, aws: AwsDefaults) -> tuple[Deny, ...]:
     """The denies every agent carries, whatever its scope says."""
-    agent_secrets = f"arn:{aws.partition}:secretsmanager:*:{aws.account_id}:secret:agents/*"
+    return _always_denies(aws.partition, aws.account_id)
+
+
+@functools.lru_cache(maxsize=64)
+def _always_denies(partition: str, account_id: str) -> tuple[Deny, ...]:
+    agent_secrets = f"arn:{partition}:secretsmanager:*:{account_id}:secret:agents/*"
     return (
         Deny("DenyAgentSecretWrites", SECRET_WRITE_ACTIONS, (agent_secrets,)),
         Deny("DenyAssumingOtherRoles", ASSUME_PATTERNS),

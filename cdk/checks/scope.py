@@ -198,8 +198,9 @@ def credential_change(identities: IdentitiesFile, today: date) -> Iterator[Findi
     itself past every review. The boundary denies these whatever the scope says; a
     scope that asks for them is refused so nobody believes it was granted."""
     for i, agent, aws in _scoped(identities):
+        denies = always_denies(agent, aws)
         for grant in all_grants(agent, identities):
-            for deny in always_denies(agent, aws):
+            for deny in denies:
                 if hit := overlap(grant, deny):
                     yield Finding("AgentId-AwsCredentialChange", ("agents", i, *grant.path),
                                   f"{grant.source} grants {', '.join(hit)}, and "
