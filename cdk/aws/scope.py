@@ -150,6 +150,7 @@ def _type_prefix(resource_type: catalog.ResourceType) -> str:
 # --------------------------------------------------------------------------- grants
 
 
+@functools.lru_cache(maxsize=4096)
 def _camel(text: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text))
 
@@ -320,9 +321,13 @@ def must_never_hold_deny(agent: Agent) -> Deny | None:
 
 def overlap(grant: Grant, deny: Deny) -> tuple[str, ...]:
     """Actions of ``grant`` that ``deny`` blocks on some resource both name."""
-    if not any(catalog.globs_overlap(r, d) for r in grant.resources for d in deny.resources):
+    # Actions first: that answer is cached across agents (access levels expand to
+    # the same lists) and is almost always empty, so resources are rarely compared.
+    blocked = catalog.blocked_actions(grant.actions, deny.actions)
+    if not blocked or not any(catalog.globs_overlap(r, d)
+                              for r in grant.resources for d in deny.resources):
         return ()
-    return catalog.blocked_actions(grant.actions, deny.actions)
+    return blocked
 
 
 # --------------------------------------------------------------------------- documents
@@ -342,19 +347,53 @@ def _aws(identities: IdentitiesFile) -> AwsDefaults:
     return identities.defaults.aws
 
 
+def boundary_denies(agent: Agent, aws: AwsDefaults) -> tuple[Deny, ...]:
+    """Every deny of the boundary: the always-on ones and the record's ``must_never_hold``."""
+    denies = always_denies(agent, aws)
+    never = must_never_hold_deny(agent)
+    return denies if never is None else (*denies, never)
+
+
 def boundary_document(agent: Agent, identities: IdentitiesFile) -> dict[str, Any]:
     """The permissions boundary: the same allows plus every deny, never an ``Allow *``."""
-    denies = [*always_denies(agent, _aws(identities))]
-    if (never := must_never_hold_deny(agent)) is not None:
-        denies.append(never)
     statements = [g.statement() for g in all_grants(agent, identities)]
-    statements += [d.statement() for d in denies]
+    statements += [d.statement() for d in boundary_denies(agent, _aws(identities))]
     return {"Version": POLICY_VERSION, "Statement": sorted(statements, key=lambda s: s["Sid"])}
 
 
 def policy_size(document: dict[str, Any]) -> int:
     """Characters IAM counts against its size limits (whitespace excluded)."""
     return len("".join(render_json(document).split()))
+
+
+def document_sizes(agent: Agent, identities: IdentitiesFile) -> dict[str, int]:
+    """:func:`policy_size` of the ``boundary`` and (when there is one) ``permissions``
+    document, without rendering either.
+
+    A document renders as its statements joined by commas inside a fixed frame, and
+    whitespace only ever stands inside strings, so its size is the frame's plus each
+    statement's (order does not matter). Each statement is measured once, and the
+    denies, the same for every agent, once per run.
+    """
+    grants = [policy_size(g.statement()) for g in all_grants(agent, identities)]
+    denies = [_deny_size(d) for d in boundary_denies(agent, _aws(identities))]
+    sizes = {"boundary": _joined_size(grants + denies)}
+    if grants:
+        sizes["permissions"] = _joined_size(grants)
+    return sizes
+
+
+@functools.lru_cache(maxsize=4096)
+def _deny_size(deny: Deny) -> int:
+    return policy_size(deny.statement())
+
+
+def _joined_size(statement_sizes: list[int]) -> int:
+    commas = max(len(statement_sizes) - 1, 0)
+    return _EMPTY_DOCUMENT_SIZE + sum(statement_sizes) + commas
+
+
+_EMPTY_DOCUMENT_SIZE = policy_size({"Version": POLICY_VERSION, "Statement": []})
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,9 @@ from ..aws.scope import (
     all_grants,
     always_denies,
     arn_problem,
-    boundary_document,
+    document_sizes,
     must_never_hold_deny,
     overlap,
-    permissions_document,
-    policy_size,
 )
 from ..errors import Finding, Path
 from ..model import Agent, AwsDefaults, IdentitiesFile
@@ -250,12 +248,11 @@ def policy_too_large(identities: IdentitiesFile, today: date) -> Iterator[Findin
     """IAM refuses inline policies over 10,240 and managed policies (the boundary) over
     6,144 characters; better to hear it in review than halfway through an apply."""
     for i, agent, _ in _scoped(identities):
-        permissions = permissions_document(agent, identities)
-        checks = [("boundary", boundary_document(agent, identities), MANAGED_POLICY_MAX_CHARS)]
-        if permissions is not None:
-            checks.append(("inline policy", permissions, INLINE_POLICY_MAX_CHARS))
-        for kind, document, limit in checks:
-            size = policy_size(document)
+        sizes = document_sizes(agent, identities)
+        checks = [("boundary", sizes["boundary"], MANAGED_POLICY_MAX_CHARS)]
+        if "permissions" in sizes:
+            checks.append(("inline policy", sizes["permissions"], INLINE_POLICY_MAX_CHARS))
+        for kind, size, limit in checks:
             if size > limit:
                 yield Finding("AgentId-AwsPolicyTooLarge", ("agents", i, "aws"),
                               f"the {kind} would be {size} characters, over IAM's {limit}",

@@ -248,6 +248,25 @@ def test_policy_size_ignores_whitespace() -> None:
     assert scope.policy_size({"a": "b c"}) == len('{"a":"bc"}')
 
 
+def test_document_sizes_are_the_rendered_documents_sizes(example: Loaded,
+                                                          tmp_path: Path) -> None:
+    # GIVEN the example's agents and generated ones (one, two or no grants)
+    from bench.generate import write as generate
+
+    generated = load(generate(tmp_path / "identities.yaml", 30, TODAY), TODAY)
+    for loaded in (example, generated):
+        for agent in loaded.identities.agents:
+            if agent.aws is None:
+                continue
+            # WHEN sized without rendering THEN the sizes are those of the documents
+            expected = {"boundary": scope.policy_size(
+                scope.boundary_document(agent, loaded.identities))}
+            permissions = scope.permissions_document(agent, loaded.identities)
+            if permissions is not None:
+                expected["permissions"] = scope.policy_size(permissions)
+            assert scope.document_sizes(agent, loaded.identities) == expected, agent.name
+
+
 # ------------------------------------------------------------------ synthesized
 
 
