@@ -49,26 +49,28 @@ class AgentRole(Construct):
             tags=plan.tags,
             depends_on=[self.boundary],
         )
+        # Read once: every attribute read is a round trip into Node.
+        role_name = self.role.name
         inline = []
         if scope_plan.permissions is not None:
             self.scope_policy = IamRolePolicy(
                 self,
                 "scope",
                 name=scope_plan.inline_policy_name,
-                role=self.role.name,
+                role=role_name,
                 policy=render_json(scope_plan.permissions),
             )
             inline.append(self.scope_policy)
         IamRolePoliciesExclusive(
             self,
             "inline_policies_exclusive",
-            role_name=self.role.name,
+            role_name=role_name,
             policy_names=[scope_plan.inline_policy_name] if inline else [],
             depends_on=inline,
         )
         IamRolePolicyAttachmentsExclusive(
             self,
             "attachments_exclusive",
-            role_name=self.role.name,
+            role_name=role_name,
             policy_arns=[],
         )
