@@ -248,6 +248,16 @@ def test_policy_size_ignores_whitespace() -> None:
     assert scope.policy_size({"a": "b c"}) == len('{"a":"bc"}')
 
 
+@pytest.mark.parametrize("text", [
+    "arn:aws:s3:::b/k", "with space", 'quote"d', "back\\slash", "tab\there", "é",
+    "\u2003em space", "\x7f", "", "line\nbreak"])
+def test_grant_size_is_the_rendered_statements_size(text: str) -> None:
+    # GIVEN a grant whose strings need escaping, or hold whitespace, or neither
+    grant = scope.Grant(f"Sid{text}", ("s3:GetObject", text), (text, "arn:aws:s3:::x"))
+    # WHEN counted without rendering THEN it is what policy_size of the statement says
+    assert scope.grant_size(grant) == scope.policy_size(grant.statement())
+
+
 def test_document_sizes_are_the_rendered_documents_sizes(example: Loaded,
                                                           tmp_path: Path) -> None:
     # GIVEN the example's agents and generated ones (one, two or no grants)
