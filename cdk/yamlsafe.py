@@ -215,6 +215,13 @@ def paused_gc() -> Iterator[None]:
     them garbage yet; each allocation burst triggers a collection that walks
     them all again. Pausing it cuts reading 10,000 agents about fourfold. Memory
     stays bounded by MAX_BYTES; reference counting still frees what it can.
+
+    Whatever is still alive when the pause ends is the run's data (records,
+    plans, catalog): it is frozen (moved out of the collector's generations)
+    before collection resumes, or the first collection after the pause would
+    walk all of it to find nothing (0.2 s at 10,000 agents). Records hold no
+    reference cycles; the rare cycle left unreachable during a pause (a caught
+    exception's traceback) is kept until the process ends.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -222,6 +229,7 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 
