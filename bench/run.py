@@ -45,10 +45,11 @@ assert "cdktn_provider_aws" in sys.modules and "cdktn_provider_github" in sys.mo
 """
 
 # validate must never start Node: checked in the same process it is timed in.
+# main() reads sys.argv itself, exactly as the `agentid` console script calls it.
 VALIDATE = """
 import sys
 from cdk.cli import main
-rc = main(sys.argv[1:])
+rc = main()
 if "jsii" in sys.modules:
     sys.exit("validate loaded jsii")
 sys.exit(rc)

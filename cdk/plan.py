@@ -42,7 +42,12 @@ def expiry_timestamp(agent: Agent) -> str:
 
 def render_json(document: Any) -> str:
     """Deterministic compact JSON for policy documents written into ``cdk.tf.json``."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return _ENCODER.encode(document)
+
+
+# What json.dumps builds anew on every call with these options; validate renders
+# tens of thousands of statements.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def is_gcp_entry(entry: str) -> bool:

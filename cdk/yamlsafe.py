@@ -202,7 +202,9 @@ def parse(file: str, text: str) -> Document:
         root = _tree(file, text)
         if root is None:
             return Document(file, None, text)
-        return Document(file, _Builder(file).build(root), text)
+        # Only an alias makes two places share a node, and an alias needs an anchor,
+        # spelled with `&`: without one in the text, no node can be met twice.
+        return Document(file, _Builder(file, shared="&" in text).build(root), text)
 
 
 @contextmanager
@@ -213,6 +215,13 @@ def paused_gc() -> Iterator[None]:
     them garbage yet; each allocation burst triggers a collection that walks
     them all again. Pausing it cuts reading 10,000 agents about fourfold. Memory
     stays bounded by MAX_BYTES; reference counting still frees what it can.
+
+    Whatever is still alive when the pause ends is the run's data (records,
+    plans, catalog): it is frozen (moved out of the collector's generations)
+    before collection resumes, or the first collection after the pause would
+    walk all of it to find nothing (0.2 s at 10,000 agents). Records hold no
+    reference cycles; the rare cycle left unreachable during a pause (a caught
+    exception's traceback) is kept until the process ends.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -220,6 +229,7 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 
@@ -343,11 +353,15 @@ class _Builder:
         file: str,
         value_marks: dict[Path, tuple[int, int]] | None = None,
         key_marks: dict[Path, tuple[int, int]] | None = None,
+        shared: bool = True,
     ) -> None:
         self.file = file
         self.value_marks = value_marks
         self.key_marks = key_marks
         self.seen: set[int] = set()
+        # False when the text cannot hold an alias: nodes need no tracking, and
+        # plain string values (which cannot fail) are set where they are met.
+        self.shared = shared
 
     def _fail(self, node: Node, message: str, hint: str) -> YamlError:
         return _error(self.file, *_mark(node), message, hint)
@@ -392,6 +406,10 @@ class _Builder:
         # Each entry says where its value goes: container[slot].
         value_marks, key_marks = self.value_marks, self.key_marks
         marking = value_marks is not None and key_marks is not None
+        # A plain string child is set in place when nothing about it can fail (it
+        # is met once, its tag is allowed, it is not too deep) and no mark is
+        # wanted: the same result as pushing it, without the round trip.
+        direct = not self.shared and not marking
         result: list[Any] = [None]
         stack: list[tuple[Node, Path, int, Any, Any]] = [(root, (), 0, result, 0)]
         seen, fail_check = self.seen, self._check
@@ -400,7 +418,8 @@ class _Builder:
             # _check inlined on the common path: this loop runs once per node.
             if id(node) in seen or depth > MAX_DEPTH or node.tag not in _ALLOWED_TAGS:
                 fail_check(node, depth)
-            seen.add(id(node))
+            if not direct:
+                seen.add(id(node))
             if marking:
                 value_marks[path] = _mark(node)  # type: ignore[index]
             kind = type(node)
@@ -410,18 +429,24 @@ class _Builder:
                 seq: list[Any] = [None] * len(node.value)
                 container[slot] = seq
                 depth += 1
+                inline = direct and depth <= MAX_DEPTH
                 for index, child in enumerate(node.value):
+                    if inline and type(child) is ScalarNode and child.tag == _STR:
+                        seq[index] = child.value
+                        continue
                     stack.append((child, (*path, index) if marking else path, depth, seq, index))
             elif kind is MappingNode:
                 mapping: dict[str, Any] = {}
                 first: dict[str, Node] = {}
                 container[slot] = mapping
+                inline = direct and depth + 1 <= MAX_DEPTH
                 for key_node, child in node.value:
                     if (id(key_node) in seen or depth >= MAX_DEPTH
                             or key_node.tag not in _ALLOWED_TAGS
                             or type(key_node) is not ScalarNode):
                         self._key(key_node, depth)
-                    seen.add(id(key_node))
+                    if not direct:
+                        seen.add(id(key_node))
                     key = str(key_node.value)
                     if key in first:
                         raise self._fail(
@@ -430,6 +455,9 @@ class _Builder:
                             "keep one of them: YAML would silently keep only the last",
                         )
                     first[key] = key_node
+                    if inline and type(child) is ScalarNode and child.tag == _STR:
+                        mapping[key] = child.value
+                        continue
                     mapping[key] = None
                     child_path = (*path, key) if marking else path
                     if marking:

@@ -102,17 +102,57 @@ def resource_types_of_arn(arn: str) -> tuple[ResourceType, ...]:
     data = _service(service)
     if not data:
         return ()
-    from policy_sentry.util.arns import does_arn_match
-
-    every = _resource_types_of_service(service)
+    fitting = [t for t in _resource_types_of_service(service) if _fits(arn, t)]
     # The compiled whole-ARN check first: it is cheap and rules out almost every
-    # format, so policy_sentry's slower matcher runs only on the few that fit.
-    found = [t for t in every if _fits(arn, t) and does_arn_match(arn, t.arn_format)]
-    found = found or [t for t in every if _fits(arn, t)]
+    # format, so policy_sentry's slower matcher runs only where several fit.
+    if len(fitting) > 1:
+        shape = _arn_shape(arn, _literal_segments(service))
+        fitting = [t for t in fitting if _does_arn_match(shape, t.arn_format)] or fitting
+    found = fitting
     segments = len(_SEPARATORS.split(match.group(5)))
     exact = [t for t in found
              if len(_SEPARATORS.split(t.arn_format.split(":", 5)[5])) == segments]
     return tuple(exact or found)
+
+
+def _arn_shape(arn: str, literals: frozenset[str]) -> str:
+    """``arn`` with every resource segment no format of its service spells replaced by NUL.
+
+    policy_sentry's matcher reads the resource part only through its ``:``/``/``
+    separators, whether a segment is ``*``, and whether it equals (exactly, or
+    ignoring case) a literal segment of the format; a segment that is none of
+    these behaves like any other. So every ARN of one shape gets the same answer
+    (``arn:aws:s3:::\0/\0/*`` for a thousand bucket prefixes), and the answer is
+    computed once per shape.
+    """
+    *head, resource = arn.split(":", 5)
+    pieces = _SEPARATORS_KEPT.split(resource)
+    for k in range(0, len(pieces), 2):
+        piece = pieces[k]
+        if piece and piece != "*" and piece.lower() not in literals:
+            pieces[k] = "\0"
+    return ":".join([*head, "".join(pieces)])
+
+
+_SEPARATORS_KEPT = re.compile(r"([:/])")
+
+
+@functools.lru_cache(maxsize=512)
+def _literal_segments(service: str) -> frozenset[str]:
+    # The resource segments that formats of the service spell out (``table``,
+    # ``backup``), lower-cased: the only ones policy_sentry's matcher compares.
+    return frozenset(
+        piece.lower()
+        for t in _resource_types_of_service(service)
+        for piece in _SEPARATORS.split(":".join(t.arn_format.split(":")[5:]))
+        if "${" not in piece and piece)
+
+
+@functools.lru_cache(maxsize=8192)
+def _does_arn_match(arn: str, arn_format: str) -> bool:
+    from policy_sentry.util.arns import does_arn_match
+
+    return does_arn_match(arn, arn_format)
 
 
 @functools.lru_cache(maxsize=512)

@@ -16,21 +16,24 @@ from .plan import RolePlan
 from .scope import ScopePlan
 
 
-class AgentRole(Construct):
+class AgentRole:
     """The agent's IAM role, its scope and its boundary, every document literal JSON.
 
     The role names its boundary by deterministic ARN, so a reviewer reads the
     boundary's name in the plan rather than a token. The two exclusive resources
     make the reviewed plan the only source of permissions: whatever is attached
     or put inline out of band is removed by the next apply.
+
+    Not a construct itself: a wrapper construct emits nothing and costs a jsii
+    round trip per agent. The role is ``construct_id`` in ``scope``, the other
+    resources ``construct_id`` plus a suffix (docs/decisions.md, "Flat stacks").
     """
 
     def __init__(self, scope: Construct, construct_id: str, plan: RolePlan,
                  scope_plan: ScopePlan) -> None:
-        super().__init__(scope, construct_id)
         self.boundary = IamPolicy(
-            self,
-            "boundary",
+            scope,
+            f"{construct_id}_boundary",
             name=scope_plan.boundary_name,
             description="agentid: the most this agent can ever do (its reviewed scope "
                         "plus denies it cannot lift)",
@@ -38,8 +41,8 @@ class AgentRole(Construct):
             tags=plan.tags,
         )
         self.role = IamRole(
-            self,
-            "role",
+            scope,
+            construct_id,
             name=plan.name,
             description=plan.description,
             assume_role_policy=render_json(plan.trust_policy),
@@ -49,26 +52,28 @@ class AgentRole(Construct):
             tags=plan.tags,
             depends_on=[self.boundary],
         )
+        # Read once: every attribute read is a round trip into Node.
+        role_name = self.role.name
         inline = []
         if scope_plan.permissions is not None:
             self.scope_policy = IamRolePolicy(
-                self,
-                "scope",
+                scope,
+                f"{construct_id}_scope",
                 name=scope_plan.inline_policy_name,
-                role=self.role.name,
+                role=role_name,
                 policy=render_json(scope_plan.permissions),
             )
             inline.append(self.scope_policy)
         IamRolePoliciesExclusive(
-            self,
-            "inline_policies_exclusive",
-            role_name=self.role.name,
+            scope,
+            f"{construct_id}_inline_policies_exclusive",
+            role_name=role_name,
             policy_names=[scope_plan.inline_policy_name] if inline else [],
             depends_on=inline,
         )
         IamRolePolicyAttachmentsExclusive(
-            self,
-            "attachments_exclusive",
-            role_name=self.role.name,
+            scope,
+            f"{construct_id}_attachments_exclusive",
+            role_name=role_name,
             policy_arns=[],
         )

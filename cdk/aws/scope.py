@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..errors import Path
 from ..model import Agent, AwsDefaults, Defaults, IdentitiesFile
@@ -101,7 +101,6 @@ class Deny:
 # --------------------------------------------------------------------------- ARNs
 
 
-@functools.lru_cache(maxsize=65536)
 def arn_problem(arn: str, aws: AwsDefaults) -> tuple[str, str] | None:
     """What is wrong with an ARN in a scope (message, hint), or None.
 
@@ -109,17 +108,24 @@ def arn_problem(arn: str, aws: AwsDefaults) -> tuple[str, str] | None:
     the file's account; a wildcard may narrow a name or a path but not stand
     for every resource of its type.
     """
+    return _arn_problem(arn, aws.partition, aws.account_id)
+
+
+# Keyed by the two fields the answer depends on: hashing the whole AwsDefaults
+# record on every call cost more than the lookup.
+@functools.lru_cache(maxsize=65536)
+def _arn_problem(arn: str, partition_: str, account_id: str) -> tuple[str, str] | None:
     match = catalog.ARN_RE.match(arn)
     if match is None:
         return (f"{arn!r} is not an ARN",
                 "write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, e.g. "
                 "arn:aws:s3:::acme-artifacts/releases/*")
     partition, service, region, account, resource = match.groups()
-    if partition != aws.partition:
-        return (f"{arn} is in partition {partition!r}, not {aws.partition!r} of defaults.aws",
+    if partition != partition_:
+        return (f"{arn} is in partition {partition!r}, not {partition_!r} of defaults.aws",
                 "agents act only in their own account")
-    if account and account != aws.account_id:
-        return (f"{arn} is in account {account}, not {aws.account_id} of defaults.aws",
+    if account and account != account_id:
+        return (f"{arn} is in account {account}, not {account_id} of defaults.aws",
                 "agents act only in their own account; grant cross-account access "
                 "with a resource policy in the other account")
     if any(c in f"{service}:{region}:{account}" for c in "*?"):
@@ -144,6 +150,7 @@ def _type_prefix(resource_type: catalog.ResourceType) -> str:
 # --------------------------------------------------------------------------- grants
 
 
+@functools.lru_cache(maxsize=4096)
 def _camel(text: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text))
 
@@ -242,13 +249,38 @@ def _listed(value: str | list[str]) -> list[str]:
 
 def all_grants(agent: Agent, identities: IdentitiesFile) -> tuple[Grant, ...]:
     """Every allow of the agent, sorted by Sid."""
-    return _all_grants(agent, identities.defaults)
+    return _all_grants(_Same(agent), _Same(identities.defaults))
+
+
+_T = TypeVar("_T")
+
+
+class _Same(Generic[_T]):
+    """A cache key that is its object's identity.
+
+    Records are frozen, so an object's grants never change; pydantic's hash of a
+    record walks every nested field, which for 10,000 agents cost more than the
+    grants themselves. The cache holds the key, and with it the object, so an id
+    is never reused while its entry lives.
+    """
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: _T) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
 
 
 # Several rules and both documents need an agent's grants: compute them once per
 # (agent, defaults) — they depend on nothing else. Sized for 10,000 agents.
 @functools.lru_cache(maxsize=16384)
-def _all_grants(agent: Agent, defaults: Defaults) -> tuple[Grant, ...]:
+def _all_grants(agent_key: _Same[Agent], defaults_key: _Same[Defaults]) -> tuple[Grant, ...]:
+    agent, defaults = agent_key.obj, defaults_key.obj
     aws = defaults.aws
     if aws is None:
         return ()
@@ -266,7 +298,12 @@ def _all_grants(agent: Agent, defaults: Defaults) -> tuple[Grant, ...]:
 
 def always_denies(agent: Agent, aws: AwsDefaults) -> tuple[Deny, ...]:
     """The denies every agent carries, whatever its scope says."""
-    agent_secrets = f"arn:{aws.partition}:secretsmanager:*:{aws.account_id}:secret:agents/*"
+    return _always_denies(aws.partition, aws.account_id)
+
+
+@functools.lru_cache(maxsize=64)
+def _always_denies(partition: str, account_id: str) -> tuple[Deny, ...]:
+    agent_secrets = f"arn:{partition}:secretsmanager:*:{account_id}:secret:agents/*"
     return (
         Deny("DenyAgentSecretWrites", SECRET_WRITE_ACTIONS, (agent_secrets,)),
         Deny("DenyAssumingOtherRoles", ASSUME_PATTERNS),
@@ -284,9 +321,13 @@ def must_never_hold_deny(agent: Agent) -> Deny | None:
 
 def overlap(grant: Grant, deny: Deny) -> tuple[str, ...]:
     """Actions of ``grant`` that ``deny`` blocks on some resource both name."""
-    if not any(catalog.globs_overlap(r, d) for r in grant.resources for d in deny.resources):
+    # Actions first: that answer is cached across agents (access levels expand to
+    # the same lists) and is almost always empty, so resources are rarely compared.
+    blocked = catalog.blocked_actions(grant.actions, deny.actions)
+    if not blocked or not any(catalog.globs_overlap(r, d)
+                              for r in grant.resources for d in deny.resources):
         return ()
-    return catalog.blocked_actions(grant.actions, deny.actions)
+    return blocked
 
 
 # --------------------------------------------------------------------------- documents
@@ -306,19 +347,86 @@ def _aws(identities: IdentitiesFile) -> AwsDefaults:
     return identities.defaults.aws
 
 
+def boundary_denies(agent: Agent, aws: AwsDefaults) -> tuple[Deny, ...]:
+    """Every deny of the boundary: the always-on ones and the record's ``must_never_hold``."""
+    denies = always_denies(agent, aws)
+    never = must_never_hold_deny(agent)
+    return denies if never is None else (*denies, never)
+
+
 def boundary_document(agent: Agent, identities: IdentitiesFile) -> dict[str, Any]:
     """The permissions boundary: the same allows plus every deny, never an ``Allow *``."""
-    denies = [*always_denies(agent, _aws(identities))]
-    if (never := must_never_hold_deny(agent)) is not None:
-        denies.append(never)
     statements = [g.statement() for g in all_grants(agent, identities)]
-    statements += [d.statement() for d in denies]
+    statements += [d.statement() for d in boundary_denies(agent, _aws(identities))]
     return {"Version": POLICY_VERSION, "Statement": sorted(statements, key=lambda s: s["Sid"])}
 
 
 def policy_size(document: dict[str, Any]) -> int:
     """Characters IAM counts against its size limits (whitespace excluded)."""
     return len("".join(render_json(document).split()))
+
+
+def document_sizes(agent: Agent, identities: IdentitiesFile) -> dict[str, int]:
+    """:func:`policy_size` of the ``boundary`` and (when there is one) ``permissions``
+    document, without rendering either.
+
+    A document renders as its statements joined by commas inside a fixed frame, and
+    whitespace only ever stands inside strings, so its size is the frame's plus each
+    statement's (order does not matter). Each statement is measured once, and the
+    denies, the same for every agent, once per run.
+    """
+    grants = [grant_size(g) for g in all_grants(agent, identities)]
+    denies = [_deny_size(d) for d in boundary_denies(agent, _aws(identities))]
+    sizes = {"boundary": _joined_size(grants + denies)}
+    if grants:
+        sizes["permissions"] = _joined_size(grants)
+    return sizes
+
+
+def grant_size(grant: Grant) -> int:
+    """:func:`policy_size` of ``grant.statement()``, counted without rendering it.
+
+    The statement is a fixed frame around its action list, resource list and Sid;
+    an action list (the same few for every agent using an access level) is
+    measured once.
+    """
+    return (_GRANT_FRAME_SIZE + _actions_size(grant.actions)
+            + _strings_size(grant.resources) + _string_size(grant.sid))
+
+
+@functools.lru_cache(maxsize=4096)
+def _actions_size(actions: tuple[str, ...]) -> int:
+    return _strings_size(actions)
+
+
+def _strings_size(strings: tuple[str, ...]) -> int:
+    # `[a,b,c]`: brackets, commas and each string.
+    return 2 + max(len(strings) - 1, 0) + sum(_string_size(s) for s in strings)
+
+
+def _string_size(text: str) -> int:
+    # Printable ASCII other than `"` and `\` is written as is between two quotes;
+    # its only whitespace is the space, which policy_size drops. Anything else
+    # is measured by rendering it.
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return len(text) + 2 - text.count(" ")
+    return len("".join(render_json(text).split()))
+
+
+_GRANT_FRAME_SIZE = policy_size(Grant("", (), ()).statement()) - 2 * len("[]") - len('""')
+
+
+@functools.lru_cache(maxsize=4096)
+def _deny_size(deny: Deny) -> int:
+    return policy_size(deny.statement())
+
+
+def _joined_size(statement_sizes: list[int]) -> int:
+    commas = max(len(statement_sizes) - 1, 0)
+    return _EMPTY_DOCUMENT_SIZE + sum(statement_sizes) + commas
+
+
+_EMPTY_DOCUMENT_SIZE = policy_size({"Version": POLICY_VERSION, "Statement": []})
 
 
 @dataclass(frozen=True)

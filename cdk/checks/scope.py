@@ -15,11 +15,9 @@ from ..aws.scope import (
     all_grants,
     always_denies,
     arn_problem,
-    boundary_document,
+    document_sizes,
     must_never_hold_deny,
     overlap,
-    permissions_document,
-    policy_size,
 )
 from ..errors import Finding, Path
 from ..model import Agent, AwsDefaults, IdentitiesFile
@@ -198,8 +196,9 @@ def credential_change(identities: IdentitiesFile, today: date) -> Iterator[Findi
     itself past every review. The boundary denies these whatever the scope says; a
     scope that asks for them is refused so nobody believes it was granted."""
     for i, agent, aws in _scoped(identities):
+        denies = always_denies(agent, aws)
         for grant in all_grants(agent, identities):
-            for deny in always_denies(agent, aws):
+            for deny in denies:
                 if hit := overlap(grant, deny):
                     yield Finding("AgentId-AwsCredentialChange", ("agents", i, *grant.path),
                                   f"{grant.source} grants {', '.join(hit)}, and "
@@ -249,12 +248,11 @@ def policy_too_large(identities: IdentitiesFile, today: date) -> Iterator[Findin
     """IAM refuses inline policies over 10,240 and managed policies (the boundary) over
     6,144 characters; better to hear it in review than halfway through an apply."""
     for i, agent, _ in _scoped(identities):
-        permissions = permissions_document(agent, identities)
-        checks = [("boundary", boundary_document(agent, identities), MANAGED_POLICY_MAX_CHARS)]
-        if permissions is not None:
-            checks.append(("inline policy", permissions, INLINE_POLICY_MAX_CHARS))
-        for kind, document, limit in checks:
-            size = policy_size(document)
+        sizes = document_sizes(agent, identities)
+        checks = [("boundary", sizes["boundary"], MANAGED_POLICY_MAX_CHARS)]
+        if "permissions" in sizes:
+            checks.append(("inline policy", sizes["permissions"], INLINE_POLICY_MAX_CHARS))
+        for kind, size, limit in checks:
             if size > limit:
                 yield Finding("AgentId-AwsPolicyTooLarge", ("agents", i, "aws"),
                               f"the {kind} would be {size} characters, over IAM's {limit}",

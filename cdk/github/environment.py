@@ -25,11 +25,16 @@ def github_provider(scope: Construct, owner: str) -> GithubProvider:
     return GithubProvider(scope, "github", owner=owner)
 
 
-class Directory(Construct):
-    """Team and user lookups of one stack, each looked up once however often used."""
+class Directory:
+    """Team and user lookups of one stack, each looked up once however often used.
+
+    Not a construct: its data sources are ``construct_id`` plus a suffix in ``scope``
+    (a wrapper construct would cost a jsii round trip and emit nothing).
+    """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
-        super().__init__(scope, construct_id)
+        self._scope = scope
+        self._id = construct_id
         # Ids, not data sources, are cached: each attribute read and token
         # conversion is a round trip into Node.
         self._team_ids: dict[str, float] = {}
@@ -38,32 +43,36 @@ class Directory(Construct):
     def team_id(self, slug: str) -> float:
         """Numeric id of a team, resolved by slug at plan time."""
         if slug not in self._team_ids:
-            team = DataGithubTeam(self, f"team_{slug}", slug=slug, summary_only=True)
+            team = DataGithubTeam(self._scope, f"{self._id}_team_{slug}", slug=slug,
+                                  summary_only=True)
             self._team_ids[slug] = Token.as_number(team.id)
         return self._team_ids[slug]
 
     def user_id(self, login: str) -> float:
         """Numeric id of a user, resolved by login at plan time."""
         if login not in self._user_ids:
-            user = DataGithubUser(self, f"user_{login}", username=login)
+            user = DataGithubUser(self._scope, f"{self._id}_user_{login}", username=login)
             self._user_ids[login] = Token.as_number(user.id)
         return self._user_ids[login]
 
 
-class AgentEnvironment(Construct):
-    """One environment: reviewers, no self-review, no admin bypass, pinned deployments."""
+class AgentEnvironment:
+    """One environment: reviewers, no self-review, no admin bypass, pinned deployments.
+
+    Not a construct: the environment is ``construct_id`` in ``scope``, its policy and
+    variables ``construct_id`` plus a suffix (docs/decisions.md, "Flat stacks").
+    """
 
     def __init__(
         self, scope: Construct, construct_id: str, plan: EnvironmentPlan, directory: Directory
     ) -> None:
-        super().__init__(scope, construct_id)
         reviewers = RepositoryEnvironmentReviewers(
             teams=[directory.team_id(slug) for slug in plan.reviewer_teams] or None,
             users=[directory.user_id(login) for login in plan.reviewer_users] or None,
         )
         self.environment = RepositoryEnvironment(
-            self,
-            "environment",
+            scope,
+            construct_id,
             repository=plan.repository,
             environment=plan.environment,
             prevent_self_review=True,
@@ -78,8 +87,8 @@ class AgentEnvironment(Construct):
         environment = self.environment.environment
         if not plan.protected_branches_only:
             RepositoryEnvironmentDeploymentPolicy(
-                self,
-                "deployment_policy",
+                scope,
+                f"{construct_id}_deployment_policy",
                 repository=plan.repository,
                 environment=environment,
                 branch_pattern=plan.branch_pattern,
@@ -87,8 +96,8 @@ class AgentEnvironment(Construct):
             )
         for variable, value in plan.variables.items():
             ActionsEnvironmentVariable(
-                self,
-                f"var_{variable.lower()}",
+                scope,
+                f"{construct_id}_var_{variable.lower()}",
                 repository=plan.repository,
                 environment=environment,
                 variable_name=variable,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,55 @@ def test_arns_resolve_to_their_resource_type(arn: str, types: list[str]) -> None
 def test_globs_overlap_when_some_text_matches_both(left: str, right: str,
                                                    overlap: bool) -> None:
     assert catalog.globs_overlap(left, right) is overlap
+
+
+def _resource_types_by_policy_sentry_alone(arn: str) -> list[str]:
+    """resource_types_of_arn as first written: policy_sentry's matcher on every fitting format."""
+    from policy_sentry.shared.iam_data import get_service_prefix_data
+    from policy_sentry.util.arns import does_arn_match
+
+    match = catalog.ARN_RE.match(arn)
+    assert match is not None
+    data = get_service_prefix_data(match.group(2))
+    if data.get("prefix") != match.group(2):
+        return []
+    resources = data["resources"]
+    every = sorted((name, info["arn"]) for name, info in resources.items())
+
+    def fits(fmt: str) -> bool:
+        parts = re.split(r"\$\{[^}]*\}", fmt)
+        return re.match("^" + "[^:]+".join(re.escape(p) for p in parts) + "$", arn) is not None
+
+    found = [(n, f) for n, f in every if fits(f) and does_arn_match(arn, f)]
+    found = found or [(n, f) for n, f in every if fits(f)]
+    segments = len(re.split("[:/]", match.group(5)))
+    exact = [(n, f) for n, f in found if len(re.split("[:/]", f.split(":", 5)[5])) == segments]
+    return [n for n, _ in exact or found]
+
+
+# Values a format's variables take: names, paths, wildcards, and names that spell
+# (in another case) a literal segment of some format.
+_FILLS = ("acme-x", "a/b", "*", "x*", "Table", "backup", "log-stream", "A:b")
+
+
+def test_arn_types_match_policy_sentry_for_every_format() -> None:
+    # GIVEN every resource format of the catalog, its variables filled in many ways
+    from policy_sentry.querying.all import get_all_service_prefixes
+    from policy_sentry.shared.iam_data import get_service_prefix_data
+
+    checked = 0
+    for service in sorted(get_all_service_prefixes()):
+        for info in get_service_prefix_data(service)["resources"].values():
+            for fill in _FILLS:
+                arn = re.sub(r"\$\{[^}]*\}", fill, info["arn"]).replace(
+                    "${Partition}", "aws")
+                if catalog.ARN_RE.match(arn) is None:
+                    continue
+                # WHEN resolved with the shape cache THEN the answer is policy_sentry's
+                expected = _resource_types_by_policy_sentry_alone(arn)
+                assert [t.name for t in catalog.resource_types_of_arn(arn)] == expected, arn
+                checked += 1
+    assert checked > 5000
 
 
 def test_catalog_lookups_are_cached() -> None:
@@ -196,6 +246,35 @@ def test_internal_grants_join_both_documents_and_meet_the_denies(
 
 def test_policy_size_ignores_whitespace() -> None:
     assert scope.policy_size({"a": "b c"}) == len('{"a":"bc"}')
+
+
+@pytest.mark.parametrize("text", [
+    "arn:aws:s3:::b/k", "with space", 'quote"d', "back\\slash", "tab\there", "é",
+    "\u2003em space", "\x7f", "", "line\nbreak"])
+def test_grant_size_is_the_rendered_statements_size(text: str) -> None:
+    # GIVEN a grant whose strings need escaping, or hold whitespace, or neither
+    grant = scope.Grant(f"Sid{text}", ("s3:GetObject", text), (text, "arn:aws:s3:::x"))
+    # WHEN counted without rendering THEN it is what policy_size of the statement says
+    assert scope.grant_size(grant) == scope.policy_size(grant.statement())
+
+
+def test_document_sizes_are_the_rendered_documents_sizes(example: Loaded,
+                                                          tmp_path: Path) -> None:
+    # GIVEN the example's agents and generated ones (one, two or no grants)
+    from bench.generate import write as generate
+
+    generated = load(generate(tmp_path / "identities.yaml", 30, TODAY), TODAY)
+    for loaded in (example, generated):
+        for agent in loaded.identities.agents:
+            if agent.aws is None:
+                continue
+            # WHEN sized without rendering THEN the sizes are those of the documents
+            expected = {"boundary": scope.policy_size(
+                scope.boundary_document(agent, loaded.identities))}
+            permissions = scope.permissions_document(agent, loaded.identities)
+            if permissions is not None:
+                expected["permissions"] = scope.policy_size(permissions)
+            assert scope.document_sizes(agent, loaded.identities) == expected, agent.name
 
 
 # ------------------------------------------------------------------ synthesized

@@ -21,7 +21,7 @@ def test_environment_requires_reviewers_without_bypass(
     assert env["prevent_self_review"] is True
     assert env["can_admins_bypass"] is False
     assert env["reviewers"]["teams"] == [
-        "${data.github_team.directory_team_release-managers_67F2107D.id}"]
+        "${data.github_team.directory_team_release-managers.id}"]
     assert env["deployment_branch_policy"] == {"custom_branch_policies": True,
                                                "protected_branches": False}
     [policy] = synthesized_example.resources(
