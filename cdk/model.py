@@ -70,7 +70,11 @@ def _iso_date(value: Any) -> Any:
         return value
     if not isinstance(value, str) or not ISO_DATE_RE.match(value):
         raise ValueError("must be a date written as YYYY-MM-DD")
-    return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a date in the calendar — check the month and "
+                         "the day") from None
 
 
 def _one_line(value: str) -> str:

@@ -184,7 +184,8 @@ CASES = [
     Case("expiry-beyond-policy", "expires 91 days away (policy: 90)",
          text("expires: 2027-02-15", "expires: 2027-02-28"), "more than 90 days away", "values"),
     Case("expiry-impossible-date", "expires on February 30th",
-         text("expires: 2027-02-15", "expires: 2027-02-30"), "YYYY-MM-DD", "values"),
+         text("expires: 2027-02-15", "expires: 2027-02-30"),
+         "2027-02-30 is not a date in the calendar", "values"),
     Case("revoked-future", "a tombstone dated tomorrow",
          raw((BASE + '    revoked: {on: 2026-11-30, by: "@acme/platform", reason: Retired}\n'
               ).encode()), "is in the future", "values"),

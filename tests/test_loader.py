@@ -43,6 +43,8 @@ CASES = [
      "agents[0].expires", "expires: 2028-01-01", "more than 90 days"),
     ("expiry-not-a-date", "expires: 2027-02-15", "expires: 20270215",
      "agents[0].expires", "expires: 20270215", "YYYY-MM-DD"),
+    ("expiry-month-13", "expires: 2027-02-15", "expires: 2027-13-01",
+     "agents[0].expires", "expires: 2027-13-01", "2027-13-01 is not a date in the calendar"),
     ("repo-outside-owner", "repo: acme/api", "repo: evil/api",
      "agents[0].runs_on[0].repo", "repo: evil/api", "outside the organization"),
     ("repo-wildcard", "repo: acme/api", "repo: acme/*",
