@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from cdktn import TerraformResource, TerraformResourceLifecycle
+
+
+class RotatedKey(Protocol):
+    """A generated key as a secret store sees it: Terraform references, never the key."""
+
+    @property
+    def private_key(self) -> str:
+        """Reference to the private half."""
+
+    @property
+    def triggers(self) -> tuple[TerraformResource, ...]:
+        """What a stored copy must be replaced with (the last rotation, the key)."""
+
+    @property
+    def rotated(self) -> TerraformResource:
+        """The ``time_static`` pinned to the last rotation (its ``rfc3339``)."""
+
+    @property
+    def next_rotation(self) -> str:
+        """Reference to the instant the key is due to be replaced."""
 
 
 def replaced_with(*triggers: TerraformResource, before_destroy: bool = False

@@ -13,20 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from cdktn import ITerraformDependable, TerraformResource
+from cdktn import ITerraformDependable
 from constructs import Construct
 
 from cdk.github.deploy_keys import DeployKeyPlan
 from cdk.model import Agent, IdentitiesFile
+from cdk.rotation import RotatedKey
 from cdk.secret_store import plan_store
 
 
 class SecretStoreConstruct(Protocol):
     """What a store construct offers the stack."""
 
-    def store(self, repo: str, private_key: str,
-              triggers: tuple[TerraformResource, ...]) -> str:
-        """Store a private key reference for ``repo``; return the secret's reference."""
+    def store(self, repo: str, key: RotatedKey) -> str:
+        """Store the key's private half for ``repo``; return the secret's reference."""
 
 
 def _aws_store(scope: Construct, plan: Any, identity: ITerraformDependable | None
@@ -67,5 +67,5 @@ def add_deploy_keys(scope: Construct, agent: Agent, identities: IdentitiesFile,
     variables: dict[str, str] = {}
     for plan in keys:
         key = AgentDeployKey(scope, plan.construct_id, plan)
-        variables[plan.variable] = store.store(plan.repo, key.private_key, key.triggers)
+        variables[plan.variable] = store.store(plan.repo, key)
     return variables

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktn import ITerraformDependable, TerraformResource
+from cdktn import ITerraformDependable
 from cdktn_provider_aws.kms_alias import KmsAlias
 from cdktn_provider_aws.kms_key import KmsKey
 from cdktn_provider_aws.secretsmanager_secret import SecretsmanagerSecret
@@ -11,7 +11,7 @@ from cdktn_provider_aws.secretsmanager_secret_version import SecretsmanagerSecre
 from constructs import Construct
 
 from ..plan import render_json
-from ..rotation import replaced_with
+from ..rotation import RotatedKey, replaced_with
 from .secret_plan import AwsSecretStorePlan
 
 # Bumped only if the way a version is written changes; rotation replaces the
@@ -42,9 +42,8 @@ class AwsSecretStore(Construct):
         )
         KmsAlias(self, "alias", name=plan.kms_alias, target_key_id=self.key.key_id)
 
-    def store(self, repo: str, private_key: str,
-              triggers: tuple[TerraformResource, ...]) -> str:
-        """Store ``private_key`` (a Terraform reference) for ``repo``; return the secret's ARN.
+    def store(self, repo: str, key: RotatedKey) -> str:
+        """Store ``key``'s private half (a reference) for ``repo``; return the secret's ARN.
 
         The value goes through ``secret_string_wo``: write-only, so it is kept
         neither in this resource's state nor read back by Terraform, and the
@@ -71,8 +70,8 @@ class AwsSecretStore(Construct):
             self,
             f"{secret_plan.construct_id}_version",
             secret_id=secret.id,
-            secret_string_wo=private_key,
+            secret_string_wo=key.private_key,
             secret_string_wo_version=SECRET_STRING_VERSION,
-            lifecycle=replaced_with(*triggers),
+            lifecycle=replaced_with(*key.triggers),
         )
         return str(secret.arn)

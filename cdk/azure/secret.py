@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from cdktn import Fn, ITerraformDependable, TerraformResource, Token
+from cdktn import Fn, ITerraformDependable, Token
 from cdktn_provider_azurerm.key_vault import KeyVault, KeyVaultNetworkAcls
 from cdktn_provider_azurerm.key_vault_secret import KeyVaultSecret
 from cdktn_provider_azurerm.pim_active_role_assignment import (
@@ -16,6 +14,7 @@ from cdktn_provider_azurerm.role_assignment import RoleAssignment
 from constructs import Construct
 
 from ..names import logical_id
+from ..rotation import RotatedKey
 from .plan import AzureSecretStorePlan
 
 
@@ -49,9 +48,8 @@ class AzureSecretStore(Construct):
             tags=plan.tags,
         )
 
-    def store(self, repo: str, private_key: str,
-              triggers: tuple[TerraformResource, ...]) -> str:
-        """Store ``private_key`` (a Terraform reference) for ``repo``; return the secret's
+    def store(self, repo: str, key: RotatedKey) -> str:
+        """Store ``key``'s private half (a Terraform reference) for ``repo``; return the secret's
         versionless URI.
 
         The value goes through ``value_wo``: write-only, kept neither in state nor
@@ -61,10 +59,7 @@ class AzureSecretStore(Construct):
         """
         plan = self.plan.secret_for(repo)
         construct_id = logical_id(plan.construct_id)
-        rotated = triggers[0]
-        # The deploy key's time_rotating sits next to its time_static: its next
-        # rotation instant is when the stored key stops being valid.
-        rotation: Any = rotated.node.scope.node.find_child("rotation")  # type: ignore[union-attr]
+        rotated = key.rotated
         version = Fn.parseint(Fn.formatdate("YYYYMMDDhhmmss", Token.as_string(
             rotated.get_string_attribute("rfc3339"))), 10)
         secret = KeyVaultSecret(
@@ -72,10 +67,11 @@ class AzureSecretStore(Construct):
             construct_id,
             name=plan.name,
             key_vault_id=self.vault.id,
-            value_wo=private_key,
+            value_wo=key.private_key,
             value_wo_version=Token.as_number(version),
             content_type=self.plan.content_type,
-            expiration_date=rotation.rotation_rfc3339,
+            # The stored key stops being valid when the deploy key is due for rotation.
+            expiration_date=key.next_rotation,
             tags=self.plan.tags,
         )
         self._grant(f"{construct_id}_reader", secret.resource_versionless_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktn import ITerraformDependable, TerraformResource
+from cdktn import ITerraformDependable
 from cdktn_provider_google.kms_crypto_key import KmsCryptoKey
 from cdktn_provider_google.kms_crypto_key_iam_member import KmsCryptoKeyIamMember
 from cdktn_provider_google.kms_key_ring import KmsKeyRing
@@ -23,7 +23,7 @@ from cdktn_provider_google.secret_manager_secret_version import SecretManagerSec
 from constructs import Construct
 
 from ..names import logical_id
-from ..rotation import replaced_with
+from ..rotation import RotatedKey, replaced_with
 from .plan import SECRET_ACCESSOR, GcpSecretStorePlan
 
 # Bumped only if the way a version is written changes; rotation replaces the
@@ -55,9 +55,8 @@ class GcpSecretStore(Construct):
                                               role=ENCRYPTER_DECRYPTER,
                                               member=plan.secret_manager_agent)
 
-    def store(self, repo: str, private_key: str,
-              triggers: tuple[TerraformResource, ...]) -> str:
-        """Store ``private_key`` (a Terraform reference) for ``repo``; return the secret's name.
+    def store(self, repo: str, key: RotatedKey) -> str:
+        """Store ``key``'s private half (a reference) for ``repo``; return the secret's name.
 
         The value goes through ``secret_data_wo``: write-only, so it is kept neither
         in this resource's state nor read back by Terraform.
@@ -92,8 +91,8 @@ class GcpSecretStore(Construct):
             self,
             f"{construct_id}_version",
             secret=secret.id,
-            secret_data_wo=private_key,
+            secret_data_wo=key.private_key,
             secret_data_wo_version=SECRET_DATA_VERSION,
-            lifecycle=replaced_with(*triggers),
+            lifecycle=replaced_with(*key.triggers),
         )
         return plan.resource_name

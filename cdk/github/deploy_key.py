@@ -39,8 +39,8 @@ class AgentDeployKey(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, plan: DeployKeyPlan) -> None:
         super().__init__(scope, construct_id)
-        rotation = Rotating(self, "rotation", rotation_days=plan.rotation_days)
-        self.rotated = StaticResource(self, "rotated", triggers={"rotation": rotation.id})
+        self.rotation = Rotating(self, "rotation", rotation_days=plan.rotation_days)
+        self.rotated = StaticResource(self, "rotated", triggers={"rotation": self.rotation.id})
         self.key = PrivateKey(self, "key", algorithm=plan.algorithm,
                               lifecycle=replaced_with(self.rotated))
         self.deploy_key = RepositoryDeployKey(
@@ -63,3 +63,8 @@ class AgentDeployKey(Construct):
     def triggers(self) -> tuple[TerraformResource, ...]:
         """What the secret version must be replaced with: the rotation and the key."""
         return (self.rotated, self.key)
+
+    @property
+    def next_rotation(self) -> str:
+        """Reference to the instant ``time_rotating`` replaces the key."""
+        return str(self.rotation.rotation_rfc3339)
