@@ -12,7 +12,7 @@ from cdk.cli import main
 from cdk.extras import needed_extras
 from cdk.loader import load
 
-from .conftest import TODAY, TODAY_ARG
+from .conftest import FIXTURES, TODAY, TODAY_ARG
 from .records import BASE, variant, write
 
 
@@ -26,27 +26,34 @@ def _without(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
     monkeypatch.setattr("cdk.extras.importlib.util.find_spec", find_spec)
 
 
-def test_missing_aws_extra_is_named_and_nothing_is_written(
+# (extra, a module it installs, a file whose stacks need it)
+MISSING = [
+    pytest.param("aws", "cdktn_provider_aws", BASE, id="aws"),
+    pytest.param("github", "cdktn_provider_github", BASE, id="github"),
+    pytest.param("gcp", "cdktn_provider_google", (FIXTURES / "gcp.yaml").read_text(), id="gcp"),
+    pytest.param("azure", "cdktn_provider_azurerm", (FIXTURES / "azure.yaml").read_text(),
+                 id="azure"),
+]
+
+
+@pytest.mark.parametrize(("extra", "module", "text"), MISSING)
+def test_a_missing_extra_is_named_and_nothing_is_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    extra: str, module: str, text: str,
 ) -> None:
-    _without(monkeypatch, "cdktn_provider_aws")
+    # GIVEN a file that needs the extra, and its bindings not installed
+    _without(monkeypatch, module)
     out = tmp_path / "cdktf.out"
-    rc = main(["synth", "-f", str(write(tmp_path, BASE)), "-o", str(out), "--today", TODAY_ARG])
+
+    # WHEN it is synthesized
+    rc = main(["synth", "-f", str(write(tmp_path, text)), "-o", str(out), "--today", TODAY_ARG])
+
+    # THEN synth stops with one line naming the extra, and writes nothing
     assert rc == 1
     err = capsys.readouterr().err
-    assert "pip install 'agentid[aws]'" in err
+    assert f"pip install 'agentid[{extra}]'" in err
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["identities.yaml"]
-
-
-def test_missing_github_extra_is_named(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:
-    _without(monkeypatch, "cdktn_provider_github")
-    rc = main(["synth", "-f", str(write(tmp_path, BASE)), "-o", str(tmp_path / "o"),
-               "--today", TODAY_ARG])
-    assert rc == 1
-    assert "agentid[github]" in capsys.readouterr().err
 
 
 def test_a_github_only_file_does_not_need_the_aws_extra(tmp_path: Path) -> None:

@@ -1,48 +1,18 @@
-"""Without the azurerm provider bindings, synth says which extra to install; a file
-without Azure agents never needs them."""
+"""A file without Azure agents never needs the azure extra nor loads its bindings
+(tests/test_extras.py checks the message when the extra is missing)."""
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from cdk.cli import main
 from cdk.extras import needed_extras
 from cdk.loader import validate_schema
 from cdk.yamlsafe import parse
 
-from ..conftest import FIXTURES, ROOT, TODAY_ARG
+from ..conftest import ROOT, TODAY_ARG
 from ..records import AZURE, BASE, write
-
-
-def test_missing_azure_bindings_name_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    # GIVEN a record that uses Azure and no cdktn_provider_azurerm installed
-    real = importlib.util.find_spec
-
-    def find_spec(name: str, *args: Any) -> Any:
-        return None if name == "cdktn_provider_azurerm" else real(name, *args)
-
-    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    shutil.copy(FIXTURES / "azure.yaml", tmp_path / "identities.yaml")
-    outdir = tmp_path / "cdktf.out"
-
-    # WHEN it is synthesized
-    code = main(["synth", "-f", str(tmp_path / "identities.yaml"), "-o", str(outdir),
-                 "--today", TODAY_ARG])
-
-    # THEN synth stops with one line naming the extra, and writes nothing
-    err = capsys.readouterr().err
-    assert code == 1
-    assert "pip install 'agentid[azure]'" in err
-    assert "Traceback" not in err
-    assert not outdir.exists()
 
 
 def test_only_files_with_azure_agents_need_the_azure_extra() -> None:
