@@ -152,10 +152,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     if args.explain:
-        from .checks import RULES, _load_rules
+        from .checks import RULES, load_rules
         from .review.packet import GATES_WHY
 
-        _load_rules()
+        load_rules()
         whys = {**{r.id: r.why for r in RULES.values()}, **GATES_WHY}
         if args.explain not in whys:
             raise UsageError(f"no rule {args.explain!r} — known: {', '.join(sorted(whys))}")

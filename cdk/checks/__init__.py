@@ -45,7 +45,7 @@ def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
 
 def run_checks(identities: IdentitiesFile, today: date) -> list[Finding]:
     """Run every rule; collect all findings so one run reports every problem."""
-    _load_rules()
+    load_rules()
     findings: list[Finding] = []
     for registered in RULES.values():
         try:
@@ -59,7 +59,10 @@ def run_checks(identities: IdentitiesFile, today: date) -> list[Finding]:
     return findings
 
 
-def _load_rules() -> None:
-    # Importing the modules registers their rules; kept lazy so importing
-    # cdk.checks stays cheap.
+def load_rules() -> None:
+    """Register every rule (``RULES`` is complete afterwards).
+
+    Importing the rule modules registers them; kept lazy so importing
+    ``cdk.checks`` stays cheap.
+    """
     from . import aws, azure, deploy_keys, gcp, identity, scope, trust  # noqa: F401

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk.checks import RULES, Rule, _load_rules, run_checks
+from cdk.checks import RULES, Rule, load_rules, run_checks
 from cdk.cli import main
 from cdk.errors import Finding
 from cdk.loader import validate_schema
@@ -150,7 +150,7 @@ for _case in SCOPE_CASES:
 
 
 def _rules() -> list[str]:
-    _load_rules()
+    load_rules()
     return sorted(RULES)
 
 
@@ -196,7 +196,7 @@ def test_a_crashing_rule_is_a_finding_not_a_crash(
         """Always fails."""
         raise KeyError("boom")
 
-    _load_rules()
+    load_rules()
     monkeypatch.setitem(RULES, "AgentId-Broken", Rule("AgentId-Broken", "fails", broken))
     source = write(tmp_path, variant("expires: 2027-02-15", "expires: 2026-01-01"))
 
