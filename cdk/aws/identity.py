@@ -52,8 +52,10 @@ class AgentRole:
             tags=plan.tags,
             depends_on=[self.boundary],
         )
-        # Read once: every attribute read is a round trip into Node.
-        role_name = self.role.name
+        # The planned name, not the attribute: an attribute read is a round trip
+        # into Node. ``depends_on`` keeps the order the reference used to give.
+        role_name = plan.name
+        after_role = [self.role]
         inline = []
         if scope_plan.permissions is not None:
             self.scope_policy = IamRolePolicy(
@@ -62,6 +64,7 @@ class AgentRole:
                 name=scope_plan.inline_policy_name,
                 role=role_name,
                 policy=render_json(scope_plan.permissions),
+                depends_on=after_role,
             )
             inline.append(self.scope_policy)
         IamRolePoliciesExclusive(
@@ -69,11 +72,12 @@ class AgentRole:
             f"{construct_id}_inline_policies_exclusive",
             role_name=role_name,
             policy_names=[scope_plan.inline_policy_name] if inline else [],
-            depends_on=inline,
+            depends_on=[*after_role, *inline],
         )
         IamRolePolicyAttachmentsExclusive(
             scope,
             f"{construct_id}_attachments_exclusive",
             role_name=role_name,
             policy_arns=[],
+            depends_on=after_role,
         )
