@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import AgentIdError, InputError, UsageError
 from .loader import Loaded, load
 from .model import IdentitiesFile
+from .runtime import reexec_optimized
 
 if TYPE_CHECKING:
     from .review.packet import Side
@@ -106,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``agentid`` console script."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if argv is None:
+        # Run as a command: synthesis runs under `python -O` (cdk/runtime.py says why).
+        reexec_optimized(args.command)
     rc = _run(parser, args)
     if argv is None:
         # Run as the `agentid` command, the process exits next: the collections

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -41,3 +42,34 @@ def prepare_node() -> None:
 def jsii_loaded() -> bool:
     """True once any provider binding or the jsii runtime has been imported."""
     return "jsii" in sys.modules
+
+
+# Commands that build CDK stacks, and so call into the provider bindings.
+SYNTHESIZING = frozenset({"synth", "review", "affected"})
+
+
+def optimized_argv(command: str, orig_argv: list[str], executable: str, optimize: int,
+                   environ: Mapping[str, str]) -> list[str] | None:
+    """The command line that re-runs this one under ``python -O``, or None to go on.
+
+    The provider bindings check every argument's type at run time unless Python
+    runs optimized: for 1,000 agents that is seconds of the synth. Our code is
+    type-checked (mypy --strict) and every construct path runs in the test
+    suite with those checks on; ``AGENTID_TYPE_CHECKS=1`` keeps them on here
+    too. Asserts in agentid only narrow types for mypy, so ``-O`` drops no check
+    of input.
+    """
+    if (command not in SYNTHESIZING or optimize or not executable or len(orig_argv) < 2
+            or environ.get("AGENTID_TYPE_CHECKS") == "1"):
+        return None
+    return [executable, "-O", *orig_argv[1:]]
+
+
+def reexec_optimized(command: str) -> None:
+    """Replace this process with the same command under ``python -O`` (same pid)."""
+    argv = optimized_argv(command, list(sys.orig_argv), sys.executable, sys.flags.optimize,
+                          os.environ)
+    if argv is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(argv[0], argv)

@@ -60,3 +60,33 @@ def test_validate_never_loads_provider_bindings(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_synth_reruns_itself_under_python_o(tmp_path: Path) -> None:
+    # The bindings' run-time type checks cost seconds per 1,000 agents; the
+    # command re-executes (same pid) optimized before doing anything.
+    code = ("import sys; print('optimize', sys.flags.optimize, flush=True); "
+            "from cdk.cli import main; sys.exit(main())")
+    args = ["synth", "-f", str(EXAMPLE), "--today", TODAY_ARG, "-o", str(tmp_path / "out")]
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                            text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[:2] == ["optimize 0", "optimize 1"]
+    assert (tmp_path / "out" / "stacks" / "release-bot" / "cdk.tf.json").is_file()
+
+
+@pytest.mark.parametrize(("command", "optimize", "environ", "rerun"), [
+    ("synth", 0, {}, True),
+    ("review", 0, {}, True),
+    ("affected", 0, {}, True),
+    ("validate", 0, {}, False),  # never loads the bindings
+    ("synth", 1, {}, False),  # already optimized: no loop
+    ("synth", 0, {"AGENTID_TYPE_CHECKS": "1"}, False),
+])
+def test_which_commands_rerun_optimized(command: str, optimize: int,
+                                        environ: dict[str, str], rerun: bool) -> None:
+    from cdk.runtime import optimized_argv
+
+    argv = optimized_argv(command, ["/usr/bin/python3", "-m", "cdk.cli", command],
+                          "/venv/bin/python", optimize, environ)
+    assert argv == (["/venv/bin/python", "-O", "-m", "cdk.cli", command] if rerun else None)
