@@ -37,6 +37,7 @@ node: node_modules/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) -e '.[all]'
+	$(BIN)/python -O -m cdk.precompile
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.installed
