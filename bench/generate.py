@@ -1,8 +1,11 @@
-"""Generate an identities file with N AWS + GitHub agents, for ``make bench``.
+"""Generate an identities file with N agents, for ``make bench``.
 
 Every agent is valid against the example's date window (expires 60 days after
-``today``), runs in its own repository, reads one S3 prefix and half of them
-pin a workflow, so the generated stacks look like the example's, repeated.
+``today``) and runs in its own repository. By default all are AWS + GitHub
+agents that read one S3 prefix, half of them pinning a workflow, so the
+generated stacks look like the example's, repeated. With ``clouds`` the agents
+take turns: an AWS agent, then one reading a bucket on Google Cloud, then one
+reading a storage account on Azure (those two cannot pin workflows).
 """
 
 from __future__ import annotations
@@ -18,8 +21,15 @@ defaults:
   aws: {{account_id: "123456789012", region: eu-west-1}}
   policy: {{max_lifetime_days: 90, max_session_minutes: 60, deploy_key_rotation_days: 30}}
   backend: {{s3: {{bucket: acme-agent-state, region: eu-west-1, key_prefix: agents}}}}
-agents:
 """
+
+CLOUD_DEFAULTS = {
+    "gcp": "  gcp: {project_id: acme-agents, project_number: 987654321098, "
+           "region: europe-west1}\n",
+    "azure": "  azure: {tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47, "
+             "subscription_id: 0b1f6471-1bf0-4dda-aec3-111122223333, resource_group: agents, "
+             "location: westeurope}\n",
+}
 
 AGENT = """\
   - name: {name}
@@ -31,12 +41,30 @@ AGENT = """\
     runs_on:
       - repo: acme/repo-{i}
         repo_id: {repo_id}
-{pin}    aws:
+{pin}{scope}"""
+
+SCOPES = {
+    "aws": """\
+    aws:
       access:
         read: ["arn:aws:s3:::acme-bench-{team}/agent-{i}/*"]
         list: ["arn:aws:s3:::acme-bench-{team}"]
     must_never_hold: ["s3:DeleteObject"]
-"""
+""",
+    "gcp": """\
+    gcp:
+      roles:
+        - role: roles/storage.objectViewer
+          resource: {{bucket: acme-bench-{team}}}
+""",
+    "azure": """\
+    azure:
+      roles:
+        - role: Storage Blob Data Reader
+          scope: {{resource: /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/\
+resourceGroups/bench/providers/Microsoft.Storage/storageAccounts/acmebench{team}}}
+""",
+}
 
 PIN = """\
         workflow: .github/workflows/agent.yml
@@ -49,21 +77,24 @@ def agent_name(i: int) -> str:
     return f"bench-agent-{i:05d}"
 
 
-def generate(count: int, today: date) -> str:
+def generate(count: int, today: date, clouds: tuple[str, ...] = ("aws",)) -> str:
     """YAML text of an identities file with ``count`` agents valid on ``today``."""
     expires = (today + timedelta(days=60)).isoformat()
-    parts = [HEADER.format()]
+    parts = [HEADER.format(), *(CLOUD_DEFAULTS[c] for c in clouds if c != "aws"), "agents:\n"]
     for i in range(count):
+        cloud = clouds[i % len(clouds)]
+        team = i % 20
         parts.append(AGENT.format(
-            name=agent_name(i), i=i, team=i % 20, expires=expires,
-            repo_id=100000 + i, pin=PIN if i % 2 else "",
+            name=agent_name(i), i=i, team=team, expires=expires, repo_id=100000 + i,
+            pin=PIN if i % 2 and cloud == "aws" else "",
+            scope=SCOPES[cloud].format(i=i, team=team),
         ))
     return "".join(parts)
 
 
-def write(path: Path, count: int, today: date) -> Path:
+def write(path: Path, count: int, today: date, clouds: tuple[str, ...] = ("aws",)) -> Path:
     """Write a generated file to ``path`` and return it."""
-    path.write_text(generate(count, today))
+    path.write_text(generate(count, today, clouds))
     return path
 
 

@@ -32,17 +32,25 @@ GIB = 1024**3
 
 # Imports every construct module agentid's stacks use, and through them exactly
 # the provider bindings a synth loads (including any a later change adds).
-BARE_IMPORT = """
+BARE_IMPORT_OF = """
 import importlib, pkgutil
 from cdk.runtime import prepare_node
 prepare_node()
-import cdk.aws, cdk.github, stacks
-for pkg in (cdk.aws, cdk.github, stacks):
+import stacks
+packages = [importlib.import_module(p) for p in {packages!r}] + [stacks]
+for pkg in packages:
     for info in pkgutil.iter_modules(pkg.__path__):
-        importlib.import_module(f"{pkg.__name__}.{info.name}")
+        importlib.import_module(f"{{pkg.__name__}}.{{info.name}}")
 import jsii, sys
-assert "cdktn_provider_aws" in sys.modules and "cdktn_provider_github" in sys.modules
+assert all(f"cdktn_provider_{{m}}" in sys.modules for m in {providers!r})
 """
+BARE_IMPORT = BARE_IMPORT_OF.format(packages=["cdk.aws", "cdk.github"],
+                                    providers=["aws", "github"])
+# Every cloud's bindings: the floor of a synth with AWS, Google Cloud and Azure agents.
+BARE_IMPORT_ALL = BARE_IMPORT_OF.format(
+    packages=["cdk.aws", "cdk.github", "cdk.gcp", "cdk.azure"],
+    providers=["aws", "github", "google", "azurerm"])
+CLOUDS = ("aws", "gcp", "azure")
 
 # validate must never start Node: checked in the same process it is timed in.
 # main() reads sys.argv itself, exactly as the `agentid` console script calls it.
@@ -56,13 +64,18 @@ sys.exit(rc)
 """
 
 
-def measure(argv: list[str], cwd: Path) -> dict[str, Any]:
-    """Run ``argv`` under a fresh :mod:`bench.measure` wrapper; fail loudly on error."""
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "AGENTID_TYPE_CHECKS")}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return {**env, **(extra or {})}
+
+
+def measure(argv: list[str], cwd: Path, extra_env: dict[str, str] | None = None
+            ) -> dict[str, Any]:
+    """Run ``argv`` under a fresh :mod:`bench.measure` wrapper; fail loudly on error."""
     wrapper = [sys.executable, "-m", "bench.measure", *argv]
-    out = subprocess.run(wrapper, cwd=cwd, env=env, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(wrapper, cwd=cwd, env=_env(extra_env), capture_output=True,
+                         text=True, check=True)
     result: dict[str, Any] = json.loads(out.stdout)
     if result["returncode"] != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{result['stderr']}")
@@ -76,11 +89,13 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_size(work: Path, count: int, today: date, synth: bool, repeat: int,
-             bare_runs: list[dict[str, Any]], optimized: bool = False) -> dict[str, Any]:
+             bare_runs: list[dict[str, Any]], largest: bool = False) -> dict[str, Any]:
     """Generate ``count`` agents, then validate (and synth) them in fresh processes.
 
     Each synth run is preceded by a bare-import run, so both see the same load
-    on a shared machine; their medians make the ratio.
+    on a shared machine; their medians make the ratio. For the largest size
+    also: the same synth with the bindings' type checks on, the synth of one
+    selected stack (what a CI matrix job runs), and a count of jsii round trips.
     """
     folder = work / f"n{count}"
     if folder.exists():
@@ -94,22 +109,44 @@ def run_size(work: Path, count: int, today: date, synth: bool, repeat: int,
     if not synth:
         return row
     outdir = folder / "cdktf.out"
+    synth_argv = [sys.executable, "-m", "cdk.cli", "synth", *args, "-o", str(outdir)]
     runs = []
     for _ in range(repeat):
         bare_runs.append(measure([sys.executable, "-c", BARE_IMPORT], folder))
-        runs.append(measure([sys.executable, "-m", "cdk.cli", "synth", *args,
-                             "-o", str(outdir)], folder))
+        runs.append(measure(synth_argv, folder))
     row["synth"] = _median(runs)
-    if optimized:
-        # Same synth with `python -O`: jsii skips its runtime argument type checks.
-        row["synth_optimized"] = _median([
-            measure([sys.executable, "-O", "-m", "cdk.cli", "synth", *args, "-o", str(outdir)],
-                    folder) for _ in range(repeat)])
     stacks = outdir / "stacks"
     row["stacks"] = sum(1 for _ in stacks.iterdir())
     row["resources_per_agent"] = _resources(stacks / "bench-agent-00000" / "cdk.tf.json")
+    if largest:
+        row["synth_type_checks"] = _median([
+            measure(synth_argv, folder, {"AGENTID_TYPE_CHECKS": "1"}) for _ in range(repeat)])
+        row["synth_one_stack"] = _median([
+            measure([*synth_argv, "--stack", "bench-agent-00000"], folder)
+            for _ in range(repeat)])
+        row["round_trips"] = json.loads(subprocess.run(
+            [sys.executable, "-O", "-m", "bench.roundtrips", str(source), today.isoformat()],
+            cwd=ROOT, env=_env(), capture_output=True, text=True, check=True).stdout)
     shutil.rmtree(outdir)
     return row
+
+
+def run_mixed(work: Path, count: int, today: date, repeat: int) -> dict[str, Any]:
+    """Synth of ``count`` agents taking turns on AWS, Google Cloud and Azure."""
+    folder = work / f"mixed{count}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    source = write(folder / "identities.yaml", count, today, CLOUDS)
+    argv = [sys.executable, "-m", "cdk.cli", "synth", "-f", str(source), "--today",
+            today.isoformat(), "-o", str(folder / "cdktf.out")]
+    bare, runs = [], []
+    for _ in range(repeat):
+        bare.append(measure([sys.executable, "-c", BARE_IMPORT_ALL], folder))
+        runs.append(measure(argv, folder))
+    shutil.rmtree(folder / "cdktf.out")
+    return {"agents": count, "clouds": list(CLOUDS), "bare_import": _median(bare),
+            "synth": _median(runs)}
 
 
 def _resources(path: Path) -> int:
@@ -191,11 +228,33 @@ def markdown(results: dict[str, Any]) -> str:
             cells += ["—", "—", "—", "—"]
         lines.append("| " + " | ".join(cells) + " |")
     for row in results["sizes"]:
-        if "synth_optimized" in row:
-            opt = row["synth_optimized"]["seconds"]
-            lines += ["", f"Synth of {row['agents']:,} agents under `python -O` (jsii skips "
-                      f"its runtime argument type checks): {opt:.2f} s, "
-                      f"{opt / bare['seconds']:.2f}x the bare import."]
+        n, bare_s = f"{row['agents']:,}", bare["seconds"]
+        if "synth_one_stack" in row:
+            one = row["synth_one_stack"]["seconds"]
+            lines += ["", f"Synth of one selected stack of {n} agents (`--stack`, what a CI "
+                      f"matrix job plans): {one:.2f} s, {one / bare_s:.2f}x the bare import."]
+        if "synth_type_checks" in row:
+            checked = row["synth_type_checks"]["seconds"]
+            lines += ["", f"Synth of {n} agents with the bindings' run-time type checks on "
+                      f"(`AGENTID_TYPE_CHECKS=1`, no `python -O`): {checked:.2f} s, "
+                      f"{checked / bare_s:.2f}x the bare import."]
+        if "round_trips" in row:
+            t = row["round_trips"]
+            lines += ["", f"Where the {n}-agent synth goes (`bench/roundtrips.py`, one "
+                      f"in-process run): {t['round_trips_per_agent']:.1f} jsii round trips "
+                      f"into Node per agent at {t['mean_round_trip_ms']:.2f} ms each "
+                      f"(Node's share {t['node_share_of_build']:.0%}, the rest Python "
+                      f"serializing); building the stacks {t['build_seconds']:.2f} s, "
+                      f"writing them {t['write_seconds']:.2f} s."]
+    if "mixed" in results:
+        mx = results["mixed"]
+        ratio = mx["synth"]["seconds"] / mx["bare_import"]["seconds"]
+        lines += ["", f"{mx['agents']} agents taking turns on AWS, Google Cloud and Azure: "
+                  f"synth {mx['synth']['seconds']:.2f} s, "
+                  f"{mx['synth']['peak_rss_bytes'] / 2**20:.0f} MiB peak; bare import of "
+                  "all four clouds' bindings "
+                  f"{mx['bare_import']['seconds']:.2f} s, "
+                  f"{mx['bare_import']['peak_rss_bytes'] / 2**20:.0f} MiB ({ratio:.2f}x)."]
     lines += ["", "Marginal synth cost per agent:"]
     for span, secs in s["marginal_synth_seconds_per_agent"].items():
         lines.append(f"- {span} agents: {secs * 1000:.1f} ms per agent")
@@ -253,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="agent counts to validate and synth")
     parser.add_argument("--validate-only", default="10000",
                         help="agent counts to validate only ('' for none)")
+    parser.add_argument("--mixed", type=int, default=99,
+                        help="agents of the AWS + Google Cloud + Azure synth (0 for none)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each measurement (medians are reported)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
@@ -272,10 +333,13 @@ def main(argv: list[str] | None = None) -> int:
     for count in sizes + validate_only:
         print(f"{count} agents ...", file=sys.stderr)
         results["sizes"].append(run_size(work, count, today, count in sizes, args.repeat,
-                                         bare_runs, optimized=bool(sizes) and count == max(sizes)))
+                                         bare_runs, largest=bool(sizes) and count == max(sizes)))
     if not bare_runs:
         bare_runs = [measure([sys.executable, "-c", BARE_IMPORT], work)]
     results["bare_import"] = _median(bare_runs)
+    if args.mixed:
+        print(f"{args.mixed} agents on three clouds ...", file=sys.stderr)
+        results["mixed"] = run_mixed(work, args.mixed, today, args.repeat)
     results["summary"] = summarize(results)
     (out / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     text = markdown(results)
