@@ -193,16 +193,17 @@ def _synth(args: argparse.Namespace) -> int:
     if args.stacks is not None:
         from stacks.app import check_stacks
 
-        from .names import stack_names
-
         # Before the staging directory exists and any binding loads.
         check_stacks(loaded.identities, args.stacks, args.file)
-        synth_atomically(loaded, outdir, args.stacks)
-        selected = [n for n in stack_names(loaded.identities) if n in set(args.stacks)]
+    synth_atomically(loaded, outdir, args.stacks)
+    if args.stacks is not None:
+        from .names import stack_names
+
+        wanted = set(args.stacks)
+        selected = [n for n in stack_names(loaded.identities) if n in wanted]
         print(f"synthesized only {', '.join(selected)} into {outdir}/stacks/ "
               "(no other stack is in the output)")
         return 0
-    synth_atomically(loaded, outdir)
     agents = loaded.identities.agents
     # A thousand names on one line help nobody; past a screenful, count them.
     names = (", ".join(a.name for a in agents) if len(agents) <= 10
