@@ -68,7 +68,7 @@ def test_each_selected_stack_is_byte_identical_to_the_full_synth(
 
 @pytest.mark.synth
 def test_several_stacks_replace_the_previous_output_whole(
-    tmp_path: Path, synthesized_example: Synthesized,
+    tmp_path: Path, synthesized_example: Synthesized, capsys: pytest.CaptureFixture[str],
 ) -> None:
     # GIVEN a previous output holding stacks the selection does not name
     source = tmp_path / "identities.yaml"
@@ -82,6 +82,8 @@ def test_several_stacks_replace_the_previous_output_whole(
                             "triage-assistant")
     # THEN the output was swapped in whole: exactly those two, as a full synth wrote them
     assert code == 0
+    assert capsys.readouterr().out == (f"synthesized only foundation, triage-assistant into "
+                                       f"{outdir}/stacks/ (no other stack is in the output)\n")
     assert selected.stacks() == ["foundation", "triage-assistant"]
     assert manifest_stacks(outdir) == ["foundation", "triage-assistant"]
     for name in selected.stacks():
