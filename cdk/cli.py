@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     with_file(p)
     p.add_argument("-o", "--output", default=DEFAULT_OUTDIR,
                    help=f"output directory, replaced atomically (default {DEFAULT_OUTDIR})")
+    p.add_argument("--stack", action="append", dest="stacks", metavar="NAME",
+                   help="write only this stack (an agent's name or foundation; repeatable): "
+                   "the output then holds no other stack, for CI jobs that plan one")
 
     p = sub.add_parser("review", help="review packet of what a change to the file does")
     with_file(p)
@@ -191,7 +194,20 @@ def _atlantis(args: argparse.Namespace) -> int:
 def _synth(args: argparse.Namespace) -> int:
     loaded = load(args.file, _today(args.today))
     outdir = Path(args.output)
-    synth_atomically(loaded, outdir)
+    if args.stacks is not None:
+        from stacks.app import check_stacks
+
+        # Before the staging directory exists and any binding loads.
+        check_stacks(loaded.identities, args.stacks, args.file)
+    synth_atomically(loaded, outdir, args.stacks)
+    if args.stacks is not None:
+        from .names import stack_names
+
+        wanted = set(args.stacks)
+        selected = [n for n in stack_names(loaded.identities) if n in wanted]
+        print(f"synthesized only {', '.join(selected)} into {outdir}/stacks/ "
+              "(no other stack is in the output)")
+        return 0
     agents = loaded.identities.agents
     # A thousand names on one line help nobody; past a screenful, count them.
     names = (", ".join(a.name for a in agents) if len(agents) <= 10
@@ -313,12 +329,15 @@ def _card(args: argparse.Namespace) -> int:
     return 0
 
 
-def synth_atomically(loaded: Loaded, outdir: Path) -> None:
+def synth_atomically(loaded: Loaded, outdir: Path,
+                     stacks: Collection[str] | None = None) -> None:
     """Synthesize into a sibling temporary directory, then swap it in.
 
     If anything fails (or the process is killed) before the swap, the previous
     output is untouched and the temporary directory is removed or left aside
-    under a name that marks it as incomplete.
+    under a name that marks it as incomplete. ``stacks`` selects the stacks
+    written (see :func:`stacks.app.build_app`); the swap replaces ``outdir`` whole
+    either way.
     """
     from stacks.app import build_app
 
@@ -333,8 +352,9 @@ def synth_atomically(loaded: Loaded, outdir: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.incomplete-", dir=outdir.parent))
     try:
         base_dir = Path(loaded.document.file).absolute().parent
-        app = build_app(loaded.identities, staging, base_dir, progress)
-        progress.note(f"writing {len(loaded.identities.agents) + 1} stacks")
+        app = build_app(loaded.identities, staging, base_dir, progress, stacks)
+        count = len(loaded.identities.agents) + 1 if stacks is None else len(set(stacks))
+        progress.note(f"writing {count} stacks")
         app.synth()  # type: ignore[attr-defined]
         _swap(staging, outdir)
     finally:
@@ -399,14 +419,34 @@ def schema_json() -> str:
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
+def env_stacks() -> list[str] | None:
+    """The stacks ``AGENTID_STACKS`` selects (comma-separated); None (all) when unset or blank.
+
+    The CDK Terrain CLI does not tell the app which stack ``cdktn diff NAME``
+    targets, so a CI job that plans one stack names it here as well.
+    """
+    names = [n.strip() for n in os.environ.get("AGENTID_STACKS", "").split(",")]
+    return [n for n in names if n] or None
+
+
 def app_main(file: str | None = None) -> None:
-    """What ``main.py`` runs under the CDK Terrain CLI: validate, then synth in place."""
-    from stacks.app import build_app
+    """What ``main.py`` runs under the CDK Terrain CLI: validate, then synth in place.
+
+    ``AGENTID_STACKS`` limits what is written to those stacks (:func:`env_stacks`).
+    """
+    from stacks.app import build_app, check_stacks
 
     path = file or os.environ.get("AGENTID_FILE", DEFAULT_FILE)
+    stacks = env_stacks()
     try:
         loaded = load(path, _today(os.environ.get("AGENTID_TODAY")))
-        app = build_app(loaded.identities, None, Path(path).absolute().parent)
+        if stacks is not None:
+            try:
+                check_stacks(loaded.identities, stacks, path)
+            except AgentIdError as exc:
+                raise AgentIdError(f"AGENTID_STACKS={','.join(stacks)}: {exc}") from None
+        app = build_app(loaded.identities, None, Path(path).absolute().parent,
+                        stacks=stacks)
     except AgentIdError as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(1) from None

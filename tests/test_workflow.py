@@ -48,3 +48,14 @@ def test_workflow_reviews_on_pull_requests_and_applies_behind_an_approval() -> N
     assert "github.event_name == 'push'" in jobs["apply"]["if"]
     assert "cdktn diff" in jobs["plan"]["steps"][-1]["run"]
     assert "cdktn deploy" in jobs["apply"]["steps"][-1]["run"]
+
+
+def test_each_matrix_job_synthesizes_only_its_own_stack() -> None:
+    # The cdktn CLI does not tell main.py which stack `diff NAME` / `deploy NAME`
+    # targets: without AGENTID_STACKS every job would build every agent's stack.
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    for job in ("plan", "apply"):
+        step = jobs[job]["steps"][-1]
+        assert step["env"]["AGENTID_STACKS"] == "${{ matrix.stack }}"
+        assert step["env"]["STACK"] == "${{ matrix.stack }}"
+        assert '"$STACK"' in step["run"]

@@ -78,10 +78,9 @@ def test_synth_replaces_previous_output_whole(tmp_path: Path) -> None:
     assert not any(p.name.startswith(".cdktf.out") for p in tmp_path.iterdir())
 
 
-@pytest.mark.synth
-def test_real_cdktn_cli_produces_the_same_stacks(tmp_path: Path,
-                                                 synthesized_example: Synthesized) -> None:
-    """`npx cdktn synth` (the real CLI, from package.json) == `agentid synth`."""
+def cdktn_synth(tmp_path: Path, **env: str) -> Synthesized:
+    """`npx cdktn synth` (the real CLI, from package.json) of the example in a fresh
+    project, with ``env`` added to the environment."""
     npx = ROOT / ".venv" / "bin" / "npx"
     if not (ROOT / "node_modules" / ".bin" / "cdktn").exists():
         pytest.fail("node_modules is missing: run `make node` (make test does)")
@@ -90,16 +89,37 @@ def test_real_cdktn_cli_produces_the_same_stacks(tmp_path: Path,
     for name in ("cdktf.json", "main.py", "identities.yaml"):
         shutil.copy(ROOT / name, project / name)
     os.symlink(ROOT / "node_modules", project / "node_modules")
-    env = {**os.environ, "AGENTID_TODAY": TODAY_ARG, "CHECKPOINT_DISABLE": "1",
+    inherited = {k: v for k, v in os.environ.items() if k != "AGENTID_STACKS"}
+    env = {**inherited, "AGENTID_TODAY": TODAY_ARG, "CHECKPOINT_DISABLE": "1",
            "PATH": f"{npx.parent}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": str(ROOT), **env}
     result = subprocess.run([str(npx), "--no-install", "cdktn", "synth"], cwd=project,
                             env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    cli = Synthesized(project / "cdktf.out")
+    return Synthesized(project / "cdktf.out")
+
+
+@pytest.mark.synth
+def test_real_cdktn_cli_produces_the_same_stacks(tmp_path: Path,
+                                                 synthesized_example: Synthesized) -> None:
+    """`npx cdktn synth` (the real CLI, from package.json) == `agentid synth`."""
+    cli = cdktn_synth(tmp_path)
     assert cli.stacks() == synthesized_example.stacks()
     for name in cli.stacks():
         assert cli.stack(name) == synthesized_example.stack(name), name
+
+
+@pytest.mark.synth
+def test_real_cdktn_cli_writes_only_the_stack_agentid_stacks_names(
+    tmp_path: Path, synthesized_example: Synthesized,
+) -> None:
+    """What a CI matrix job does before `cdktn diff release-bot`."""
+    cli = cdktn_synth(tmp_path, AGENTID_STACKS="release-bot")
+    assert cli.stacks() == ["release-bot"]
+    manifest = json.loads((cli.outdir / "manifest.json").read_text())
+    assert sorted(manifest["stacks"]) == ["release-bot"]
+    assert (cli.outdir / "stacks" / "release-bot" / "cdk.tf.json").read_bytes() == (
+        synthesized_example.outdir / "stacks" / "release-bot" / "cdk.tf.json").read_bytes()
 
 
 def test_cdktf_json_targets_the_same_versions_as_the_app() -> None:
