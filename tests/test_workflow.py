@@ -59,3 +59,17 @@ def test_each_matrix_job_synthesizes_only_its_own_stack() -> None:
         assert step["env"]["AGENTID_STACKS"] == "${{ matrix.stack }}"
         assert step["env"]["STACK"] == "${{ matrix.stack }}"
         assert '"$STACK"' in step["run"]
+
+
+def test_plan_and_apply_use_a_terraform_the_stacks_accept() -> None:
+    # The stacks need >= 1.11 (write-only secret versions); an older pin is refused
+    # by terraform init in the very jobs that plan and apply.
+    from stacks.app import TARGET_VERSIONS
+
+    minimum = tuple(int(p) for p in TARGET_VERSIONS["terraform"].removeprefix(">=").split("."))
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    for job in ("plan", "apply"):
+        [setup] = [s for s in jobs[job]["steps"]
+                   if str(s.get("uses", "")).startswith("hashicorp/setup-terraform@")]
+        pinned = tuple(int(p) for p in setup["with"]["terraform_version"].split("."))
+        assert pinned >= minimum, (job, pinned)
