@@ -96,23 +96,60 @@ def resource_types_of_arn(arn: str) -> tuple[ResourceType, ...]:
     format of the service is tried the same way.
     """
     match = ARN_RE.match(arn)
-    if match is None:
+    if match is None or not _service(match.group(2)):
         return ()
+    # Every step below reads the resource part only through characters some
+    # format of the service spells: the rest are all alike (see _unspelled), so
+    # a thousand prefixes of one bucket share one answer.
+    start = match.start(5)
+    read = arn[:start] + _unspelled(match.group(2)).sub("\0", arn[start:])
+    return _resource_types_of_read(read)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resource_types_of_read(arn: str) -> tuple[ResourceType, ...]:
+    match = ARN_RE.match(arn)
+    assert match is not None
     service = match.group(2)
-    data = _service(service)
-    if not data:
-        return ()
-    fitting = [t for t in _resource_types_of_service(service) if _fits(arn, t)]
     # The compiled whole-ARN check first: it is cheap and rules out almost every
     # format, so policy_sentry's slower matcher runs only where several fit.
+    fitting = [(t, n) for t, fits, n in _formats_of_service(service) if fits(arn)]
     if len(fitting) > 1:
         shape = _arn_shape(arn, _literal_segments(service))
-        fitting = [t for t in fitting if _does_arn_match(shape, t.arn_format)] or fitting
-    found = fitting
+        fitting = [(t, n) for t, n in fitting
+                   if _does_arn_match(shape, t.arn_format)] or fitting
     segments = len(_SEPARATORS.split(match.group(5)))
-    exact = [t for t in found
-             if len(_SEPARATORS.split(t.arn_format.split(":", 5)[5])) == segments]
-    return tuple(exact or found)
+    exact = [t for t, n in fitting if n == segments]
+    return tuple(exact or (t for t, _ in fitting))
+
+
+@functools.lru_cache(maxsize=512)
+def _formats_of_service(service: str) -> tuple[tuple[ResourceType, Any, int], ...]:
+    # Each resource type with its compiled whole-ARN match and the number of
+    # segments of its resource part.
+    return tuple((t, _format_regex(t.arn_format).match,
+                  len(_SEPARATORS.split(t.arn_format.split(":", 5)[-1])))
+                 for t in _resource_types_of_service(service))
+
+
+@functools.lru_cache(maxsize=512)
+def _unspelled(service: str) -> re.Pattern[str]:
+    """ASCII characters that no resource format of ``service`` spells, in either case.
+
+    Such a character in a resource part is only ever matched by a format's
+    variable (never by its literal text), cannot make a segment equal a literal
+    segment, and is no separator or wildcard: replacing it by NUL changes no
+    whole-ARN match of a format, :func:`_arn_shape` or the segment count. Newlines
+    stay (``$`` treats a final one specially), and so does all non-ASCII text.
+    """
+    spelled = {c.lower() for t in _resource_types_of_service(service)
+               for piece in _VARIABLE.split(t.arn_format) for c in piece}
+    unspelled = [c for c in map(chr, range(1, 128))
+                 if c not in ":/*?\n" and c.lower() not in spelled]
+    return re.compile(f"[{''.join(map(re.escape, unspelled))}]" if unspelled else "(?!)")
+
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
 def _arn_shape(arn: str, literals: frozenset[str]) -> str:
@@ -160,10 +197,6 @@ def _resource_types_of_service(service: str) -> tuple[ResourceType, ...]:
     data = _service(service)
     return tuple(ResourceType(service, name, info["arn"])
                  for name, info in sorted(data["resources"].items()))
-
-
-def _fits(arn: str, resource: ResourceType) -> bool:
-    return _format_regex(resource.arn_format).match(arn) is not None
 
 
 @functools.lru_cache(maxsize=8192)

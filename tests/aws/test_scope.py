@@ -80,9 +80,11 @@ def _resource_types_by_policy_sentry_alone(arn: str) -> list[str]:
     return [n for n, _ in exact or found]
 
 
-# Values a format's variables take: names, paths, wildcards, and names that spell
-# (in another case) a literal segment of some format.
-_FILLS = ("acme-x", "a/b", "*", "x*", "Table", "backup", "log-stream", "A:b")
+# Values a format's variables take: names, paths, wildcards, names that spell (in
+# another case) a literal segment of some format, and characters that no format
+# spells, non-ASCII text and a final newline (the cache folds the former together).
+_FILLS = ("acme-x", "a/b", "*", "x*", "Table", "backup", "log-stream", "A:b", "Q9_z.1", "Q8_z.2",
+          "ACME-X", "\u00e4x", "x\n")
 
 
 def test_arn_types_match_policy_sentry_for_every_format() -> None:
