@@ -269,7 +269,6 @@ class _Refused(Exception):
 
 
 _NO_KEY: Any = object()  # a mapping waiting for its next key, not a value
-_ScalarEvent, _AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
 _START_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
 
 
@@ -313,7 +312,8 @@ class _Events:
         marking = value_marks is not None and key_marks is not None
         values = value_marks if value_marks is not None else {}
         keys = key_marks if key_marks is not None else {}
-        scalar_event, alias_event = _ScalarEvent, _AliasEvent
+        scalar, mapping = yaml.ScalarEvent, yaml.MappingStartEvent
+        sequence = yaml.SequenceStartEvent
         root: list[Any] = []
         container: Any = root  # the open list or dict
         is_map = False
@@ -325,36 +325,36 @@ class _Events:
         while True:
             event = get()
             kind = type(event)
-            if kind is scalar_event:
+            if kind is scalar or kind is mapping or kind is sequence:
                 if anchored and event.anchor is not None:
                     self._anchor(event)
                 tag = event.tag
                 if depth > MAX_DEPTH or tag is not None and tag != "!" \
                         and tag not in _ALLOWED_TAGS:
                     raise self._refused(event, depth)
-                value = event.value
                 if is_map and key is _NO_KEY:
-                    if value in first:
-                        raise self._at(
-                            event.start_mark,
-                            f"duplicate key {value!r} (first at line "
-                            f"{first[value].line + 1})",
-                            "keep one of them: YAML would silently keep only the last")
-                    first[value] = event.start_mark
-                    key = value
+                    if kind is not scalar or event.value in first:
+                        raise self._bad_key(event, first)
+                    key = event.value
+                    first[key] = event.start_mark
                     if marking:
                         assert path is not None  # a key is always inside a mapping
                         keys[(*path, key)] = _line_col(event)
                     continue
-                if tag is None or tag == "!":
-                    tag = _STR
-                    if event.implicit[0]:
-                        for implicit, regexp in _IMPLICIT.get(value[:1], ()):
-                            if regexp.match(value):
-                                tag = implicit
-                                break
-                if tag != _STR:
-                    value = self._scalar(event, value, tag)
+                if kind is scalar:
+                    value = event.value
+                    if tag is None or tag == "!":
+                        tag = _STR
+                        if event.implicit[0]:
+                            for implicit, regexp in _IMPLICIT.get(value[:1], ()):
+                                if regexp.match(value):
+                                    tag = implicit
+                                    break
+                    if tag != _STR:
+                        value = self._scalar(event, value, tag)
+                else:
+                    value = {} if kind is mapping else []
+                at = None
                 if marking:
                     at = () if path is None else (*path, key if is_map else len(container))
                     values[at] = _line_col(event)
@@ -363,36 +363,25 @@ class _Events:
                     key = _NO_KEY
                 else:
                     container.append(value)
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                if anchored and event.anchor is not None:
-                    self._anchor(event)
-                tag = event.tag
-                if depth > MAX_DEPTH or tag is not None and tag != "!" \
-                        and tag not in _ALLOWED_TAGS:
-                    raise self._refused(event, depth)
-                if is_map and key is _NO_KEY:
-                    raise self._at(event.start_mark, "a mapping key must be plain text",
-                                   "use a simple word as the key")
-                opened: Any = {} if kind is yaml.MappingStartEvent else []
-                at = None
-                if marking:
-                    at = () if path is None else (*path, key if is_map else len(container))
-                    values[at] = _line_col(event)
-                if is_map:
-                    container[key] = opened
-                    key = _NO_KEY
-                else:
-                    container.append(opened)
-                stack.append((container, is_map, key, first, depth, path))
-                container, is_map, key, depth, path = (
-                    opened, kind is yaml.MappingStartEvent, _NO_KEY, depth + 1, at)
-                first = {}
+                if kind is not scalar:
+                    stack.append((container, is_map, key, first, depth, path))
+                    container, is_map, key, first, depth, path = (
+                        value, kind is mapping, _NO_KEY, {}, depth + 1, at)
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 container, is_map, key, first, depth, path = stack.pop()
-            elif kind is alias_event:
+            elif kind is yaml.AliasEvent:
                 raise self._alias(event)
             else:  # document end: the root value is complete
                 return root[0]
+
+    def _bad_key(self, event: Any, first: dict[str, Any]) -> _Refused:
+        if type(event) is not yaml.ScalarEvent:
+            return self._at(event.start_mark, "a mapping key must be plain text",
+                            "use a simple word as the key")
+        return self._at(event.start_mark,
+                        f"duplicate key {event.value!r} (first at line "
+                        f"{first[event.value].line + 1})",
+                        "keep one of them: YAML would silently keep only the last")
 
     def _refused(self, event: Any, depth: int) -> _Refused:
         if depth > MAX_DEPTH:
@@ -455,7 +444,7 @@ class _Events:
             kind = type(event)
             if kind is yaml.DocumentEndEvent:
                 break
-            if kind is _AliasEvent and event.anchor not in self.anchors:
+            if kind is yaml.AliasEvent and event.anchor not in self.anchors:
                 self._alias(event)
             elif anchored and kind in _START_EVENTS and event.anchor is not None:
                 self._anchor(event)
