@@ -1,8 +1,9 @@
 """A strict YAML reader that keeps line numbers.
 
-libyaml (through PyYAML's C parser) builds the node tree; this module turns it
-into plain Python data while recording where every value came from. It is
-deliberately narrower than YAML:
+libyaml (through PyYAML's C parser) reads the text into events; this module
+builds plain Python data straight from them (no node tree) and, when a finding
+needs it, records where every value came from. It is deliberately narrower
+than YAML:
 
 - YAML 1.2 core scalars only: ``on``/``yes``/``no`` are text, dates are text;
 - no anchors or aliases (a record must read in full where it stands, and
@@ -23,7 +24,6 @@ from functools import cached_property
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 from .errors import Finding, Location, Path
@@ -63,11 +63,11 @@ _CoreResolver.add_implicit_resolver(
     _NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
 )
 
+
 # libyaml's parser lives in yaml.cyaml (``yaml.CParser`` does not exist, so a
 # lookup there silently fell back to the pure-Python parser). Only its event
-# stream is used: nodes are composed here, iteratively (see :func:`_compose`).
+# stream is used: data is built from it here, iteratively (see :func:`_read`).
 _Parser: Any = getattr(yaml.cyaml, "CParser", None) if yaml.__with_libyaml__ else None
-_C_PARSER = _Parser is not None
 if _Parser is None:  # pragma: no cover - libyaml missing: slower, same behaviour
     from yaml.parser import Parser
     from yaml.reader import Reader
@@ -81,25 +81,8 @@ if _Parser is None:  # pragma: no cover - libyaml missing: slower, same behaviou
 
     _Parser = _PyParser
 
-
-class _Loader(_Parser, _CoreResolver):
-    def __init__(self, stream: str) -> None:
-        _Parser.__init__(self, stream)
-        _CoreResolver.__init__(self)
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        # Same answers as BaseResolver.resolve (there are no path resolvers),
-        # without its per-call bookkeeping: the C parser calls this for every
-        # node, and at 10,000 agents the generic version alone costs a second.
-        if kind is ScalarNode:
-            if implicit[0]:
-                for tag, regexp in _IMPLICIT.get(value[:1], ()):
-                    if regexp.match(value):
-                        return str(tag)
-            return _STR
-        return _SEQ if kind is SequenceNode else _MAP
-
-
+# First character of a plain scalar -> the implicit resolvers to try, in order
+# (BaseResolver.resolve's answers, without its per-call bookkeeping).
 _IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {
     first: [*resolvers, *_CoreResolver.yaml_implicit_resolvers.get(None, [])]
     for first, resolvers in _CoreResolver.yaml_implicit_resolvers.items()
@@ -126,9 +109,7 @@ class Document:
         key_marks: dict[Path, tuple[int, int]] = {}
         if self.text:
             with paused_gc():
-                root = _tree(self.file, self.text)
-                if root is not None:
-                    _Builder(self.file, value_marks, key_marks).build(root)
+                _read(self.file, self.text, "&" in self.text, value_marks, key_marks)
         return value_marks, key_marks
 
     @property
@@ -169,10 +150,6 @@ def _error(file: str, line: int, col: int, message: str, hint: str) -> YamlError
     )
 
 
-def _mark(node: Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
 def decode(file: str, raw: bytes) -> str:
     """Bytes -> text, refusing what is too large, binary or not UTF-8."""
     if len(raw) > MAX_BYTES:
@@ -199,12 +176,8 @@ def decode(file: str, raw: bytes) -> str:
 def parse(file: str, text: str) -> Document:
     """Parse one YAML document into plain data (marks on demand), or raise :class:`YamlError`."""
     with paused_gc():
-        root = _tree(file, text)
-        if root is None:
-            return Document(file, None, text)
-        # Only an alias makes two places share a node, and an alias needs an anchor,
-        # spelled with `&`: without one in the text, no node can be met twice.
-        return Document(file, _Builder(file, shared="&" in text).build(root), text)
+        # An anchor is spelled with `&`: without one in the text there is none to track.
+        return Document(file, _read(file, text, "&" in text), text)
 
 
 @contextmanager
@@ -233,17 +206,25 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _tree(file: str, text: str) -> Node | None:
-    """The node tree of the single document in ``text``, or :class:`YamlError`."""
+def _read(
+    file: str,
+    text: str,
+    anchored: bool,
+    value_marks: dict[Path, tuple[int, int]] | None = None,
+    key_marks: dict[Path, tuple[int, int]] | None = None,
+) -> Any:
+    """Plain data of the single document in ``text``, or :class:`YamlError`.
+
+    ``anchored`` says whether the text can hold an anchor (it has a ``&``). With
+    mark dictionaries, also records where each value and key stands (the second,
+    on-demand pass of :class:`Document`).
+    """
     try:
-        loader = _Loader(text)
+        parser = _Parser(text)
     except UnicodeError:  # lone surrogates: only reachable by calling parse() directly
         raise _error(file, 1, 1, "text is not valid Unicode", "save the file as UTF-8") from None
     try:
-        # libyaml composes in C (shared nodes for aliases, which the builder refuses
-        # at first reuse; its own 1,000-level nesting limit bounds the recursion).
-        # Without libyaml, compose from events here, without recursion.
-        root = loader.get_single_node() if _C_PARSER else _compose(file, loader)
+        return _Events(file, parser.get_event, anchored).build(value_marks, key_marks)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -272,120 +253,145 @@ def _tree(file: str, text: str) -> Node | None:
         problem = " ".join(str(exc).split())
         raise _error(file, 1, 1, f"not valid YAML: {problem}", "fix the YAML syntax") from None
     finally:
-        loader.dispose()
-    return root
+        parser.dispose()
 
 
-def _compose(file: str, loader: Any) -> Node | None:
-    """Events -> one document's node tree, without recursion and without expanding.
+class _Refused(Exception):
+    """A value agentid does not read (tag, alias, depth, duplicate key, bad number).
 
-    PyYAML's composers recurse once per nesting level and resolve aliases into
-    shared nodes. Composing from libyaml's event stream here refuses an alias at
-    its first use and a collection as soon as it is nested too deep, so a
-    hostile file costs at most one pass over its (size-limited) text.
-    """
-    loader.get_event()  # stream start
-    if loader.check_event(yaml.StreamEndEvent):
-        return None
-    loader.get_event()  # document start
-    root: Node | None = None
-    # Open collections, each with the key node still waiting for its value.
-    stack: list[list[Any]] = []
-    while not loader.check_event(yaml.DocumentEndEvent):
-        event = loader.get_event()
-        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            stack.pop()
-            continue
-        if isinstance(event, yaml.AliasEvent):
-            raise _error(file, event.start_mark.line + 1, event.start_mark.column + 1,
-                         "anchors and aliases are not supported",
-                         "write the value out in full so each record reads on its own "
-                         "in review")
-        node: Node
-        if isinstance(event, yaml.ScalarEvent):
-            tag = event.tag
-            if tag is None or tag == "!":
-                tag = loader.resolve(ScalarNode, event.value, event.implicit)
-            node = ScalarNode(tag, event.value, event.start_mark, event.end_mark,
-                              style=event.style)
-        else:
-            if len(stack) >= MAX_DEPTH:
-                raise _error(file, event.start_mark.line + 1, event.start_mark.column + 1,
-                             f"nesting deeper than {MAX_DEPTH} levels",
-                             "identity records are shallow; flatten this value")
-            kind = SequenceNode if isinstance(event, yaml.SequenceStartEvent) else MappingNode
-            tag = event.tag
-            if tag is None or tag == "!":
-                tag = loader.resolve(kind, None, event.implicit)
-            node = kind(tag, [], event.start_mark, event.end_mark,
-                        flow_style=event.flow_style)
-        if not stack:
-            root = node
-        else:
-            parent = stack[-1]
-            if isinstance(parent[0], SequenceNode):
-                parent[0].value.append(node)
-            elif parent[1] is None:
-                parent[1] = node
-            else:
-                parent[0].value.append((parent[1], node))
-                parent[1] = None
-        if not isinstance(node, ScalarNode):
-            stack.append([node, None])
-    loader.get_event()  # document end
-    if not loader.check_event(yaml.StreamEndEvent):
-        event = loader.get_event()
-        raise _error(file, event.start_mark.line + 1, event.start_mark.column + 1,
-                     "not valid YAML: expected a single document in the stream",
-                     "keep one document per file: remove the extra `---`")
-    return root
-
-
-class _Builder:
-    """Turns a node tree into dicts/lists/scalars, iteratively.
-
-    With mark dictionaries it also records where each value and key stands
-    (the second, on-demand pass of :class:`Document`); without, it only builds.
+    Raised inside the build; the rest of the text is still parsed before it is
+    reported, so a syntax error anywhere wins, as when libyaml composed the whole
+    tree first.
     """
 
-    def __init__(
-        self,
-        file: str,
-        value_marks: dict[Path, tuple[int, int]] | None = None,
-        key_marks: dict[Path, tuple[int, int]] | None = None,
-        shared: bool = True,
-    ) -> None:
+    def __init__(self, error: YamlError) -> None:
+        self.error = error
+
+
+_NO_KEY: Any = object()  # a mapping waiting for its next key, not a value
+_START_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+class _Events:
+    """libyaml's events -> dicts/lists/scalars, in one loop without recursion.
+
+    No node tree is built: each value goes straight into its container. A value
+    is refused where it stands (an alias at its first use, a collection or scalar
+    at nesting level 33), so a hostile file costs one pass over bounded text.
+    """
+
+    def __init__(self, file: str, get_event: Any, anchored: bool) -> None:
         self.file = file
-        self.value_marks = value_marks
-        self.key_marks = key_marks
-        self.seen: set[int] = set()
-        # False when the text cannot hold an alias: nodes need no tracking, and
-        # plain string values (which cannot fail) are set where they are met.
-        self.shared = shared
+        self.get = get_event
+        self.anchored = anchored
+        # anchor -> where its value starts; only filled when the text has a `&`.
+        self.anchors: dict[str, Any] = {}
 
-    def _fail(self, node: Node, message: str, hint: str) -> YamlError:
-        return _error(self.file, *_mark(node), message, hint)
+    def _at(self, mark: Any, message: str, hint: str) -> _Refused:
+        return _Refused(_error(self.file, mark.line + 1, mark.column + 1, message, hint))
 
-    def _check(self, node: Node, depth: int) -> None:
-        if id(node) in self.seen:
-            raise self._fail(
-                node, "anchors and aliases are not supported",
-                "write the value out in full so each record reads on its own in review",
-            )
-        self.seen.add(id(node))
+    def build(self, value_marks: dict[Path, tuple[int, int]] | None,
+              key_marks: dict[Path, tuple[int, int]] | None) -> Any:
+        get = self.get
+        get()  # stream start
+        if type(get()) is yaml.StreamEndEvent:  # else: document start
+            return None
+        try:
+            data = self._document(value_marks, key_marks)
+        except _Refused as refused:
+            self._drain()
+            raise refused.error from None
+        self._end()
+        return data
+
+    def _document(self, value_marks: dict[Path, tuple[int, int]] | None,
+                  key_marks: dict[Path, tuple[int, int]] | None) -> Any:
+        # The per-event loop of every read: kept flat, with the open collection's
+        # state in locals (pushed on `stack` while a nested one is read).
+        get, anchored = self.get, self.anchored
+        marking = value_marks is not None and key_marks is not None
+        values = value_marks if value_marks is not None else {}
+        keys = key_marks if key_marks is not None else {}
+        scalar, mapping = yaml.ScalarEvent, yaml.MappingStartEvent
+        sequence = yaml.SequenceStartEvent
+        root: list[Any] = []
+        container: Any = root  # the open list or dict
+        is_map = False
+        key: Any = _NO_KEY  # in a dict: the key whose value is read next
+        first: dict[str, Any] = {}  # in a dict: key -> mark of its first occurrence
+        depth = 0  # nesting level of the values read next
+        path: Path | None = None  # of the open collection (None: the document)
+        stack: list[tuple[Any, bool, Any, dict[str, Any], int, Path | None]] = []
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is scalar or kind is mapping or kind is sequence:
+                if anchored and event.anchor is not None:
+                    self._anchor(event)
+                tag = event.tag
+                if depth > MAX_DEPTH or tag is not None and tag != "!" \
+                        and tag not in _ALLOWED_TAGS:
+                    raise self._refused(event, depth)
+                if is_map and key is _NO_KEY:
+                    if kind is not scalar or event.value in first:
+                        raise self._bad_key(event, first)
+                    key = event.value
+                    first[key] = event.start_mark
+                    if marking:
+                        assert path is not None  # a key is always inside a mapping
+                        keys[(*path, key)] = _line_col(event)
+                    continue
+                if kind is scalar:
+                    value = event.value
+                    if tag is None or tag == "!":
+                        tag = _STR
+                        if event.implicit[0]:
+                            for implicit, regexp in _IMPLICIT.get(value[:1], ()):
+                                if regexp.match(value):
+                                    tag = implicit
+                                    break
+                    if tag != _STR:
+                        value = self._scalar(event, value, tag)
+                else:
+                    value = {} if kind is mapping else []
+                at = None
+                if marking:
+                    at = () if path is None else (*path, key if is_map else len(container))
+                    values[at] = _line_col(event)
+                if is_map:
+                    container[key] = value
+                    key = _NO_KEY
+                else:
+                    container.append(value)
+                if kind is not scalar:
+                    stack.append((container, is_map, key, first, depth, path))
+                    container, is_map, key, first, depth, path = (
+                        value, kind is mapping, _NO_KEY, {}, depth + 1, at)
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                container, is_map, key, first, depth, path = stack.pop()
+            elif kind is yaml.AliasEvent:
+                raise self._alias(event)
+            else:  # document end: the root value is complete
+                return root[0]
+
+    def _bad_key(self, event: Any, first: dict[str, Any]) -> _Refused:
+        if type(event) is not yaml.ScalarEvent:
+            return self._at(event.start_mark, "a mapping key must be plain text",
+                            "use a simple word as the key")
+        return self._at(event.start_mark,
+                        f"duplicate key {event.value!r} (first at line "
+                        f"{first[event.value].line + 1})",
+                        "keep one of them: YAML would silently keep only the last")
+
+    def _refused(self, event: Any, depth: int) -> _Refused:
         if depth > MAX_DEPTH:
-            raise self._fail(node, f"nesting deeper than {MAX_DEPTH} levels",
-                             "identity records are shallow; flatten this value")
-        if node.tag not in _ALLOWED_TAGS:
-            raise self._fail(node, f"tag {node.tag!r} is not allowed",
-                             "remove the tag: only plain strings, numbers, booleans, "
-                             "lists and mappings are read")
+            return self._at(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels",
+                            "identity records are shallow; flatten this value")
+        return self._at(event.start_mark, f"tag {event.tag!r} is not allowed",
+                        "remove the tag: only plain strings, numbers, booleans, "
+                        "lists and mappings are read")
 
-    def _scalar(self, node: ScalarNode) -> Any:
-        value: str = node.value
-        tag = node.tag
-        if tag == _STR:
-            return value
+    def _scalar(self, event: Any, value: str, tag: str) -> Any:
         if tag == _NULL:
             return None
         if tag == _BOOL:
@@ -394,82 +400,63 @@ class _Builder:
             try:
                 return int(value, 0) if value[:2] in ("0o", "0x") else int(value, 10)
             except ValueError:
-                raise self._fail(node, f"{value!r} is not an integer",
-                                 "write a plain decimal number") from None
+                raise self._at(event.start_mark, f"{value!r} is not an integer",
+                               "write a plain decimal number") from None
         try:
             return float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
         except ValueError:
-            raise self._fail(node, f"{value!r} is not a number", "write a plain number") from None
+            raise self._at(event.start_mark, f"{value!r} is not a number",
+                           "write a plain number") from None
 
-    def build(self, root: Node) -> Any:
-        # Iterative walk: a deeply nested hostile file cannot exhaust the stack.
-        # Each entry says where its value goes: container[slot].
-        value_marks, key_marks = self.value_marks, self.key_marks
-        marking = value_marks is not None and key_marks is not None
-        # A plain string child is set in place when nothing about it can fail (it
-        # is met once, its tag is allowed, it is not too deep) and no mark is
-        # wanted: the same result as pushing it, without the round trip.
-        direct = not self.shared and not marking
-        result: list[Any] = [None]
-        stack: list[tuple[Node, Path, int, Any, Any]] = [(root, (), 0, result, 0)]
-        seen, fail_check = self.seen, self._check
-        while stack:
-            node, path, depth, container, slot = stack.pop()
-            # _check inlined on the common path: this loop runs once per node.
-            if id(node) in seen or depth > MAX_DEPTH or node.tag not in _ALLOWED_TAGS:
-                fail_check(node, depth)
-            if not direct:
-                seen.add(id(node))
-            if marking:
-                value_marks[path] = _mark(node)  # type: ignore[index]
-            kind = type(node)
-            if kind is ScalarNode:
-                container[slot] = node.value if node.tag == _STR else self._scalar(node)
-            elif kind is SequenceNode:
-                seq: list[Any] = [None] * len(node.value)
-                container[slot] = seq
-                depth += 1
-                inline = direct and depth <= MAX_DEPTH
-                for index, child in enumerate(node.value):
-                    if inline and type(child) is ScalarNode and child.tag == _STR:
-                        seq[index] = child.value
-                        continue
-                    stack.append((child, (*path, index) if marking else path, depth, seq, index))
-            elif kind is MappingNode:
-                mapping: dict[str, Any] = {}
-                first: dict[str, Node] = {}
-                container[slot] = mapping
-                inline = direct and depth + 1 <= MAX_DEPTH
-                for key_node, child in node.value:
-                    if (id(key_node) in seen or depth >= MAX_DEPTH
-                            or key_node.tag not in _ALLOWED_TAGS
-                            or type(key_node) is not ScalarNode):
-                        self._key(key_node, depth)
-                    if not direct:
-                        seen.add(id(key_node))
-                    key = str(key_node.value)
-                    if key in first:
-                        raise self._fail(
-                            key_node,
-                            f"duplicate key {key!r} (first at line {_mark(first[key])[0]})",
-                            "keep one of them: YAML would silently keep only the last",
-                        )
-                    first[key] = key_node
-                    if inline and type(child) is ScalarNode and child.tag == _STR:
-                        mapping[key] = child.value
-                        continue
-                    mapping[key] = None
-                    child_path = (*path, key) if marking else path
-                    if marking:
-                        key_marks[child_path] = _mark(key_node)  # type: ignore[index]
-                    stack.append((child, child_path, depth + 1, mapping, key))
-        return result[0]
+    def _anchor(self, event: Any) -> None:
+        # What libyaml's composer refused, refused the same way.
+        if event.anchor in self.anchors:
+            raise yaml.composer.ComposerError(
+                "found duplicate anchor; first occurrence",
+                self.anchors[event.anchor], "second occurrence", event.start_mark)
+        self.anchors[event.anchor] = event.start_mark
 
-    def _key(self, node: Node, depth: int) -> str:
-        self._check(node, depth + 1)
-        if not isinstance(node, ScalarNode):
-            raise self._fail(node, "a mapping key must be plain text",
-                             "use a simple word as the key")
-        return str(node.value)
+    def _alias(self, event: Any) -> _Refused:
+        """An alias is refused at its first use, never expanded.
+
+        It is reported where the value it repeats starts (its anchor), as when the
+        shared node was met a second time; an alias without an anchor is the
+        composer's error.
+        """
+        mark = self.anchors.get(event.anchor)
+        if mark is None:
+            raise yaml.composer.ComposerError(None, None, "found undefined alias",
+                                              event.start_mark)
+        return self._at(mark, "anchors and aliases are not supported",
+                        "write the value out in full so each record reads on its own "
+                        "in review")
+
+    def _drain(self) -> None:
+        """Parse the rest of the text after a refused value, for errors that come first.
+
+        libyaml composed the whole tree before a value was judged, so its syntax
+        and composer errors (another document, an undefined alias or a repeated
+        anchor, anywhere) are reported rather than the refused value.
+        """
+        get, anchored = self.get, self.anchored
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is yaml.DocumentEndEvent:
+                break
+            if kind is yaml.AliasEvent and event.anchor not in self.anchors:
+                self._alias(event)
+            elif anchored and kind in _START_EVENTS and event.anchor is not None:
+                self._anchor(event)
+        self._end()
+
+    def _end(self) -> None:
+        event = self.get()  # after the document's end: the stream's, or another document
+        if type(event) is not yaml.StreamEndEvent:
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream", None,
+                "but found another document", event.start_mark)
 
 
+def _line_col(event: Any) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1

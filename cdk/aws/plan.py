@@ -7,12 +7,13 @@ cloud enforces on its own through ``aws:CurrentTime``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Agent, AwsDefaults, IdentitiesFile, RunsOn
+from ..model import Agent, AwsDefaults, IdentitiesFile
 from ..names import OIDC_HOST, STS_AUDIENCE, role_name, tags
-from ..plan import expiry_timestamp, job_workflow_ref, subject_of
+from ..plan import expiry_timestamp, job_workflow_ref, render_json, subject_of
 
 POLICY_VERSION = "2012-10-17"
 # Trust policies are capped at 2,048 characters by default (4,096 with a quota raise).
@@ -36,37 +37,89 @@ def trust_policy(agent: Agent, aws: AwsDefaults) -> dict[str, Any]:
     subjects and repository ids. Each pinned entry gets its own statement, so a
     pin on one repository never applies to (or is satisfied by) another.
     """
-    unpinned = [run for run in agent.runs_on if job_workflow_ref(run) is None]
-    pinned = [run for run in agent.runs_on if job_workflow_ref(run) is not None]
-    statements = []
+    return {"Version": POLICY_VERSION,
+            "Statement": [_trust_statement(*parts) for parts in _trust_parts(agent, aws)]}
+
+
+def trust_policy_size(agent: Agent, aws: AwsDefaults) -> int:
+    """``len(render_json(trust_policy(agent, aws)))``, counted without building it.
+
+    Every agent's trust policy is held to IAM's limit; a statement renders as a
+    fixed frame (measured once) around its values, so its size is the frame's
+    plus theirs.
+    """
+    sizes = [_trust_frame_size(bool(pins)) + _json_size(sid) + _json_size(principal)
+             + _json_size(expiry) + _list_size(subjects) + _list_size(repository_ids)
+             + (_list_size(pins) if pins else 0)
+             for sid, principal, expiry, subjects, repository_ids, pins
+             in _trust_parts(agent, aws)]
+    return _EMPTY_TRUST_POLICY_SIZE + sum(sizes) + max(len(sizes) - 1, 0)
+
+
+_TrustParts = tuple[str, str, str, list[str], list[str], list[str]]
+
+
+def _trust_parts(agent: Agent, aws: AwsDefaults) -> list[_TrustParts]:
+    """Each statement's Sid, principal, expiry, subjects, repository ids and pins."""
+    refs = [(run, job_workflow_ref(run)) for run in agent.runs_on]
+    unpinned = [run for run, ref in refs if ref is None]
+    principal, expiry = oidc_provider_arn(aws), expiry_timestamp(agent)
+    parts: list[_TrustParts] = []
     if unpinned:
-        statements.append(_trust_statement("GitHubActionsEnvironments", agent, aws, unpinned))
-    for number, run in enumerate(pinned, 1):
-        statements.append(_trust_statement(f"GitHubActionsPinnedWorkflow{number}", agent, aws,
-                                           [run]))
-    return {"Version": POLICY_VERSION, "Statement": statements}
+        parts.append(("GitHubActionsEnvironments", principal, expiry,
+                      sorted({subject_of(agent, run) for run in unpinned}),
+                      sorted({str(run.repo_id) for run in unpinned}, key=int), []))
+    pinned = [(run, ref) for run, ref in refs if ref is not None]
+    for number, (run, ref) in enumerate(pinned, 1):
+        parts.append((f"GitHubActionsPinnedWorkflow{number}", principal, expiry,
+                      [subject_of(agent, run)], [str(run.repo_id)], [ref]))
+    return parts
 
 
-def _trust_statement(sid: str, agent: Agent, aws: AwsDefaults, runs: list[RunsOn]
-                     ) -> dict[str, Any]:
+def _trust_statement(sid: str, principal: str, expiry: str, subjects: list[str],
+                     repository_ids: list[str], pins: list[str]) -> dict[str, Any]:
     equals: dict[str, Any] = {
         f"{OIDC_HOST}:aud": STS_AUDIENCE,
-        f"{OIDC_HOST}:sub": sorted({subject_of(agent, run) for run in runs}),
-        f"{OIDC_HOST}:repository_id": sorted({str(run.repo_id) for run in runs}, key=int),
+        f"{OIDC_HOST}:sub": subjects,
+        f"{OIDC_HOST}:repository_id": repository_ids,
     }
-    pins = sorted({ref for run in runs if (ref := job_workflow_ref(run)) is not None})
     if pins:
         equals[f"{OIDC_HOST}:job_workflow_ref"] = pins
     return {
         "Sid": sid,
         "Effect": "Allow",
-        "Principal": {"Federated": oidc_provider_arn(aws)},
+        "Principal": {"Federated": principal},
         "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {
             "StringEquals": equals,
-            "DateLessThan": {"aws:CurrentTime": expiry_timestamp(agent)},
+            "DateLessThan": {"aws:CurrentTime": expiry},
         },
     }
+
+
+@functools.lru_cache(maxsize=2)
+def _trust_frame_size(pinned: bool) -> int:
+    # A statement with every value empty (one empty pin where pinned), less them.
+    pins = [""] if pinned else []
+    empty = _trust_statement("", "", "", [], [], pins)
+    return len(render_json(empty)) - 3 * _json_size("") - 2 * _list_size([]) - (
+        _list_size(pins) if pinned else 0)
+
+
+def _list_size(strings: list[str]) -> int:
+    # `[a,b,c]`: brackets, commas and each string.
+    return 2 + max(len(strings) - 1, 0) + sum(_json_size(s) for s in strings)
+
+
+def _json_size(text: str) -> int:
+    # Printable ASCII other than `"` and `\` is written as is between two quotes;
+    # anything else is measured by rendering it.
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return len(text) + 2
+    return len(render_json(text))
+
+
+_EMPTY_TRUST_POLICY_SIZE = len(render_json({"Version": POLICY_VERSION, "Statement": []}))
 
 
 @dataclass(frozen=True)

@@ -162,28 +162,46 @@ def access_grants(agent: Agent, aws: AwsDefaults) -> tuple[Grant, ...]:
     """
     if agent.aws is None:
         return ()
-    groups: dict[tuple[str, catalog.ResourceType], list[tuple[int, str]]] = {}
+    # (level, service, type name) -> the type and the (index, ARN)s of that level
+    # naming it; a service never has two types of one name.
+    groups: dict[tuple[str, str, str], tuple[catalog.ResourceType, list[tuple[int, str]]]] = {}
     for level, arns in agent.aws.access.levels().items():
         for j, arn in enumerate(arns):
             if arn_problem(arn, aws) is not None:
                 continue
             for resource_type in catalog.resource_types_of_arn(arn):
-                groups.setdefault((level, resource_type), []).append((j, arn))
+                key = (level, resource_type.service, resource_type.name)
+                if key in groups:
+                    groups[key][1].append((j, arn))
+                else:
+                    groups[key] = (resource_type, [(j, arn)])
     grants = []
-    for (level, resource_type), found in sorted(groups.items(), key=lambda kv: (
-            kv[0][0], kv[0][1].service, kv[0][1].name)):
-        actions = catalog.actions_at_level(resource_type, level)
-        if not actions:
+    for key in sorted(groups):
+        level = key[0]
+        resource_type, found = groups[key]
+        named = _level_grant(level, resource_type)
+        if named is None:
             continue
         j, first = found[0]
         grants.append(Grant(
-            sid=_camel(f"{level} {resource_type.service} {resource_type.name}"),
-            actions=actions,
+            sid=named[0],
+            actions=named[1],
             resources=tuple(sorted({arn for _, arn in found})),
             path=("aws", "access", level, j),
             source=f"`{level}` on {first}",
         ))
     return tuple(grants)
+
+
+@functools.lru_cache(maxsize=4096)
+def _level_grant(level: str, resource_type: catalog.ResourceType
+                 ) -> tuple[str, tuple[str, ...]] | None:
+    # The Sid and actions of an access level on a resource type, the same for
+    # every agent that uses them; None when the level has no actions there.
+    actions = catalog.actions_at_level(resource_type, level)
+    if not actions:
+        return None
+    return _camel(f"{level} {resource_type.service} {resource_type.name}"), actions
 
 
 def statement_actions(actions: tuple[str, ...]) -> Iterator[tuple[int, str]]:
@@ -315,7 +333,11 @@ def _always_denies(partition: str, account_id: str) -> tuple[Deny, ...]:
 
 def must_never_hold_deny(agent: Agent) -> Deny | None:
     """The record's ``must_never_hold`` entries as one explicit deny."""
-    entries = never_hold(agent, "aws")
+    return _never_hold_deny(never_hold(agent, "aws"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _never_hold_deny(entries: tuple[str, ...]) -> Deny | None:
     return Deny("DenyMustNeverHold", entries) if entries else None
 
 
@@ -349,9 +371,16 @@ def _aws(identities: IdentitiesFile) -> AwsDefaults:
 
 def boundary_denies(agent: Agent, aws: AwsDefaults) -> tuple[Deny, ...]:
     """Every deny of the boundary: the always-on ones and the record's ``must_never_hold``."""
-    denies = always_denies(agent, aws)
-    never = must_never_hold_deny(agent)
-    return denies if never is None else (*denies, never)
+    return _boundary_denies(aws.partition, aws.account_id, never_hold(agent, "aws"))
+
+
+# Keyed by what the denies depend on: most agents share them.
+@functools.lru_cache(maxsize=4096)
+def _boundary_denies(partition: str, account_id: str, never: tuple[str, ...]
+                     ) -> tuple[Deny, ...]:
+    denies = _always_denies(partition, account_id)
+    never_deny = _never_hold_deny(never)
+    return denies if never_deny is None else (*denies, never_deny)
 
 
 def boundary_document(agent: Agent, identities: IdentitiesFile) -> dict[str, Any]:
@@ -376,8 +405,9 @@ def document_sizes(agent: Agent, identities: IdentitiesFile) -> dict[str, int]:
     denies, the same for every agent, once per run.
     """
     grants = [grant_size(g) for g in all_grants(agent, identities)]
-    denies = [_deny_size(d) for d in boundary_denies(agent, _aws(identities))]
-    sizes = {"boundary": _joined_size(grants + denies)}
+    aws = _aws(identities)
+    denies = _deny_sizes(aws.partition, aws.account_id, never_hold(agent, "aws"))
+    sizes = {"boundary": _joined_size([*grants, *denies])}
     if grants:
         sizes["permissions"] = _joined_size(grants)
     return sizes
@@ -417,8 +447,8 @@ _GRANT_FRAME_SIZE = policy_size(Grant("", (), ()).statement()) - 2 * len("[]") -
 
 
 @functools.lru_cache(maxsize=4096)
-def _deny_size(deny: Deny) -> int:
-    return policy_size(deny.statement())
+def _deny_sizes(partition: str, account_id: str, never: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(policy_size(d.statement()) for d in _boundary_denies(partition, account_id, never))
 
 
 def _joined_size(statement_sizes: list[int]) -> int:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from ..aws.plan import TRUST_POLICY_MAX_CHARS, trust_policy
+from ..aws.plan import TRUST_POLICY_MAX_CHARS, trust_policy_size
 from ..errors import Finding
 from ..model import IdentitiesFile
-from ..plan import render_json
 from . import rule
 
 
@@ -36,7 +35,7 @@ def trust_policy_too_large(identities: IdentitiesFile, today: date) -> Iterator[
     for i, agent in enumerate(identities.agents):
         if agent.aws is None:
             continue
-        size = len(render_json(trust_policy(agent, aws)))
+        size = trust_policy_size(agent, aws)
         if size > TRUST_POLICY_MAX_CHARS:
             yield Finding("AgentId-TrustPolicyTooLarge", ("agents", i, "runs_on"),
                           f"trust policy would be {size} characters, over IAM's "

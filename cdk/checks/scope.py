@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import date
 
@@ -21,7 +22,7 @@ from ..aws.scope import (
 )
 from ..errors import Finding, Path
 from ..model import Agent, AwsDefaults, IdentitiesFile
-from ..plan import is_gcp_entry, never_hold
+from ..plan import is_gcp_entry
 from . import rule
 
 
@@ -211,11 +212,12 @@ def must_never_hold(identities: IdentitiesFile, today: date) -> Iterator[Finding
     """`must_never_hold` is a promise the boundary keeps with an explicit deny; a scope
     that grants such an action contradicts it, and one of the two is a mistake."""
     for i, agent, _ in _scoped(identities):
-        if must_never_hold_deny(agent) is None:
+        deny = must_never_hold_deny(agent)
+        if deny is None:
             continue
         for grant in all_grants(agent, identities):
-            for entry in never_hold(agent, "aws"):
-                if hit := overlap(grant, Deny("MustNeverHold", (entry,))):
+            for entry in deny.actions:
+                if hit := overlap(grant, _forbidding(entry)):
                     hint = ("list only the actions you need under `statements:`"
                             if grant.path[:2] == ("aws", "access")
                             else "remove the action")
@@ -223,6 +225,12 @@ def must_never_hold(identities: IdentitiesFile, today: date) -> Iterator[Finding
                                   f"{grant.source} grants {', '.join(hit)}, which "
                                   f"must_never_hold entry {entry!r} forbids",
                                   f"{hint}, or drop the entry in a reviewed change")
+
+
+@functools.lru_cache(maxsize=4096)
+def _forbidding(entry: str) -> Deny:
+    # One must_never_hold entry as a deny of its own, so a finding names it.
+    return Deny("MustNeverHold", (entry,))
 
 
 @rule("AgentId-MustNeverHoldUnknown")

@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cdk.aws.plan import trust_policy
-from cdk.loader import load
+from cdk.aws.plan import trust_policy, trust_policy_size
+from cdk.loader import Loaded, load, validate_schema
+from cdk.plan import render_json
+from cdk.yamlsafe import parse
 
 from ..conftest import TODAY, Synthesized
 from ..records import variant, write
@@ -81,6 +83,31 @@ def test_trust_policy_too_large_is_refused(tmp_path: Path) -> None:
     from cdk.cli import main
     assert main(["validate", "-f", str(write(tmp_path, text)), "--today",
                  TODAY.isoformat()]) == 1
+
+
+def test_trust_policy_size_is_the_rendered_policys_size(example: Loaded,
+                                                        tmp_path: Path) -> None:
+    # GIVEN the example's agents, generated ones (half pinned), and agents with many
+    # entries: pinned, unpinned, both, and one repository listed twice
+    from bench.generate import generate
+
+    runs = "".join(f"      - repo: acme/repo-{i:03d}\n        repo_id: {1000 + i}\n"
+                   f"        environment: env-{i % 3}\n"
+                   + ("        workflow: .github/workflows/release.yml\n"
+                      "        ref: refs/heads/main\n" if i % 4 == 0 else "")
+                   for i in range(12))
+    runs += "      - repo: acme/repo-000\n        repo_id: 1000\n"
+    texts = [generate(30, TODAY), variant(
+        "      - repo: acme/api\n        repo_id: 123456\n"
+        "        environment: agent-release-bot\n", runs)]
+    files = [example.identities, *(validate_schema(parse("identities.yaml", t)) for t in texts)]
+    for identities in files:
+        aws = identities.defaults.aws
+        assert aws is not None
+        for agent in identities.agents:
+            # WHEN counted without building it THEN it is the rendered policy's length
+            rendered = render_json(trust_policy(agent, aws))
+            assert trust_policy_size(agent, aws) == len(rendered), agent.name
 
 
 def _assert_invariants(policy: dict[str, Any]) -> None:
