@@ -52,10 +52,8 @@ class AgentRole:
             tags=plan.tags,
             depends_on=[self.boundary],
         )
-        # The planned name, not the attribute: an attribute read is a round trip
-        # into Node. ``depends_on`` keeps the order the reference used to give.
-        role_name = plan.name
-        after_role = [self.role]
+        # Read once: every attribute read is a round trip into Node.
+        role_name = self.role.name
         inline = []
         if scope_plan.permissions is not None:
             self.scope_policy = IamRolePolicy(
@@ -64,7 +62,6 @@ class AgentRole:
                 name=scope_plan.inline_policy_name,
                 role=role_name,
                 policy=render_json(scope_plan.permissions),
-                depends_on=after_role,
             )
             inline.append(self.scope_policy)
         IamRolePoliciesExclusive(
@@ -72,12 +69,11 @@ class AgentRole:
             f"{construct_id}_inline_policies_exclusive",
             role_name=role_name,
             policy_names=[scope_plan.inline_policy_name] if inline else [],
-            depends_on=[*after_role, *inline],
+            depends_on=inline,
         )
         IamRolePolicyAttachmentsExclusive(
             scope,
             f"{construct_id}_attachments_exclusive",
             role_name=role_name,
             policy_arns=[],
-            depends_on=after_role,
         )

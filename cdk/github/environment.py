@@ -83,10 +83,8 @@ class AgentEnvironment:
                 custom_branch_policies=not plan.protected_branches_only,
             ),
         )
-        # The planned name, not the attribute: an attribute read is a round trip
-        # into Node. ``depends_on`` keeps the order the reference used to give.
-        environment = plan.environment
-        after_environment = [self.environment]
+        # Read once: every attribute read is a round trip into Node.
+        environment = self.environment.environment
         if not plan.protected_branches_only:
             RepositoryEnvironmentDeploymentPolicy(
                 scope,
@@ -95,7 +93,6 @@ class AgentEnvironment:
                 environment=environment,
                 branch_pattern=plan.branch_pattern,
                 tag_pattern=plan.tag_pattern,
-                depends_on=after_environment,
             )
         for variable, value in plan.variables.items():
             ActionsEnvironmentVariable(
@@ -105,5 +102,4 @@ class AgentEnvironment:
                 environment=environment,
                 variable_name=variable,
                 value=value,
-                depends_on=after_environment,
             )
