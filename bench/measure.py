@@ -26,6 +26,7 @@ class Measurement:
 
     seconds: float
     peak_rss_bytes: int
+    cpu_seconds: float
     returncode: int
     stderr: str
 
@@ -90,8 +91,11 @@ def run(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = N
     if sampler.is_alive():
         sampler.join()
     # ru_maxrss is KiB on Linux: the exact peak of the largest single descendant.
-    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return Measurement(seconds, max(peak, largest), proc.returncode, stderr)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    largest = usage.ru_maxrss * 1024
+    # CPU of every process the command ran: steadier than wall time on a shared host.
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measurement(seconds, max(peak, largest), cpu, proc.returncode, stderr)
 
 
 def main() -> None:
@@ -101,6 +105,7 @@ def main() -> None:
 
     result = run(sys.argv[1:])
     json.dump({"seconds": result.seconds, "peak_rss_bytes": result.peak_rss_bytes,
+               "cpu_seconds": result.cpu_seconds,
                "returncode": result.returncode, "stderr": result.stderr[-4000:]},
               sys.stdout)
 

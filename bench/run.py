@@ -51,6 +51,8 @@ BARE_IMPORT_ALL = BARE_IMPORT_OF.format(
     packages=["cdk.aws", "cdk.github", "cdk.gcp", "cdk.azure"],
     providers=["aws", "github", "google", "azurerm"])
 CLOUDS = ("aws", "gcp", "azure")
+# validate takes a second or two: more runs steady its median on a shared host.
+VALIDATE_REPEAT = 5
 
 # validate must never start Node: checked in the same process it is timed in.
 # main() reads sys.argv itself, exactly as the `agentid` console script calls it.
@@ -84,6 +86,7 @@ def measure(argv: list[str], cwd: Path, extra_env: dict[str, str] | None = None
 
 def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"seconds": statistics.median(r["seconds"] for r in runs),
+            "cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
             "peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs),
             "runs": [round(r["seconds"], 3) for r in runs]}
 
@@ -105,7 +108,7 @@ def run_size(work: Path, count: int, today: date, synth: bool, repeat: int,
     args = ["-f", str(source), "--today", today.isoformat()]
     row: dict[str, Any] = {"agents": count, "validate": _median([
         measure([sys.executable, "-c", VALIDATE, "validate", *args], folder)
-        for _ in range(repeat)])}
+        for _ in range(max(repeat, VALIDATE_REPEAT))])}
     if not synth:
         return row
     outdir = folder / "cdktf.out"
@@ -191,8 +194,9 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
                                  "met": peak <= 2.5e9}
     largest_validate = max(rows)
     secs = rows[largest_validate]["validate"]["seconds"]
-    summary["validate_target"] = {"agents": largest_validate, "seconds": secs, "limit": 2.0,
-                                  "met": secs < 2.0}
+    summary["validate_target"] = {
+        "agents": largest_validate, "seconds": secs, "limit": 2.0, "met": secs < 2.0,
+        "cpu_seconds": rows[largest_validate]["validate"]["cpu_seconds"]}
     return summary
 
 
@@ -211,22 +215,24 @@ def markdown(results: dict[str, Any]) -> str:
         f"**{bare['seconds']:.2f} s**, "
         f"{bare['peak_rss_bytes'] / 2**20:.0f} MiB (median of {len(bare['runs'])} runs, "
         "each just before a synth run). Times are medians of "
-        f"{results['repeat']} runs.",
+        f"{results['repeat']} runs ({VALIDATE_REPEAT} for validate); CPU is user + system "
+        "time of every process the command ran, steadier than wall time on a shared host.",
         "",
-        "| agents | validate s | validate MiB | synth s | synth / bare import | "
-        "synth peak MiB | resources+data per agent |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| agents | validate s | validate CPU s | validate MiB | synth s | synth CPU s | "
+        "synth / bare import | synth peak MiB | resources+data per agent |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["sizes"]:
         v = row["validate"]
-        cells = [f"{row['agents']:,}", f"{v['seconds']:.2f}",
+        cells = [f"{row['agents']:,}", f"{v['seconds']:.2f}", f"{v['cpu_seconds']:.2f}",
                  f"{v['peak_rss_bytes'] / 2**20:.0f}"]
         if "synth" in row:
-            cells += [f"{row['synth']['seconds']:.2f}", f"{row['synth_ratio']:.2f}x",
+            cells += [f"{row['synth']['seconds']:.2f}", f"{row['synth']['cpu_seconds']:.2f}",
+                      f"{row['synth_ratio']:.2f}x",
                       f"{row['synth']['peak_rss_bytes'] / 2**20:.0f}",
                       str(row["resources_per_agent"])]
         else:
-            cells += ["—", "—", "—", "—"]
+            cells += ["—", "—", "—", "—", "—"]
         lines.append("| " + " | ".join(cells) + " |")
     for row in results["sizes"]:
         n, bare_s = f"{row['agents']:,}", bare["seconds"]
@@ -269,7 +275,8 @@ def markdown(results: dict[str, Any]) -> str:
                      f"{'met' if r['met'] else 'NOT met'}")
     t = s["validate_target"]
     lines.append(f"- validate of {t['agents']:,} agents < 2 s without Node: "
-                 f"{t['seconds']:.2f} s — {'met' if t['met'] else 'NOT met'}")
+                 f"{t['seconds']:.2f} s ({t['cpu_seconds']:.2f} s CPU) — "
+                 f"{'met' if t['met'] else 'NOT met'}")
     return "\n".join(lines) + "\n"
 
 
