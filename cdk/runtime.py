@@ -66,7 +66,13 @@ def optimized_argv(command: str, orig_argv: list[str], executable: str, optimize
 
 
 def reexec_optimized(command: str) -> None:
-    """Replace this process with the same command under ``python -O`` (same pid)."""
+    """Replace this process with the same command under ``python -O`` (same pid).
+
+    Only where exec keeps the process (POSIX) and Python is a real interpreter
+    (not a frozen binary); elsewhere the command runs as it was started.
+    """
+    if os.name != "posix" or getattr(sys, "frozen", False):
+        return
     argv = optimized_argv(command, list(sys.orig_argv), sys.executable, sys.flags.optimize,
                           os.environ)
     if argv is not None:
