@@ -294,6 +294,9 @@ def plot(results: dict[str, Any], path: Path) -> None:
               label="validate")
     left.plot([r["agents"] for r in synth], [r["synth"]["seconds"] for r in synth], "s-",
               label="synth")
+    one = [r for r in synth if "synth_one_stack" in r]
+    left.plot([r["agents"] for r in one], [r["synth_one_stack"]["seconds"] for r in one], "D",
+              label="synth of one selected stack")
     bare = results["bare_import"]["seconds"]
     left.axhline(bare, color="grey", linestyle="--", label="bare provider import")
     left.axhline(1.5 * bare, color="red", linestyle=":", label="1.5x bare import")
