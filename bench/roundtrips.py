@@ -8,7 +8,6 @@ It explains the synth column of ``make bench`` and is not itself a target.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import tempfile
@@ -20,12 +19,14 @@ from typing import Any
 
 
 def count(file: Path, today: date) -> dict[str, Any]:
-    """Build (not write) the app for ``file``; jsii requests by kind, and their cost."""
+    """Build and write the app for ``file`` (into a temporary directory); jsii requests
+    of the build by kind, and their cost."""
     from cdk.loader import load
-    from cdk.runtime import prepare_node
+    from cdk.runtime import import_constructs
 
     loaded = load(file, today)
-    prepare_node()
+    # Load the bindings first: their import is the bench's floor, not the build.
+    import_constructs(("aws", "github"))
     import jsii._kernel.providers.process as process
 
     kinds: Counter[str] = Counter()
@@ -47,10 +48,6 @@ def count(file: Path, today: date) -> dict[str, Any]:
             kinds[type(request).__name__.removesuffix("Request")] += 1
             spent["send"] += time.perf_counter() - start
 
-    # Load the bindings first: their import is the bench's floor, not the build.
-    for module in ("cdk.aws.identity", "cdk.aws.provider", "cdk.github.environment",
-                   "stacks.agent"):
-        importlib.import_module(module)
     from stacks.app import build_app
 
     process._NodeProcess.send = counted_send  # type: ignore[method-assign]

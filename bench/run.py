@@ -33,23 +33,15 @@ GIB = 1024**3
 # Imports every construct module agentid's stacks use, and through them exactly
 # the provider bindings a synth loads (including any a later change adds).
 BARE_IMPORT_OF = """
-import importlib, pkgutil
-from cdk.runtime import prepare_node
-prepare_node()
-import stacks
-packages = [importlib.import_module(p) for p in {packages!r}] + [stacks]
-for pkg in packages:
-    for info in pkgutil.iter_modules(pkg.__path__):
-        importlib.import_module(f"{{pkg.__name__}}.{{info.name}}")
-import jsii, sys
+from cdk.runtime import import_constructs
+import_constructs({clouds!r})
+import sys
 assert all(f"cdktn_provider_{{m}}" in sys.modules for m in {providers!r})
 """
-BARE_IMPORT = BARE_IMPORT_OF.format(packages=["cdk.aws", "cdk.github"],
-                                    providers=["aws", "github"])
+BARE_IMPORT = BARE_IMPORT_OF.format(clouds=["aws", "github"], providers=["aws", "github"])
 # Every cloud's bindings: the floor of a synth with AWS, Google Cloud and Azure agents.
 BARE_IMPORT_ALL = BARE_IMPORT_OF.format(
-    packages=["cdk.aws", "cdk.github", "cdk.gcp", "cdk.azure"],
-    providers=["aws", "github", "google", "azurerm"])
+    clouds=["aws", "github", "gcp", "azure"], providers=["aws", "github", "google", "azurerm"])
 CLOUDS = ("aws", "gcp", "azure")
 # validate takes a second or two: more runs steady its median on a shared host.
 VALIDATE_REPEAT = 5

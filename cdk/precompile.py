@@ -10,19 +10,10 @@ modules a synth can load, and lets Python write their bytecode.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 
 from .extras import EXTRAS, installed
-
-# extra -> agentid packages whose modules hold that cloud's constructs.
-CONSTRUCT_PACKAGES: dict[str, tuple[str, ...]] = {
-    "aws": ("cdk.aws",),
-    "github": ("cdk.github",),
-    "gcp": ("cdk.gcp",),
-    "azure": ("cdk.azure",),
-}
+from .runtime import import_constructs
 
 
 def main() -> int:
@@ -31,17 +22,9 @@ def main() -> int:
         print("run as: python -O -m cdk.precompile", file=sys.stderr)
         return 2
     sys.dont_write_bytecode = False
-    from .runtime import prepare_node
-
-    prepare_node()
-    packages = ["stacks"]
-    for extra, modules in EXTRAS.items():
-        if all(installed(m) for m in modules):
-            packages.extend(CONSTRUCT_PACKAGES[extra])
-    for name in packages:
-        package = importlib.import_module(name)
-        for info in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{name}.{info.name}")
+    # Each extra is named after the cloud whose constructs live in cdk/<extra>/.
+    import_constructs(extra for extra, modules in EXTRAS.items()
+                      if all(installed(m) for m in modules))
     return 0
 
 

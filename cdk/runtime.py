@@ -7,9 +7,11 @@ keeps an old system Node's end-of-life banner out of the user's terminal.
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 
@@ -37,6 +39,17 @@ def prepare_node() -> None:
     os.environ.setdefault("CDKTN_DISABLE_CREATION_STACK", "1")
     os.environ.setdefault("CHECKPOINT_DISABLE", "1")
     os.environ.setdefault("DISABLE_VERSION_CHECK", "1")
+
+
+def import_constructs(clouds: Iterable[str]) -> None:
+    """Import every construct module of ``clouds`` (``aws``, ``github``, ``gcp``,
+    ``azure``) and of ``stacks``: exactly the provider bindings a synth of those
+    clouds can load, with Node prepared first."""
+    prepare_node()
+    for name in ("stacks", *(f"cdk.{cloud}" for cloud in clouds)):
+        package = importlib.import_module(name)
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{name}.{info.name}")
 
 
 def jsii_loaded() -> bool:
