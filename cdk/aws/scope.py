@@ -171,10 +171,7 @@ def access_grants(agent: Agent, aws: AwsDefaults) -> tuple[Grant, ...]:
                 continue
             for resource_type in catalog.resource_types_of_arn(arn):
                 key = (level, resource_type.service, resource_type.name)
-                if key in groups:
-                    groups[key][1].append((j, arn))
-                else:
-                    groups[key] = (resource_type, [(j, arn)])
+                groups.setdefault(key, (resource_type, []))[1].append((j, arn))
     grants = []
     for key in sorted(groups):
         level = key[0]
