@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
+from .actionlint import actionlint_output, variables_read
 from .conftest import ROOT, Synthesized
 
 WORKFLOW = ROOT / "examples" / "agent-workflow.yml"
@@ -57,7 +53,7 @@ def test_key_goes_from_the_secret_straight_into_ssh_agent() -> None:
 def test_every_variable_the_workflow_reads_is_one_the_stack_sets(
     synthesized_example: Synthesized,
 ) -> None:
-    used = set(re.findall(r"\$\{\{\s*vars\.([A-Z0-9_]+)\s*\}\}", WORKFLOW.read_text()))
+    used = variables_read(WORKFLOW)
     provided = {v["variable_name"] for v in synthesized_example.resources(
         "release-bot", "github_actions_environment_variable")}
     assert used == {"AWS_ROLE_ARN", "AWS_REGION", "AGENT_DEPLOY_KEY_SECRET_API"}
@@ -65,9 +61,5 @@ def test_every_variable_the_workflow_reads_is_one_the_stack_sets(
 
 
 def test_actionlint_accepts_the_workflow() -> None:
-    actionlint = shutil.which("actionlint", path=str(Path(sys.executable).parent))
-    if actionlint is None:
-        pytest.fail("actionlint is missing: run `make dev` (make test does)")
-    result = subprocess.run([actionlint, "-no-color", str(WORKFLOW)], capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+    code, output = actionlint_output(WORKFLOW)
+    assert code == 0, output

