@@ -467,3 +467,20 @@ def test_an_unclassified_difference_fails_naming_stack_resource_and_attribute() 
     assert gate.agent == "release-bot"
     assert "release-bot: aws_iam_role.r.permissions_boundary" in gate.message
     assert "RULES" in gate.fix
+
+
+ENFORCED = variant("  github: {owner: acme, owner_id: 1342004}\n",
+                   "  github:\n    owner: acme\n    owner_id: 1342004\n"
+                   "    identities: {repo: acme/identities, security_team: \"@acme/security\"}\n")
+
+
+def test_6_dropping_the_identities_ruleset_is_a_broadening_adding_it_a_narrowing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dropped = review(tmp_path, ENFORCED, BASE, capsys, "--no-synth")
+    gate = next(g for g in dropped.packet["gates"] if g["agent"] is None)
+    assert "defaults.github.identities" in gate["message"]
+    assert "GitHub enforces this review" in dropped.markdown
+    added = review(tmp_path, BASE, ENFORCED, capsys, "--no-synth")
+    passed(added)
+    assert "GitHub does not enforce the human review" in added.markdown
+    assert [c["kind"] for c in added.packet["shared_content"]] == ["narrowing"]
