@@ -292,7 +292,15 @@ REMOVAL_NARROWS: dict[str, str] = {
 def explain_rules() -> list[tuple[str, str, str]]:
     """(kinds, attributes, reason) of every rule, for the README's gate list."""
     rows = [(", ".join(r.kinds), ", ".join(r.attributes), r.reason) for r in RULES]
-    rows += [(kind, "(created)", reason) for kind, (_, reason) in sorted(CREATION.items())]
+    rows += [(kind, "(created)", f"{verdict}: {reason}")
+             for kind, (verdict, reason) in sorted(CREATION.items())]
+    by_reason: dict[str, list[str]] = {}
+    for kind, reason in REMOVAL_NARROWS.items():
+        by_reason.setdefault(reason, []).append(kind)
+    rows += [(", ".join(sorted(kinds)), "(removed)", f"{NARROWING}: {reason}")
+             for reason, kinds in sorted(by_reason.items())]
+    rows.append(("*", "(any value that differs only by `expires`)",
+                 "judged by AgentId-Review-ExpiryBeyondPolicy against the base's limit"))
     return rows
 
 
