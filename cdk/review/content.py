@@ -289,6 +289,19 @@ REMOVAL_NARROWS: dict[str, str] = {
 }
 
 
+# (created kind, removed kind, attributes that must match, verdict): one resource
+# replacing another that grants the same thing, judged as a pair.
+REPLACEMENTS: tuple[tuple[str, str, tuple[str, ...], Verdict], ...] = (
+    ("azurerm_pim_active_role_assignment", "azurerm_role_assignment",
+     ("scope", "role_definition_id", "principal_id"),
+     (NARROWING, "the same role assignment, now time-bound: Azure ends it at expiry")),
+    ("azurerm_role_assignment", "azurerm_pim_active_role_assignment",
+     ("scope", "role_definition_id", "principal_id"),
+     (BROADENING, "the same role assignment, no longer time-bound: Azure no longer ends it "
+                  "at expiry")),
+)
+
+
 def explain_rules() -> list[tuple[str, str, str]]:
     """(kinds, attributes, reason) of every rule, for the README's gate list."""
     rows = [(", ".join(r.kinds), ", ".join(r.attributes), r.reason) for r in RULES]
@@ -299,6 +312,8 @@ def explain_rules() -> list[tuple[str, str, str]]:
         by_reason.setdefault(reason, []).append(kind)
     rows += [(", ".join(sorted(kinds)), "(removed)", f"{NARROWING}: {reason}")
              for reason, kinds in sorted(by_reason.items())]
+    rows += [(f"{created} replacing {removed}", ", ".join(keys), f"{verdict}: {reason}")
+             for created, removed, keys, (verdict, reason) in REPLACEMENTS]
     rows.append(("*", "(any value that differs only by `expires`)",
                  "judged by AgentId-Review-ExpiryBeyondPolicy against the base's limit"))
     return rows
@@ -386,8 +401,9 @@ def compare(stack: str, base: Content, head: Content,
     for address in sorted(set(base) | set(head)):
         kind = kind_of(address)
         if address not in base:
-            verdict = CREATION.get(kind.split(".", 1)[0] if kind.startswith("data.") else kind,
-                                   (BROADENING, f"new {kind}"))
+            verdict = _replacement(kind, head[address], base, head) or CREATION.get(
+                kind.split(".", 1)[0] if kind.startswith("data.") else kind,
+                (BROADENING, f"new {kind}"))
             changes.append(ContentChange(stack, address, "*", *verdict))
             continue
         if address not in head:
@@ -405,6 +421,19 @@ def compare(stack: str, base: Content, head: Content,
             changes.append(ContentChange(stack, address, attribute,
                                          *classify(kind, attribute, before, after, expires)))
     return tuple(changes)
+
+
+def _replacement(kind: str, body: Mapping[str, Any], base: Content, head: Content
+                 ) -> Verdict | None:
+    """The verdict of a created resource that replaces a removed one granting the same."""
+    for created, removed, keys, verdict in REPLACEMENTS:
+        if kind != created:
+            continue
+        for address in set(base) - set(head):
+            if kind_of(address) == removed and all(
+                    base[address].get(k) == body.get(k) for k in keys):
+                return verdict
+    return None
 
 
 def needing_approval(changes: Iterable[ContentChange]) -> list[ContentChange]:
