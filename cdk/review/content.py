@@ -15,6 +15,7 @@ judged by the expiry gate (against the base's limit), not here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -204,6 +205,34 @@ def _assignment_kind(old: Any, new: Any) -> Verdict | None:
     return None
 
 
+_POOL_PAIR = re.compile(r'\(assertion\.sub == "([^"]*)" && assertion\.repository_id == "([^"]*)"\)')
+_POOL_OWNER = re.compile(r'^assertion\.repository_owner_id == "([^"]*)" && ')
+
+
+def _pool_parts(value: Any) -> tuple[str, set[tuple[str, str]]] | None:
+    """(owner id, {(subject, repository id)}) of a pool condition agentid writes, else None."""
+    if not isinstance(value, str) or (owner := _POOL_OWNER.match(value)) is None:
+        return None
+    pairs = _POOL_PAIR.findall(value)
+    rest = value[owner.end():]
+    expected = "false" if not pairs else "(" + " || ".join(
+        f'(assertion.sub == "{sub}" && assertion.repository_id == "{rid}")'
+        for sub, rid in pairs) + ")"
+    return (owner.group(1), set(pairs)) if rest == expected else None
+
+
+def _pool_condition(old: Any, new: Any) -> Verdict | None:
+    before, after = _pool_parts(old), _pool_parts(new)
+    if before is None or after is None or before[0] != after[0]:
+        return None
+    added, removed = after[1] - before[1], before[1] - after[1]
+    if added:
+        return BROADENING, "the pool now admits " + "; ".join(
+            f"{sub} (repository id {rid})" for sub, rid in sorted(added))
+    return NARROWING, "the pool no longer admits " + "; ".join(
+        f"{sub} (repository id {rid})" for sub, rid in sorted(removed))
+
+
 # --------------------------------------------------------------------------- the one list
 
 _EVERY_KIND = ("*",)
@@ -255,6 +284,15 @@ RULES: tuple[Rule, ...] = (
          "federated credentials and role assignments are grants"),
     Rule(("plan.azure_identity",), ("assignment_kind",), _assignment_kind,
          "time-bound assignments make Azure end access at expiry"),
+    Rule(("google_iam_workload_identity_pool_provider", "plan.gcp_pool"),
+         ("attribute_condition",), _pool_condition,
+         "the pool's condition lists the exact subjects and repository ids it admits: one "
+         "added broadens, one removed narrows; any other change is unclassified"),
+    Rule(("terraform",), ("required_providers",),
+         harmless("provider versions the code pins; they change with providers added or "
+                  "removed, whose resources are judged on their own"),
+         "provider versions the code pins; they change with providers added or removed, "
+         "whose resources are judged on their own"),
 )
 
 _INDEX: dict[tuple[str, str], Rule] = {
@@ -263,17 +301,21 @@ _INDEX: dict[tuple[str, str], Rule] = {
 
 # Kinds whose creation is harmless or narrows, and whose removal narrows; every
 # other creation broadens and every other removal is unclassified.
+_PROVIDER = ("a provider block only configures how resources are managed; the resources "
+             "it manages are judged on their own")
 CREATION: dict[str, Verdict] = {
     "data": (HARMLESS, "a data source only reads; its value is judged where it is used"),
+    "provider": (HARMLESS, _PROVIDER),
     "github_repository_ruleset": (NARROWING, "GitHub now enforces the review of this file"),
     "plan.identities_ruleset": (NARROWING, "GitHub now enforces the review of this file"),
 }
 REMOVAL_NARROWS: dict[str, str] = {
     "data": "a data source only reads",
+    "provider": _PROVIDER,
     **{kind: "a grant or credential removed" for kind in (
         "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policies_exclusive",
         "aws_iam_role_policy_attachments_exclusive", "github_repository_deploy_key",
-        "tls_private_key", "time_rotating", "aws_secretsmanager_secret",
+        "tls_private_key", "time_rotating", "time_static", "aws_secretsmanager_secret",
         "aws_secretsmanager_secret_version", "google_service_account",
         "google_service_account_iam_member", "google_project_iam_member",
         "google_storage_bucket_iam_member", "google_secret_manager_secret_iam_member",
@@ -312,6 +354,11 @@ def explain_rules() -> list[tuple[str, str, str]]:
         by_reason.setdefault(reason, []).append(kind)
     rows += [(", ".join(sorted(kinds)), "(removed)", f"{NARROWING}: {reason}")
              for reason, kinds in sorted(by_reason.items())]
+    rows += [(f"{prefix}* without a {principal} left in the stack", "(removed)",
+              f"{NARROWING}: nothing is left for it to guard or serve")
+             for prefix, principal in PRINCIPALS.items()]
+    rows.append(("*", "(removed together with a narrowing removal it references, or that "
+                      "references it)", f"{NARROWING}: a guard goes with what it guards"))
     rows += [(f"{created} replacing {removed}", ", ".join(keys), f"{verdict}: {reason}")
              for created, removed, keys, (verdict, reason) in REPLACEMENTS]
     rows.append(("*", "(any value that differs only by `expires`)",
@@ -398,6 +445,7 @@ def compare(stack: str, base: Content, head: Content,
             ) -> tuple[ContentChange, ...]:
     """Every difference between two contents of ``stack``, classified."""
     changes: list[ContentChange] = []
+    removals = _removals(base, head)
     for address in sorted(set(base) | set(head)):
         kind = kind_of(address)
         if address not in base:
@@ -407,11 +455,7 @@ def compare(stack: str, base: Content, head: Content,
             changes.append(ContentChange(stack, address, "*", *verdict))
             continue
         if address not in head:
-            reason = REMOVAL_NARROWS.get("data" if kind.startswith("data.") else kind)
-            changes.append(ContentChange(
-                stack, address, "*", *((NARROWING, f"removed: {reason}") if reason else
-                                       (UNCLASSIFIED, "removed, and no rule says removing "
-                                                      "it narrows"))))
+            changes.append(ContentChange(stack, address, "*", *removals[address]))
             continue
         old, new = base[address], head[address]
         for attribute in sorted(set(old) | set(new)):
@@ -421,6 +465,56 @@ def compare(stack: str, base: Content, head: Content,
             changes.append(ContentChange(stack, address, attribute,
                                          *classify(kind, attribute, before, after, expires)))
     return tuple(changes)
+
+
+# The identity a cloud's resources guard or serve: once it is gone from a stack,
+# removing the rest of that cloud's resources there takes nothing from anyone.
+PRINCIPALS = {"aws_": "aws_iam_role", "google_": "google_service_account",
+              "azurerm_": "azurerm_user_assigned_identity", "plan.aws_": "plan.aws_role"}
+
+
+def _references(body: Any, address: str) -> bool:
+    return f"${{{address}." in json.dumps(body)
+
+
+def _removals(base: Content, head: Content) -> dict[str, Verdict]:
+    """Verdict on every resource of ``base`` that ``head`` lacks.
+
+    Listed kinds narrow; a resource of a cloud whose identity left the stack narrows;
+    so does one removed together with a narrowing removal it references or that
+    references it (a secret's policy with the secret). Everything else is unclassified.
+    """
+    removed = sorted(set(base) - set(head))
+    verdicts: dict[str, Verdict] = {}
+    for address in removed:
+        kind = kind_of(address)
+        reason = REMOVAL_NARROWS.get("data" if kind.startswith("data.") else kind)
+        if reason is not None:
+            verdicts[address] = (NARROWING, f"removed: {reason}")
+            continue
+        gone = next((principal for prefix, principal in PRINCIPALS.items()
+                     if kind.startswith(prefix)
+                     and not any(kind_of(a) == principal for a in head)), None)
+        if gone is not None:
+            verdicts[address] = (NARROWING, f"removed with the stack's last {gone}: "
+                                            "nothing is left for it to guard or serve")
+    changed = True
+    while changed:
+        changed = False
+        for address in removed:
+            if address in verdicts:
+                continue
+            partner = next((other for other in verdicts if verdicts[other][0] == NARROWING
+                            and (_references(base[address], other)
+                                 or _references(base[other], address))), None)
+            if partner is not None:
+                verdicts[address] = (NARROWING, f"removed together with {partner}, which it "
+                                                "guards or serves")
+                changed = True
+    for address in removed:
+        verdicts.setdefault(address, (UNCLASSIFIED,
+                                      "removed, and no rule says removing it narrows"))
+    return verdicts
 
 
 def _replacement(kind: str, body: Mapping[str, Any], base: Content, head: Content

@@ -261,9 +261,19 @@ def build_packet(base: Side, head: Side, today: date,
                              head_content.get(FOUNDATION, {}))
     unapproved = needing_approval(shared_content)
     if unapproved and not approvals.anywhere():
-        gates.append(_unclassified_gate(None, unapproved, today,
-                                        "a `defaults.escalations` entry (or the escalation of "
-                                        "the agent whose change it follows from)"))
+        approval = ("a `defaults.escalations` entry (or the escalation of the agent whose "
+                    "change it follows from)")
+        broader = [c for c in unapproved if c.kind == BROADENING]
+        if broader:
+            gates.append(Gate(
+                GATE_BROADENING, FOUNDATION,
+                "the shared foundation stack widens without an approved escalation: "
+                + "; ".join(f"{c.where} ({c.note})" for c in broader),
+                f"have the change approved with {approval}, or undo it",
+                f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}'))
+        unclassified = [c for c in unapproved if c.kind == UNCLASSIFIED]
+        if unclassified:
+            gates.append(_unclassified_gate(FOUNDATION, unclassified, today, approval))
     shared = []
     if base.stacks.get(FOUNDATION) != head.stacks.get(FOUNDATION):
         shared.append(diff_stack(FOUNDATION, base.stacks.get(FOUNDATION),

@@ -484,3 +484,51 @@ def test_6_dropping_the_identities_ruleset_is_a_broadening_adding_it_a_narrowing
     passed(added)
     assert "GitHub does not enforce the human review" in added.markdown
     assert [c["kind"] for c in added.packet["shared_content"]] == ["narrowing"]
+
+
+# --------------------------------------------------------------------------- narrowings pass
+
+_KEY = "    github:\n      deploy_keys:\n        - {repo: acme/api}\n"
+_TWO_RUNS = ("        environment: agent-release-bot\n",
+             "        environment: agent-release-bot\n      - repo: acme/web\n"
+             "        repo_id: 654321\n")
+
+
+def _narrowings() -> dict[str, tuple[str, str]]:
+    from ..records import AZURE, GCP
+
+    cases = {
+        "aws-one-key-of-two": (DEPLOY_KEYS, variant("        - {repo: acme/docs, "
+                                                    "rotation_days: 7}\n", "",
+                                                    base=DEPLOY_KEYS)),
+        "aws-store-only-last-key": (DEPLOY_KEYS, variant(
+            "    github:\n      deploy_keys:\n        - {repo: acme/docs-mirror}\n"
+            "  - name: old-mirror", "  - name: old-mirror", base=DEPLOY_KEYS)),
+    }
+    for cloud, base in (("gcp", GCP), ("azure", AZURE)):
+        cases[f"{cloud}-key"] = (base + _KEY + f"    secrets: {{store: {cloud}}}\n", base)
+        cases[f"{cloud}-run"] = (variant(*_TWO_RUNS, base=base), base)
+    return cases
+
+
+@pytest.mark.parametrize("case", sorted(_narrowings()))
+def test_narrowings_in_synthesized_stacks_pass_and_are_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str) -> None:
+    # GIVEN a deploy key or a runs_on entry removed: secrets, keys, policies and the
+    # pool's condition lose what they guarded together with it
+    base, head = _narrowings()[case]
+    result = review(tmp_path, base, head, capsys)
+    passed(result)
+    assert result.packet["agents"][0]["narrowed"] is True
+
+
+def test_a_run_added_to_a_gcp_agent_widens_the_shared_pool_too(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ..records import GCP
+
+    head = variant(*_TWO_RUNS, base=GCP)
+    result = review(tmp_path, GCP, head, capsys)
+    gate = next(g for g in result.packet["gates"] if g["agent"] == "foundation")
+    assert gate["id"] == BROADENING
+    assert "the pool now admits repo:acme/web:environment:agent-release-bot" in gate["message"]
+    passed(review(tmp_path, GCP, escalate(head), capsys))
