@@ -233,6 +233,29 @@ def _pool_condition(old: Any, new: Any) -> Verdict | None:
         f"{sub} (repository id {rid})" for sub, rid in sorted(removed))
 
 
+def _deny_rules(value: Any) -> tuple[str, set[str]] | None:
+    """(everything but the permissions, denied permissions) of a deny policy's rules."""
+    if not isinstance(value, list):
+        return None
+    rest: list[dict[str, Any]] = []
+    permissions: set[str] = set()
+    for rule in value:
+        if not isinstance(rule, dict) or not isinstance(rule.get("deny_rule"), dict):
+            return None
+        deny = dict(rule["deny_rule"])
+        permissions.update(str(p) for p in deny.pop("denied_permissions", []) or [])
+        rest.append({**{k: v for k, v in rule.items() if k not in ("deny_rule", "description")},
+                     "deny_rule": deny})
+    return json.dumps(rest, sort_keys=True), permissions
+
+
+def _deny_policy(old: Any, new: Any) -> Verdict | None:
+    before, after = _deny_rules(old), _deny_rules(new)
+    if before is None or after is None or before[0] != after[0]:
+        return None
+    return _denies("denied")(sorted(before[1]), sorted(after[1]))
+
+
 # --------------------------------------------------------------------------- the one list
 
 _EVERY_KIND = ("*",)
@@ -282,12 +305,15 @@ RULES: tuple[Rule, ...] = (
          _denies("denied on Google Cloud"), "deny policy permissions guard the agent"),
     Rule(("plan.azure_identity",), ("credentials", "assignments"), _grants("Azure grants"),
          "federated credentials and role assignments are grants"),
-    Rule(("plan.azure_identity",), ("assignment_kind",), _assignment_kind,
+    Rule(("plan.azure_identity", "plan.secret_store"), ("assignment_kind",), _assignment_kind,
          "time-bound assignments make Azure end access at expiry"),
     Rule(("google_iam_workload_identity_pool_provider", "plan.gcp_pool"),
          ("attribute_condition",), _pool_condition,
          "the pool's condition lists the exact subjects and repository ids it admits: one "
          "added broadens, one removed narrows; any other change is unclassified"),
+    Rule(("google_iam_deny_policy",), ("rules",), _deny_policy,
+         "a permission no longer denied broadens; one newly denied narrows; a change to "
+         "whom the rules deny is unclassified"),
     Rule(("terraform",), ("required_providers",),
          harmless("provider versions the code pins; they change with providers added or "
                   "removed, whose resources are judged on their own"),
@@ -410,16 +436,17 @@ def kind_of(address: str) -> str:
     return head
 
 
-def _without_expiry(value: Any, expires: date | None) -> Any:
+def mask_expiry(value: Any, expires: date | None) -> Any:
+    """``value`` with every occurrence of the ``expires`` date replaced by a placeholder."""
     if expires is None:
         return value
     stamp = expires.isoformat()
     if isinstance(value, str):
         return value.replace(stamp, _EXPIRES)
     if isinstance(value, dict):
-        return {k: _without_expiry(v, expires) for k, v in value.items()}
+        return {k: mask_expiry(v, expires) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_without_expiry(v, expires) for v in value]
+        return [mask_expiry(v, expires) for v in value]
     return value
 
 
@@ -428,7 +455,7 @@ def classify(kind: str, attribute: str, old: Any, new: Any,
     """The verdict on one attribute that differs; unclassified when no rule speaks."""
     if expires != (None, None):
         # Judged without the expiry date: the expiry gate judges that, with the base's limit.
-        old, new = _without_expiry(old, expires[0]), _without_expiry(new, expires[1])
+        old, new = mask_expiry(old, expires[0]), mask_expiry(new, expires[1])
         if old == new:
             return EXPIRY, "moves with `expires` (the expiry gate judges it)"
     rule = _INDEX.get((kind, attribute)) or _INDEX.get((kind, "*")) or _INDEX.get(

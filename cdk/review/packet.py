@@ -25,6 +25,7 @@ from .content import (
     Content,
     ContentChange,
     compare,
+    mask_expiry,
     needing_approval,
     synthesized_content,
 )
@@ -392,6 +393,10 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
         content = tuple(c for c in compare(name, base_content, head_content,
                                            (base.expires, head.expires))
                         if c.kind not in (HARMLESS, EXPIRY))
+    if base is not None and base.expires != head.expires:
+        # The expiry gate judges the new date; grants are compared without it.
+        base_docs = mask_expiry(base_docs, base.expires)
+        head_docs = mask_expiry(head_docs, head.expires)
     return AgentReview(
         name=name,
         status=status,

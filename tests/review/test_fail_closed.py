@@ -532,3 +532,33 @@ def test_a_run_added_to_a_gcp_agent_widens_the_shared_pool_too(
     assert gate["id"] == BROADENING
     assert "the pool now admits repo:acme/web:environment:agent-release-bot" in gate["message"]
     passed(review(tmp_path, GCP, escalate(head), capsys))
+
+
+# --------------------------------------------------------------------------- the example
+
+_EXAMPLE_CASES = {
+    # (old, new, expected exit): narrowings of the example's GCP and Azure agents pass,
+    # a deny dropped fails
+    "gcp-expiry-shortened": ("expires: 2027-02-01", "expires: 2027-01-20", 0),
+    "gcp-deny-added": ('must_never_hold: ["storage.objects.delete"]',
+                       'must_never_hold: ["storage.objects.delete", "storage.buckets.delete"]',
+                       0),
+    "gcp-deny-dropped": ('    must_never_hold: ["storage.objects.delete"]\n', "", 1),
+    "azure-time-bound-on": ("    location: westeurope\n",
+                            "    location: westeurope\n    time_bound_assignments: true\n", 0),
+}
+
+
+@pytest.mark.parametrize("synth", [False, True], ids=["plans", "synthesized"])
+@pytest.mark.parametrize("case", sorted(_EXAMPLE_CASES))
+def test_changes_to_the_example_are_judged_alike_on_plans_and_stacks(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, synth: bool) -> None:
+    from ..conftest import EXAMPLE
+
+    old, new, expected = _EXAMPLE_CASES[case]
+    example = EXAMPLE.read_text()
+    result = review(tmp_path, example, variant(old, new, base=example), capsys,
+                    *([] if synth else ["--no-synth"]))
+    assert result.code == expected, result.packet["gates"]
+    if expected:
+        assert result.gate_ids() == [BROADENING]
