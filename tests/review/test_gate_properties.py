@@ -25,13 +25,13 @@ from pydantic import ValidationError
 
 from cdk.cli import main
 from cdk.model import IdentitiesFile
-from cdk.review.content import EXPIRY, HARMLESS, NARROWING, compare
+from cdk.review.content import EXPIRY, HARMLESS, NARROWING, compare, mask_expiry
 from cdk.review.diff import expand, trust_grants
 from cdk.review.packet import Packet, Side, build_packet, contents
 from cdk.review.plans import agent_documents
 from cdk.yamlsafe import parse
 
-from ..conftest import TODAY, TODAY_ARG
+from ..conftest import EXAMPLE, TODAY, TODAY_ARG
 from ..records import DEPLOY_KEYS
 
 Data = dict[str, Any]
@@ -45,10 +45,15 @@ def _load(text: str) -> IdentitiesFile:
 
 BASE_FILE = _load(DEPLOY_KEYS)
 BASE_DATA: Data = BASE_FILE.model_dump(mode="json", by_alias=True, exclude_none=True)
+# The example adds Google Cloud and Azure agents (deploy keys in Secret Manager and Key
+# Vault) to the AWS ones.
+EXAMPLE_FILE = _load(EXAMPLE.read_text())
+BASES = {"deploy-keys": BASE_FILE, "example": EXAMPLE_FILE}
 
 
 def _agent(data: Data, index: int) -> Data:
-    agent: Data = data["agents"][index % 2]  # the two live agents
+    live = [a for a in data["agents"] if "revoked" not in a] or data["agents"]
+    agent: Data = live[index % len(live)]
     return agent
 
 
@@ -128,7 +133,8 @@ def _revoke(data: Data, value: Any) -> None:
         _agent(data, 0)["revoked"] = {"on": "2026-11-28", "by": "@acme/platform",
                                       "reason": "Retired in the mutation test"}
     else:
-        data["agents"][2].pop("revoked", None)
+        for agent in data["agents"]:
+            agent.pop("revoked", None)
 
 
 ARNS = st.sampled_from([None, "arn:aws:s3:::acme-artifacts/releases/*",
@@ -137,7 +143,7 @@ KEYS = st.lists(st.fixed_dictionaries({
     "repo": st.sampled_from(["acme/api", "acme/docs", "acme/docs-mirror", "acme/web"]),
     "access": st.sampled_from(["read", "write"]),
     "rotation_days": st.integers(1, 90)}), max_size=3, unique_by=lambda k: k["repo"])
-WHICH = st.integers(0, 1)
+WHICH = st.integers(0, 3)
 MUTATIONS: list[tuple[Mutation, st.SearchStrategy[Any]]] = [
     (_approvers, st.tuples(WHICH, st.lists(st.sampled_from(
         ["@acme/release-managers", "@acme/docs-maintainers", "@acme/sre", "@alice",
@@ -161,8 +167,9 @@ MUTATIONS: list[tuple[Mutation, st.SearchStrategy[Any]]] = [
 
 
 @st.composite
-def mutated(draw: st.DrawFn) -> tuple[list[str], IdentitiesFile]:
-    data = copy.deepcopy(BASE_DATA)
+def mutated(draw: st.DrawFn) -> tuple[IdentitiesFile, list[str], IdentitiesFile]:
+    base = BASES[draw(st.sampled_from(sorted(BASES)))]
+    data = copy.deepcopy(base.model_dump(mode="json", by_alias=True, exclude_none=True))
     names = []
     for index in draw(st.lists(st.integers(0, len(MUTATIONS) - 1), min_size=1, max_size=3)):
         mutate, values = MUTATIONS[index]
@@ -173,28 +180,28 @@ def mutated(draw: st.DrawFn) -> tuple[list[str], IdentitiesFile]:
     except ValidationError:
         assume(False)
         raise AssertionError("unreachable") from None
-    return names, head
+    return base, names, head
 
 
-def _review(head: IdentitiesFile) -> Packet:
+def _review(base: IdentitiesFile, head: IdentitiesFile) -> Packet:
     from cdk.checks import run_checks
 
     # Mutations that break a check are invalid heads; review refuses those anyway.
     assume(not [f for f in run_checks(head, TODAY)
                 if f.rule != "AgentId-ExpiryBeyondPolicy"])
-    return build_packet(Side("base", BASE_FILE), Side("head", head), TODAY)
+    return build_packet(Side("base", base), Side("head", head), TODAY)
 
 
-def _widened(head: IdentitiesFile) -> list[str]:
+def _widened(base: IdentitiesFile, head: IdentitiesFile) -> list[str]:
     """An oracle independent of the gate: what a reviewer would call a widening."""
     found = []
-    before, after = BASE_FILE.defaults, head.defaults
+    before, after = base.defaults, head.defaults
     if before.backend != after.backend:
         found.append("backend")
     for field in ("max_session_minutes", "max_lifetime_days", "deploy_key_rotation_days"):
         if getattr(after.policy, field) > getattr(before.policy, field):
             found.append(field)
-    base_agents = {a.name: a for a in BASE_FILE.agents}
+    base_agents = {a.name: a for a in base.agents}
     for agent in head.agents:
         old = base_agents[agent.name]
         if agent.revoked is not None:
@@ -204,8 +211,9 @@ def _widened(head: IdentitiesFile) -> list[str]:
             continue
         if set(agent.approvers) != set(old.approvers):
             found.append(f"{agent.name} approvers")
-        new_docs = agent_documents(agent, head)
-        old_docs = agent_documents(old, BASE_FILE)
+        # A renewal is the expiry gate's to judge (against the base's limit), not a grant.
+        new_docs = mask_expiry(agent_documents(agent, head), agent.expires)
+        old_docs = mask_expiry(agent_documents(old, base), old.expires)
         new_subjects = {s for s, _ in trust_grants(new_docs.get("trust", {}))[0]}
         old_subjects = {s for s, _ in trust_grants(old_docs.get("trust", {}))[0]}
         if new_subjects - old_subjects:
@@ -229,10 +237,10 @@ def _widened(head: IdentitiesFile) -> list[str]:
 
 @given(mutated())
 def test_a_mutation_that_widens_fails_and_a_passing_one_is_a_named_narrowing(
-        case: tuple[list[str], IdentitiesFile]) -> None:
-    names, head = case
-    packet = _review(head)
-    widened = _widened(head)
+        case: tuple[IdentitiesFile, list[str], IdentitiesFile]) -> None:
+    base, names, head = case
+    packet = _review(base, head)
+    widened = _widened(base, head)
     if widened:
         event("widened: refused")
         assert not packet.ok, f"{names}: {widened} passed review"
@@ -243,8 +251,8 @@ def test_a_mutation_that_widens_fails_and_a_passing_one_is_a_named_narrowing(
     event("passed")
     # A passing packet: every difference in every stack is a named narrowing, harmless
     # by a rule, or an expiry the expiry gate judged.
-    base_content, head_content = contents(Side("b", BASE_FILE)), contents(Side("h", head))
-    base_agents = {a.name: a for a in BASE_FILE.agents}
+    base_content, head_content = contents(Side("b", base)), contents(Side("h", head))
+    base_agents = {a.name: a for a in base.agents}
     named = {(c.stack, c.address, c.attribute) for a in packet.agents for c in a.content}
     for stack in sorted(set(base_content) | set(head_content)):
         agent = base_agents.get(stack)
