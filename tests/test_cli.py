@@ -220,3 +220,35 @@ def test_every_subcommand_help_has_a_description_and_an_example(
     assert description.startswith(f"agentid {command}: ") and len(description) > 20
     example = out.split("\nexample:\n", 1)[1].splitlines()
     assert example and example[0].startswith(f"  agentid {command}")
+
+
+@pytest.mark.parametrize(("workflow", "job", "agent"), [
+    ("agent-workflow.yml", "release", "release-bot"),
+    ("azure-agent-workflow.yml", "report", "report-builder"),
+])
+def test_example_workflows_take_the_cards_approver_from_the_runs_own_approval(
+        workflow: str, job: str, agent: str) -> None:
+    import yaml
+
+    from .actionlint import actionlint_output
+
+    path = ROOT / "examples" / workflow
+    data = yaml.load(path.read_text(), Loader=yaml.BaseLoader)
+    spec = data["jobs"][job]
+    # The job may read its run's approvals with its own token, and nothing more.
+    assert spec["permissions"]["actions"] == "read"
+    [step] = [s for s in spec["steps"] if "agentid card" in s.get("run", "")]
+    script = " ".join(step["run"].replace("\\\n", " ").split())
+    assert step["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    assert ('gh api "repos/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID/approvals" > '
+            '"$RUNNER_TEMP/approvals.json"') in script
+    assert (f'agentid card {agent} -f identities/identities.yaml --run-id "$GITHUB_RUN_ID" '
+            '--approvals "$RUNNER_TEMP/approvals.json"') in script
+    assert "--approver " not in path.read_text()
+    # The card comes first: before any credential is issued, so it records the run
+    # whatever it does next.
+    assert spec["steps"].index(step) < min(
+        i for i, s in enumerate(spec["steps"]) if "id-token" in str(s) or "login" in
+        s.get("uses", "") or "credentials" in s.get("uses", ""))
+    code, output = actionlint_output(path)
+    assert code == 0, output
