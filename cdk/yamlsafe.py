@@ -557,11 +557,17 @@ def _opens_value(line: str, col: int) -> bool:
 
 
 def _unclosed_quote(lines: list[str], row: int) -> tuple[int, int] | None:
-    """(line, column) of a `"` opened and not closed on its line, nearest above ``row``."""
+    """(line, column) of a value's opening `"` not closed on its line, nearest above ``row``.
+
+    YAML lets a quoted value run on over the next lines, so a forgotten closing
+    quote surfaces as an error somewhere below it.
+    """
     for index in range(min(row, len(lines) - 1), -1, -1):
-        quotes = [m.start() for m in re.finditer(r'(?<!\\)"', lines[index].split(" #")[0])]
-        if len(quotes) % 2:
-            return index, quotes[-1]
+        line = lines[index]
+        for match in re.finditer('"', line):
+            start = match.start()
+            if _opens_value(line, start) and not re.search(r'(?<!\\)"', line[start + 1:]):
+                return index, start
     return None
 
 
