@@ -126,6 +126,7 @@ EXAMPLES = {
              "  agentid synth --stack release-bot   # only that stack, for a CI job",
     "review": "agentid review --base origin/main > review.md",
     "affected": "agentid affected --base origin/main --json",
+    "verify": "agentid verify cdktf.out",
     "card": 'agentid card release-bot --run-id "$GITHUB_RUN_ID" --approvals approvals.json',
     "atlantis": "agentid atlantis -o atlantis.yaml",
     "schema": "agentid schema --write              # regenerates identities.schema.json",
