@@ -128,8 +128,8 @@ def _problem(entry: Escalation, key: Normalized, base: Mapping[Normalized, str],
     if match.group(1).casefold() != org.casefold():
         return f"is approved by a team outside the organization {org}"
     if normalize_text(entry.approved_by) in refused:
-        return (f"is approved by {entry.approved_by}, which may not approve its own agent "
-                "(the agent itself or its owner team)")
+        return (f"is approved by {entry.approved_by}, which may not approve it: an agent "
+                "never approves, and an owner team never approves its own agent")
     return None
 
 

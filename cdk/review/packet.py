@@ -312,6 +312,7 @@ def _escalations(base: IdentitiesFile, head: IdentitiesFile, today: date
     index = esc.base_index(base)
     base_entries = esc.entries_by_owner(base)
     base_agents = {a.name: a for a in base.agents}
+    agent_names = set(base_agents) | {a.name for a in head.agents}
     valid: dict[str, tuple[str, ...]] = {}
     gates: list[Gate] = []
     for owner, entries in esc.entries_by_owner(head).items():
@@ -319,7 +320,9 @@ def _escalations(base: IdentitiesFile, head: IdentitiesFile, today: date
         owners = [agent.owner] if agent is not None else []
         if owner in base_agents:
             owners.append(base_agents[owner].owner)
-        refused = esc.refused_teams(org, None if agent is None else owner, owners)
+        # No agent of the file approves anything: agent-<name> teams are refused everywhere.
+        refused = esc.refused_teams(org, None if agent is None else owner, owners) + [
+            f"@{org}/agent-{name}" for name in sorted(agent_names)]
         judged = esc.judge(owner, base_entries.get(owner, ()), entries, index, today, org,
                            refused)
         valid[owner] = judged.valid

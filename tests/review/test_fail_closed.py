@@ -281,10 +281,10 @@ def test_4_an_entry_of_the_base_may_not_be_removed(
     (entry("1970-01-01"), "more than 14 days before today"),
     (entry("2026-12-01"), "dated after today"),
     (entry(reason="too short"), "at least 20 are needed"),
-    (entry(approved_by="@acme/agent-release-bot"), "may not approve its own agent"),
-    (entry(approved_by="@acme/release-bot"), "may not approve its own agent"),
-    (entry(approved_by="@acme/platform"), "may not approve its own agent"),
-    (entry(approved_by="@ACME/platform"), "may not approve its own agent"),
+    (entry(approved_by="@acme/agent-release-bot"), "may not approve it"),
+    (entry(approved_by="@acme/release-bot"), "may not approve it"),
+    (entry(approved_by="@acme/platform"), "may not approve it"),
+    (entry(approved_by="@ACME/platform"), "may not approve it"),
     (entry(approved_by="@other/security"), "outside the organization acme"),
     (entry(approved_by="@alice"), "a person"),
 ], ids=["copied", "case", "whitespace", "1970", "future", "short", "agent", "agent-name",
@@ -562,3 +562,11 @@ def test_changes_to_the_example_are_judged_alike_on_plans_and_stacks(
     assert result.code == expected, result.packet["gates"]
     if expected:
         assert result.gate_ids() == [BROADENING]
+
+
+def test_4_no_agent_approves_a_defaults_change(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    head = escalate(variant("max_session_minutes: 60", "max_session_minutes: 120"),
+                    "defaults", entry(approved_by="@acme/agent-release-bot", indent=4))
+    result = review(tmp_path, BASE, head, capsys, "--no-synth")
+    assert "may not approve" in failed(result, INVALID)["message"]
