@@ -17,7 +17,7 @@ from ..errors import AgentIdError, Finding, InputError, UsageError
 from ..loader import read, validate_schema
 from ..model import IdentitiesFile
 from ..yamlsafe import Document, YamlError, decode, parse
-from .packet import HEAD_TOLERATED, TIME_RULES, Side
+from .packet import GATE_BASE_NAMES_FILE, HEAD_TOLERATED, TIME_RULES, Side
 
 
 def read_base_file(path: Path) -> tuple[str, Document]:
@@ -38,7 +38,8 @@ def read_base(base: str, head_file: Path) -> tuple[str, Document | None]:
     """
     if Path(base).exists() or (head_file.absolute().parent / base).exists():
         raise UsageError(f"--base {base!r} names an existing file; --base takes a git "
-                         f"revision only — review against a file with --base-file {base}")
+                         f"revision only — review against a file with --base-file {base} "
+                         f"[{GATE_BASE_NAMES_FILE}]")
     if base.startswith("-"):
         raise UsageError(f"--base {base!r} is not a git revision (it starts with '-')")
     directory = head_file.absolute().parent

@@ -66,6 +66,7 @@ GATE_ESCALATION_INVALID = "AgentId-Review-EscalationInvalid"
 GATE_ORPHAN = "AgentId-Review-Orphan"
 GATE_EXPIRY = "AgentId-Review-ExpiryBeyondPolicy"
 GATE_BASE_INVALID = "AgentId-Review-BaseInvalid"
+GATE_BASE_NAMES_FILE = "AgentId-Review-BaseNamesAFile"
 GATE_HEAD_INVALID = "AgentId-Review-HeadInvalid"
 
 # Why each gate exists; `agentid validate --explain ID` prints it like a rule's,
@@ -100,6 +101,10 @@ GATES_WHY = {
     GATE_BASE_INVALID: "A packet compares two plans; a base that cannot be planned would "
     "make every grant look new or hide what is removed.",
     GATE_HEAD_INVALID: "Only a file that passes every check may be merged and deployed.",
+    GATE_BASE_NAMES_FILE: "`--base` is a git revision only (usage error, exit 2): a pull "
+    "request could add a file named like the base revision holding a copy of its own head, "
+    "and review would compare the head with itself. A file base is given with "
+    "`--base-file PATH`.",
 }
 
 

@@ -94,6 +94,7 @@ def test_1_a_base_revision_that_names_a_file_is_refused(
         assert code == 2
         assert f"--base {sha!r} names an existing file" in captured.err
         assert f"--base-file {sha}" in captured.err
+        assert "[AgentId-Review-BaseNamesAFile]" in captured.err
         assert captured.out == ""
     # AND the same revision without the decoy is read from git, and the widening fails
     (tmp_path / sha).unlink()
