@@ -279,7 +279,7 @@ def build_packet(base: Side, head: Side, today: date,
                 f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}'))
         unclassified = [c for c in unapproved if c.kind == UNCLASSIFIED]
         if unclassified:
-            gates.append(_unclassified_gate(FOUNDATION, unclassified, today, approval))
+            gates.append(_unclassified_gate(FOUNDATION, unclassified, today, approval, org))
     shared = []
     if base.stacks.get(FOUNDATION) != head.stacks.get(FOUNDATION):
         shared.append(diff_stack(FOUNDATION, base.stacks.get(FOUNDATION),
@@ -475,13 +475,13 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, ba
             " entry that approves it)", fix + "; or drop the widening", example))
     unclassified = review.unclassified
     if unclassified and not approved:
-        gates.append(_unclassified_gate(review.name, unclassified, today, how.removeprefix(
-            "add ")))
+        gates.append(_unclassified_gate(review.name, unclassified, today,
+                                        how.removeprefix("add "), org))
     return gates
 
 
 def _unclassified_gate(agent: str | None, changes: list[ContentChange] | tuple[ContentChange, ...],
-                       today: date, approval: str) -> Gate:
+                       today: date, approval: str, org: str) -> Gate:
     listed = "; ".join(f"{c.where} ({c.note})" for c in changes[:8])
     more = f" and {len(changes) - 8} more" if len(changes) > 8 else ""
     return Gate(
@@ -489,7 +489,7 @@ def _unclassified_gate(agent: str | None, changes: list[ContentChange] | tuple[C
         f"changes no rule classifies as a narrowing or harmless: {listed}{more}",
         f"have the change approved with {approval} (the gate fails closed), or undo it; "
         "if the change is harmless, classify it in cdk/review/content.py's RULES with a reason",
-        f'{{on: {today}, reason: "...", approved_by: "@org/security"}}')
+        f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}')
 
 
 def _widening_summary(review: AgentReview, limit: int = 8) -> str:
