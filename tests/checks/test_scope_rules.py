@@ -135,6 +135,35 @@ NON_COMPLIANT = [
         ACCESS.join(["      access:\n", ""]), '["s3:DeleteObjekt"]',
         "AgentId-MustNeverHoldUnknown", "agents[0].must_never_hold[0]",
         "'s3:DeleteObjekt' matches no AWS action", id="must-never-hold-typo"),
+    pytest.param(
+        '      access:\n        read: ["arn:aws:secretsmanager:eu-west-1:123456789012:'
+        'secret:agents/docs-sync/deploy-keys/acme/docs-??????"]\n', "",
+        "AgentId-AwsAgentResource", "agents[0].aws.access.read[0]",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agents/docs-sync/deploy-keys/"
+        "acme/docs-?????? names or covers agents' deploy-key secrets, which agentid manages",
+        id="other-agents-secret"),
+    pytest.param(
+        '      access:\n        read: ["arn:aws:secretsmanager:eu-west-1:123456789012:'
+        'secret:a*"]\n', "",
+        "AgentId-AwsAgentResource", "agents[0].aws.access.read[0]",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a* names or covers agents' "
+        "deploy-key secrets, which agentid manages", id="glob-over-agents-secrets"),
+    pytest.param(
+        '      statements:\n        - actions: ["kms:Decrypt"]\n'
+        '          resources: ["arn:aws:kms:eu-west-1:123456789012:alias/agent-docs-sync"]\n',
+        "", "AgentId-AwsAgentResource", "agents[0].aws.statements[0].resources[0]",
+        "arn:aws:kms:eu-west-1:123456789012:alias/agent-docs-sync names or covers agents' "
+        "KMS key aliases, which agentid manages", id="other-agents-key-alias"),
+    pytest.param(
+        '      access:\n        read: ["arn:aws:iam::123456789012:role/agent-docs-sync"]\n', "",
+        "AgentId-AwsAgentResource", "agents[0].aws.access.read[0]",
+        "arn:aws:iam::123456789012:role/agent-docs-sync names or covers agents' IAM roles, "
+        "which agentid manages", id="other-agents-role"),
+    pytest.param(
+        '      access:\n        read: ["arn:aws:iam::123456789012:role/ag*"]\n', "",
+        "AgentId-AwsAgentResource", "agents[0].aws.access.read[0]",
+        "arn:aws:iam::123456789012:role/ag* names or covers agents' IAM roles, "
+        "which agentid manages", id="glob-over-agents-roles"),
 ]
 
 
