@@ -93,6 +93,8 @@ NON_COMPLIANT.update({
     "AgentId-GcpRoleName": _gcp_role("roles/storage"),
     "AgentId-GcpResourceInvalid": _gcp_role("roles/storage.objectViewer",
                                             "{project: other-project}"),
+    "AgentId-GcpAgentResource": _gcp_role("roles/secretmanager.secretAccessor",
+                                          "{secret: agents-other-deploy-keys-acme-api}"),
     "AgentId-GcpMustNeverHold": GCP + '    must_never_hold: ["roles/storage.objectViewer"]\n',
     "AgentId-GcpMustNeverHoldUnknown": GCP + '    must_never_hold: ["storage/delete"]\n',
     "AgentId-GcpSubjectTooLong": variant("environment: agent-release-bot",
