@@ -143,6 +143,34 @@ def _arn_problem(arn: str, partition_: str, account_id: str) -> tuple[str, str] 
     return None
 
 
+def glob_name_problem(arn: str) -> tuple[str, str] | None:
+    """Whether a wildcard stands in the resource's own name (message, hint), or None.
+
+    The name is the resource part after its type's literal prefix, up to the first
+    ``/`` or ``:`` (a bucket name, a role name, a table name). A wildcard there
+    matches resources of any owner whose names happen to fit: ``arn:aws:s3:::a*``
+    names every bucket starting with ``a``, in any account, and 36 such ARNs cover
+    every bucket. A wildcard after the name (``bucket/prefix/*``) narrows one
+    resource and is fine. Call only for ARNs :func:`arn_problem` accepts.
+    """
+    match = catalog.ARN_RE.match(arn)
+    if match is None:
+        return None
+    resource = match.group(5)
+    types = catalog.resource_types_of_arn(arn)
+    prefix = _type_prefix(types[0]) if types else ""
+    rest = resource[len(prefix):] if resource.startswith(prefix) else resource
+    name = re.split(r"[:/]", rest.lstrip("/"), maxsplit=1)[0]
+    if "*" not in name and "?" not in name:
+        return None
+    kind = "bucket" if match.group(2) == "s3" else types[0].name if types else "resource"
+    return (f"{arn} has a wildcard in the {kind}'s own name ({name!r}), so it names "
+            f"every {kind} whose name fits, whoever owns it",
+            "name the resource exactly (a wildcard may follow it, e.g. "
+            "arn:aws:s3:::acme-artifacts/releases/*), or move it to a `statements:` "
+            "entry with a `reason:` saying why a name pattern is needed")
+
+
 def _type_prefix(resource_type: catalog.ResourceType) -> str:
     # The literal text of the resource part before its first variable:
     # `role/` for roles, `secret:` for secrets, `` for S3 buckets.

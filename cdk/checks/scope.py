@@ -18,6 +18,7 @@ from ..aws.scope import (
     always_denies,
     arn_problem,
     document_sizes,
+    glob_name_problem,
     must_never_hold_deny,
     overlap,
 )
@@ -92,6 +93,23 @@ def agent_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]
                               f"{arn} names or covers {hit}, which agentid manages",
                               "remove it: an agent reads its own deploy keys through the "
                               "grants agentid writes, and never another agent's resources")
+
+
+@rule("AgentId-AwsArnGlobName")
+def arn_glob_name(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """A wildcard in a resource's own name (`arn:aws:s3:::a*`, `role/deploy-*`) is not a
+    narrowing of one resource but a pattern over everybody's names: 36 such ARNs cover
+    every bucket. It is refused under `access:`, and in a statement only carries with
+    a `reason:` the reviewer can judge."""
+    for i, agent, aws in _scoped(identities):
+        assert agent.aws is not None
+        for path, arn, from_access in _arns(agent):
+            if arn_problem(arn, aws) is not None:
+                continue
+            if not from_access and agent.aws.statements[int(path[2])].reason is not None:
+                continue
+            if (problem := glob_name_problem(arn)) is not None:
+                yield Finding("AgentId-AwsArnGlobName", ("agents", i, *path), *problem)
 
 
 @rule("AgentId-AwsArnUnknownType")
