@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..aws.scope import AGENT_TAG, MANAGED_BY_TAG
 from .diff import diff_trust, expand, strip_metadata
 
 Content = dict[str, dict[str, Any]]
@@ -259,11 +260,23 @@ def _deny_policy(old: Any, new: Any) -> Verdict | None:
 # --------------------------------------------------------------------------- the one list
 
 _EVERY_KIND = ("*",)
-_METADATA = "metadata for people and inventories; no grant or condition agentid writes reads it"
+# Tags the isolation denies read (aws:ResourceTag/agent, aws:ResourceTag/managed-by):
+# a change to them changes which resources another agent is denied.
+_GUARD_TAGS = (AGENT_TAG, MANAGED_BY_TAG)
+_METADATA = ("metadata for people and inventories (owner, expires); a change to a tag the "
+             f"isolation denies read ({', '.join(_GUARD_TAGS)}) is unclassified")
+
+
+def _tags(old: Any, new: Any) -> Verdict | None:
+    before = old if isinstance(old, dict) else {}
+    after = new if isinstance(new, dict) else {}
+    if any(before.get(tag) != after.get(tag) for tag in _GUARD_TAGS):
+        return None
+    return HARMLESS, _METADATA
 
 RULES: tuple[Rule, ...] = (
     # Harmless: what no access decision depends on.
-    Rule(_EVERY_KIND, ("tags", "tags_all", "labels"), harmless(_METADATA), _METADATA),
+    Rule(_EVERY_KIND, ("tags", "tags_all", "labels"), _tags, _METADATA),
     Rule(_EVERY_KIND, ("description", "display_name", "justification"),
          harmless("human-readable text; grants nothing"), "human-readable text; grants nothing"),
     Rule(("github_actions_environment_variable", "plan.environment"), ("value", "variables"),

@@ -571,3 +571,12 @@ def test_4_no_agent_approves_a_defaults_change(
                     "defaults", entry(approved_by="@acme/agent-release-bot", indent=4))
     result = review(tmp_path, BASE, head, capsys, "--no-synth")
     assert "may not approve" in failed(result, INVALID)["message"]
+
+
+def test_tags_the_isolation_denies_read_are_not_harmless() -> None:
+    from cdk.review.content import HARMLESS, UNCLASSIFIED, classify
+
+    old = {"agent": "a", "owner": "@acme/x", "managed-by": "agentid"}
+    assert classify("aws_kms_key", "tags", old, {**old, "owner": "@acme/y"})[0] == HARMLESS
+    for tag in ("agent", "managed-by"):
+        assert classify("aws_kms_key", "tags", old, {**old, tag: "other"})[0] == UNCLASSIFIED
