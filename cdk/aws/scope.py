@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from ..errors import Path
@@ -24,6 +24,7 @@ from ..plan import never_hold, render_json
 from . import catalog
 from .grants import grants_for
 from .plan import POLICY_VERSION, trust_policy
+from .secret_plan import SECRET_POLICY_ACTIONS, SECRET_WRITE_ACTIONS
 
 # IAM's limits on policy size, counted without whitespace.
 INLINE_POLICY_MAX_CHARS = 10_240
@@ -48,18 +49,6 @@ ASSUME_PATTERNS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWi
 # take a key policy too.
 KEY_POLICY_ACTIONS = ("kms:CreateGrant", "kms:CreateKey", "kms:PutKeyPolicy",
                       "kms:ReplicateKey", "kms:RetireGrant", "kms:RevokeGrant")
-SECRET_POLICY_ACTIONS = ("secretsmanager:DeleteResourcePolicy",
-                         "secretsmanager:PutResourcePolicy")
-# Every Write and Tagging action on a secret (a test holds this against the catalog).
-SECRET_WRITE_ACTIONS = (
-    "secretsmanager:CancelRotateSecret", "secretsmanager:CreateSecret",
-    "secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue",
-    "secretsmanager:RemoveRegionsFromReplication", "secretsmanager:ReplicateSecretToRegions",
-    "secretsmanager:RestoreSecret", "secretsmanager:RotateSecret",
-    "secretsmanager:StopReplicationToReplica", "secretsmanager:TagResource",
-    "secretsmanager:UntagResource", "secretsmanager:UpdateSecret",
-    "secretsmanager:UpdateSecretVersionStage",
-)
 CREDENTIAL_CHANGE_WHY = (
     "agentid always denies it: creating, changing or deleting identities, policies, "
     "keys' and secrets' policies or agent credentials (its own included) is a human "
@@ -77,11 +66,18 @@ class Grant:
     path: Path = ()
     source: str = ""
     internal: bool = False
+    # The statement's Condition, as agentid wrote it (its own grants only: a
+    # record's statements carry none). Rendered as is into both documents.
+    condition: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     def statement(self) -> dict[str, Any]:
         """The IAM statement, actions and resources sorted."""
-        return {"Sid": self.sid, "Effect": "Allow", "Action": sorted(self.actions),
-                "Resource": sorted(self.resources)}
+        statement: dict[str, Any] = {"Sid": self.sid, "Effect": "Allow",
+                                     "Action": sorted(self.actions),
+                                     "Resource": sorted(self.resources)}
+        if self.condition:
+            statement["Condition"] = self.condition
+        return statement
 
 
 @dataclass(frozen=True)
@@ -253,7 +249,8 @@ def internal_grants(agent: Agent, identities: IdentitiesFile) -> tuple[Grant, ..
 def _internal_grants(agent: Agent, defaults: Defaults) -> tuple[Grant, ...]:
     return tuple(
         Grant(sid=s["Sid"], actions=tuple(_listed(s["Action"])),
-              resources=tuple(_listed(s["Resource"])), source="agentid", internal=True)
+              resources=tuple(_listed(s["Resource"])), source="agentid", internal=True,
+              condition=s.get("Condition"))
         for s in grants_for(agent, defaults)
     )
 
@@ -417,8 +414,12 @@ def grant_size(grant: Grant) -> int:
     an action list (the same few for every agent using an access level) is
     measured once.
     """
-    return (_GRANT_FRAME_SIZE + _actions_size(grant.actions)
+    size = (_GRANT_FRAME_SIZE + _actions_size(grant.actions)
             + _strings_size(grant.resources) + _string_size(grant.sid))
+    if grant.condition:
+        # `,"Condition":{...}`: agentid's own grants only, a few per agent.
+        size += len(',"Condition":') + policy_size(grant.condition)
+    return size
 
 
 @functools.lru_cache(maxsize=4096)

@@ -366,3 +366,23 @@ def test_an_empty_scope_gets_no_inline_policy_and_a_deny_only_boundary(tmp_path:
     [boundary] = out.resources("release-bot", "aws_iam_policy")
     effects = {s["Effect"] for s in json.loads(boundary["policy"])["Statement"]}
     assert effects == {"Deny"}
+
+
+def test_grant_size_counts_a_condition() -> None:
+    grant = scope.Grant("Decrypt", ("kms:Decrypt",), ("arn:aws:kms:eu-west-1:1:key/*",),
+                        condition={"StringEquals": {"kms:ViaService": "s m"}})
+    assert "Condition" in grant.statement()
+    assert scope.grant_size(grant) == scope.policy_size(grant.statement())
+
+
+def test_agentids_decrypt_grant_keeps_its_condition_in_both_documents(tmp_path: Path) -> None:
+    from ..records import DEPLOY_KEYS
+
+    identities = load(write(tmp_path, DEPLOY_KEYS), TODAY).identities
+    agent = identities.agents[0]
+    expected = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/agent-release-bot"]},
+                "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}
+    permissions = scope.permissions_document(agent, identities)
+    assert permissions is not None
+    for document in (permissions, scope.boundary_document(agent, identities)):
+        assert _statement(document, "DecryptOwnDeployKeySecrets")["Condition"] == expected
