@@ -105,6 +105,6 @@ def readme_section() -> str:
     for invariant in INVARIANTS:
         if invariant.target != target:
             target = invariant.target
-            lines += ([""] if lines[-1] != "" else []) + [f"{target}:", ""]
+            lines += ([""] if lines[-1] != "" else []) + [f"### {target}", ""]
         lines.append(f"- `{invariant.id}`: {invariant.promise}")
     return "\n".join(lines) + "\n"

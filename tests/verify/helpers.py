@@ -83,3 +83,17 @@ class Mutation:
     stack: str
     corrupt: Corruption
     invariant: str
+
+
+def assert_caught(output: Output, mutation: Mutation) -> None:
+    """GIVEN an output verify passes on ``mutation.invariant``, WHEN one stack is corrupted,
+    THEN verify fails with that invariant, naming the stack and the corrupted resource."""
+    assert findings_of(output.verify(), mutation.invariant) == []
+    documents = output.copy()
+
+    address = mutation.corrupt(documents)
+
+    report = output.verify(documents)
+    assert not report.ok
+    assert (mutation.stack, address) in findings_of(report, mutation.invariant), \
+        [f.render() for f in report.findings]
