@@ -6,7 +6,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..model import Agent, AwsDefaults
-from ..names import OIDC_HOST, STS_AUDIENCE, boundary_policy_name, kms_alias, principal, role_name
+from ..names import (
+    FOUNDATION,
+    OIDC_HOST,
+    STS_AUDIENCE,
+    boundary_policy_name,
+    kms_alias,
+    principal,
+    role_name,
+)
 from ..names import secret_name as deploy_key_secret_name
 from . import expect
 from .core import (
@@ -209,7 +217,7 @@ def wildcard_resource_narrowed(stack: Stack) -> Iterator[Finding]:
                 continue
             if arn in level_arns or arn in own_secrets or actions <= listed_for.get(arn, set()):
                 continue
-            if stack.reference(arn) is not None or _narrowed_to_own(statement, agent, aws):
+            if _narrowed_to_own(statement, agent, aws):
                 continue
             yield report(resource.address,
                          f"{sid} allows {', '.join(named_actions)} on {arn}, which the record "
@@ -311,13 +319,20 @@ def _trust_statements(stack: Stack, report: Reporter
 
 
 def trust_principal(stack: Stack) -> Iterator[Finding]:
-    """The role trusts only ``sts:AssumeRoleWithWebIdentity`` from the account's GitHub
-    OIDC provider; no other principal, action or effect."""
+    """The agent's one role ``agent-<name>`` trusts only ``sts:AssumeRoleWithWebIdentity``
+    from the account's GitHub OIDC provider (which the foundation stack holds, for the
+    STS audience only); no other principal, action or effect."""
     report = Reporter(TRUST_PRINCIPAL.id, stack)
+    if stack.name == FOUNDATION:
+        yield from _oidc_provider(stack, report)
     found_stack = _aws_stack(stack)
     if found_stack is None:
         return
-    _, aws = found_stack
+    agent, aws = found_stack
+    names = [str(r.get("name")) for r in _roles(stack)]
+    if names and names != [role_name(agent.name)]:
+        yield report(stack.name, f"roles {names}: the record calls for one, "
+                                 f"{role_name(agent.name)}")
     provider = f"arn:{aws.partition}:iam::{aws.account_id}:oidc-provider/{OIDC_HOST}"
     for found in _trust_statements(stack, report):
         if isinstance(found, Finding):
@@ -334,6 +349,21 @@ def trust_principal(stack: Stack) -> Iterator[Finding]:
         if listed(statement.get("Action")) != [WEB_IDENTITY]:
             yield report(role.address, f"{sid} allows {statement.get('Action')!r}, not only "
                                        f"{WEB_IDENTITY}")
+
+
+def _oidc_provider(stack: Stack, report: Reporter) -> Iterator[Finding]:
+    identities = stack.identities
+    if identities.defaults.aws is None or not any(
+            expect.uses_aws(identities, a) for a in identities.agents):
+        return
+    providers = stack.resources("aws_iam_openid_connect_provider")
+    if not providers:
+        yield report(stack.name, "no GitHub OIDC provider: no agent role can be trusted")
+    for provider in providers:
+        if provider.get("url") != expect.GITHUB_ISSUER or listed(
+                provider.get("client_id_list")) != [STS_AUDIENCE]:
+            yield report(provider.address, f"the provider is not {expect.GITHUB_ISSUER} "
+                                           f"for the audience {STS_AUDIENCE} only")
 
 
 def trust_conditions(stack: Stack) -> Iterator[Finding]:

@@ -105,18 +105,17 @@ def assignment_principal(stack: Stack) -> Iterator[Finding]:
 
 
 def _role_of(stack: Stack, assignment: Resource) -> tuple[str | None, str | None]:
-    """The assignment's role as (definition GUID, name), as far as the output says."""
-    value = str(assignment.get("role_definition_id") or assignment.get("role_definition_name")
-                or "")
+    """The assignment's role as (definition GUID, lower-case name), as far as the output
+    says: a literal definition id, a looked-up definition, or a role name."""
     if assignment.get("role_definition_name"):
         return None, str(assignment.get("role_definition_name")).lower()
-    reference = re.search(r"\$\{data\.azurerm_role_definition\.([A-Za-z0-9_-]+)\.", value)
-    if reference is not None:
-        data = stack.reference(f"${{data.azurerm_role_definition.{reference[1]}.id}}")
+    value = str(assignment.get("role_definition_id") or "")
+    lookup = re.search(r"\$\{data\.azurerm_role_definition\.([A-Za-z0-9_-]+)\.", value)
+    if lookup is not None:
+        data = stack.reference(f"${{data.azurerm_role_definition.{lookup[1]}.id}}")
         if data is None:
             return None, None
-        guid = data.get("role_definition_id")
-        name = data.get("name")
+        guid, name = data.get("role_definition_id"), data.get("name")
         return (str(guid).lower() if guid else None, str(name).lower() if name else None)
     match = GUID_RE.search(value)
     return (match[1].lower() if match else None), None

@@ -67,6 +67,39 @@ def environment_no_bypass(stack: Stack) -> Iterator[Finding]:
                                               "could run without an approval")
 
 
+def environment_branches(stack: Stack) -> Iterator[Finding]:
+    """Each environment deploys only from protected branches, or only from the ref the
+    record pins with its workflow."""
+    report = Reporter(ENVIRONMENT_BRANCHES.id, stack)
+    agent = stack.agent
+    if agent is None or not expect.live(agent):
+        return
+    pins = {(run.repo.split("/", 1)[1], expect.environment(agent, run)): run.ref
+            for run in agent.runs_on}
+    policies = stack.resources("github_repository_environment_deployment_policy")
+    for environment in _environments(stack):
+        key = (str(environment.get("repository")), str(environment.get("environment")))
+        if key not in pins:
+            continue  # reported by the reviewers invariant
+        ref = pins[key]
+        mine = [p for p in policies if p.get("environment") ==
+                f"${{github_repository_environment.{environment.name}.environment}}"]
+        got = sorted((str(p.get("branch_pattern") or ""), str(p.get("tag_pattern") or ""))
+                     for p in mine)
+        branch = environment.get("deployment_branch_policy")
+        if ref is None:
+            want_policy, want = {"protected_branches": True,
+                                 "custom_branch_policies": False}, []
+        else:
+            kind, _, name = ref.removeprefix("refs/").partition("/")
+            want_policy = {"protected_branches": False, "custom_branch_policies": True}
+            want = [(name, "") if kind == "heads" else ("", name)]
+        if branch != want_policy or got != want:
+            yield report(environment.address,
+                         f"deploys from {branch!r} with patterns {got}, not only "
+                         + ("protected branches" if ref is None else f"the pinned {ref}"))
+
+
 def deploy_keys(stack: Stack) -> Iterator[Finding]:
     """Deploy keys are exactly the record's, titled ``agent-<name>``, read-only unless the
     record says ``write``."""
@@ -101,8 +134,11 @@ ENVIRONMENT_REVIEWERS = _inv(
 ENVIRONMENT_NO_BYPASS = _inv(
     "GitHubEnvironmentNoBypass", "Every environment prevents self-review and lets no "
     "admin bypass it.", environment_no_bypass)
+ENVIRONMENT_BRANCHES = _inv(
+    "GitHubEnvironmentBranches", "Every environment deploys only from protected branches, "
+    "or only from the ref the record pins.", environment_branches)
 DEPLOY_KEYS = _inv(
     "GitHubDeployKeys", "Deploy keys are exactly the record's, read-only unless the "
     "record says `write`.", deploy_keys)
 
-INVARIANTS = (ENVIRONMENT_REVIEWERS, ENVIRONMENT_NO_BYPASS, DEPLOY_KEYS)
+INVARIANTS = (ENVIRONMENT_REVIEWERS, ENVIRONMENT_NO_BYPASS, ENVIRONMENT_BRANCHES, DEPLOY_KEYS)

@@ -66,6 +66,18 @@ def _read_other_agents_secret(documents: Documents) -> str:
     return address
 
 
+def _second_role(documents: Documents) -> str:
+    _, body = resource(documents, "release-bot", "aws_iam_role")
+    documents["release-bot"]["resource"]["aws_iam_role"]["spare"] = {**body, "name": "spare"}
+    return "release-bot"
+
+
+def _audience_of_any_client(documents: Documents) -> str:
+    address, body = resource(documents, "foundation", "aws_iam_openid_connect_provider")
+    body["client_id_list"] = ["sts.amazonaws.com", "sigstore"]
+    return address
+
+
 def _drop_boundary_deny(documents: Documents) -> str:
     address, body = resource(documents, "release-bot", "aws_iam_policy")
     edit_policy(body, "policy", lambda d: d["Statement"].remove(
@@ -164,6 +176,9 @@ MUTATIONS = [
              _trust(lambda s: s.update(Action=["sts:AssumeRoleWithWebIdentity",
                                                "sts:AssumeRole"])),
              aws.TRUST_PRINCIPAL.id),
+    Mutation("a second role", "example", "release-bot", _second_role, aws.TRUST_PRINCIPAL.id),
+    Mutation("the OIDC provider for any client", "example", "foundation",
+             _audience_of_any_client, aws.TRUST_PRINCIPAL.id),
     Mutation("StringLike on the subject", "example", "release-bot", _trust(_string_like),
              aws.TRUST_CONDITIONS.id),
     Mutation("ForAllValues on repository ids", "example", "release-bot",

@@ -42,6 +42,21 @@ def _admin_bypass(documents: Documents) -> str:
     return address
 
 
+def _any_branch(documents: Documents) -> str:
+    address, body = resource(documents, "docs-reader", "github_repository_environment")
+    body["deployment_branch_policy"] = {"protected_branches": False,
+                                        "custom_branch_policies": False}
+    return address
+
+
+def _another_pinned_branch(documents: Documents) -> str:
+    address, _ = resource(documents, "release-bot", "github_repository_environment")
+    _, policy = resource(documents, "release-bot",
+                         "github_repository_environment_deployment_policy")
+    policy["branch_pattern"] = "*"
+    return address
+
+
 def _writable_key(documents: Documents) -> str:
     address, body = resource(documents, "release-bot", "github_repository_deploy_key")
     body["read_only"] = False
@@ -66,6 +81,10 @@ MUTATIONS = [
              github.ENVIRONMENT_NO_BYPASS.id),
     Mutation("admins bypass", "example", "release-bot", _admin_bypass,
              github.ENVIRONMENT_NO_BYPASS.id),
+    Mutation("deploys from any branch", "example", "docs-reader", _any_branch,
+             github.ENVIRONMENT_BRANCHES.id),
+    Mutation("the pinned branch widened", "example", "release-bot", _another_pinned_branch,
+             github.ENVIRONMENT_BRANCHES.id),
     Mutation("a read key made writable", "example", "release-bot", _writable_key,
              github.DEPLOY_KEYS.id),
     Mutation("a key the record lacks", "example", "release-bot", _extra_key,

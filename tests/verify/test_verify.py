@@ -45,7 +45,8 @@ def test_the_readme_section_is_the_generated_one() -> None:
     heading = section.splitlines()[0]
     start = readme.index(heading + "\n")
     end = readme.find("\n## ", start + len(heading))
-    assert readme[start:end if end != -1 else len(readme)] == section
+    assert readme[start:end if end != -1 else len(readme)] == section, (
+        "README.md's section differs from cdk.verify.readme_section(): paste its output")
 
 
 def test_verify_reads_no_plan_function() -> None:
