@@ -23,6 +23,7 @@ from .core import (
     Reporter,
     Resource,
     Stack,
+    arns_overlap,
     glob_match,
     globs_overlap,
     listed,
@@ -244,7 +245,7 @@ def always_denied_never_allowed(stack: Stack) -> Iterator[Finding]:
             if not isinstance(action, str):
                 continue
             hits = [d for d in (*ALWAYS_DENIED, *never) if globs_overlap(action, d)]
-            if any(globs_overlap(r, agent_secrets) for r in resources):
+            if any(arns_overlap(r, agent_secrets) for r in resources):
                 hits += [d for d in SECRET_WRITES if globs_overlap(action, d)]
             if hits:
                 yield report(resource.address,
@@ -279,7 +280,7 @@ def no_grant_on_other_agents(stack: Stack) -> Iterator[Finding]:
             if not isinstance(arn, str):
                 continue
             for service, pattern in patterns:
-                if any(a.startswith(service) or a == "*" for a in actions) and globs_overlap(
+                if any(a.startswith(service) or a == "*" for a in actions) and arns_overlap(
                         arn, pattern):
                     yield report(resource.address,
                                  f"{sid} reaches {pattern} (another agent's) through {arn}")

@@ -183,6 +183,19 @@ def globs_overlap(first: str, second: str) -> bool:
     return _overlap(first.lower(), second.lower())
 
 
+def arns_overlap(first: str, second: str) -> bool:
+    """Whether some ARN matches both patterns, a wildcard matching within its own field.
+
+    ARN fields (partition, service, region, account) hold no ``:``, so a ``*`` in
+    the region never stands for text across the account and resource. A pattern
+    that is not a whole ARN (``*``) is compared as a plain pattern.
+    """
+    a, b = first.split(":", 5), second.split(":", 5)
+    if len(a) < 6 or len(b) < 6:
+        return globs_overlap(first, second)
+    return all(globs_overlap(x, y) for x, y in zip(a, b, strict=True))
+
+
 def _overlap(a: str, b: str) -> bool:
     # Classic two-pattern intersection over a memo table; patterns here are short.
     memo: dict[tuple[int, int], bool] = {}

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from cdk.cli import main
-from cdk.verify import INVARIANTS, readme_section
+from cdk.loader import load
+from cdk.verify import INVARIANTS, readme_section, verify_documents
 
-from ..conftest import EXAMPLE, ROOT, TODAY_ARG, Synthesized
+from ..conftest import EXAMPLE, FIXTURES, ROOT, TODAY, TODAY_ARG, Synthesized, synthesize
 from . import test_aws, test_azure, test_gcp, test_github, test_stacks
 from .helpers import Output
 
@@ -23,6 +24,21 @@ VERIFY = ROOT / "cdk" / "verify"
 @pytest.mark.parametrize("name", ["example", "deploy_keys", "gcp", "azure"])
 def test_every_synthesized_fixture_passes(outputs: dict[str, Output], name: str) -> None:
     report = outputs[name].verify()
+    assert report.ok, [f.render() for f in report.findings]
+
+
+@pytest.mark.parametrize("fixture", ["scopes", "many-runs-pinned", "s3-backend",
+                                     "github-only"])
+def test_the_other_fixture_files_pass(tmp_path: Path, fixture: str) -> None:
+    # Every access level and exact statement (scopes), one trust statement per pinned
+    # workflow (many-runs-pinned), a remote backend, a GitHub-only agent.
+    source = tmp_path / "identities.yaml"
+    shutil.copy(FIXTURES / f"{fixture}.yaml", source)
+    synthesized = synthesize(source, tmp_path / "cdktf.out")
+    documents = {name: synthesized.stack(name) for name in synthesized.stacks()}
+
+    report = verify_documents(documents, load(source, TODAY).identities)
+
     assert report.ok, [f.render() for f in report.findings]
 
 
