@@ -61,7 +61,7 @@ def verify_documents(documents: Mapping[str, Any], identities: IdentitiesFile) -
             findings.append(Finding(stacks.STACK_MATCHES_RECORD.id, name, "cdk.tf.json",
                                     f"not a synthesized stack: {document}"))
             continue
-        stack = Stack(name, document, identities, agents.get(name))
+        stack = Stack(name, document, identities, agents.get(name), documents)
         for invariant in INVARIANTS:
             findings.extend(invariant.findings(stack))
     findings.sort(key=lambda f: (f.stack, f.address, f.invariant, f.message))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Agent, IdentitiesFile
@@ -68,6 +68,16 @@ class Stack:
     document: dict[str, Any]
     identities: IdentitiesFile
     agent: Agent | None
+    # Every stack of the output by name, for what an agent stack relies on in the
+    # foundation (the pool's subject mapping).
+    output: Mapping[str, Any] = field(default_factory=dict)
+
+    def sibling(self, name: str) -> Stack | None:
+        """Another stack of the same output, read the same way (None when absent)."""
+        document = self.output.get(name)
+        if not isinstance(document, dict):
+            return None
+        return Stack(name, document, self.identities, None, self.output)
 
     def resources(self, *kinds: str) -> list[Resource]:
         """Resources of the given types (every resource when none is given), by address."""

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from ..model import Agent, GcpDefaults
+from ..model import Agent, GcpDefaults, IdentitiesFile, RunsOn
 from ..names import FOUNDATION, principal
-from . import expect
+from . import cel, expect
 from .core import Finding, Invariant, Reporter, Resource, Stack, listed
 
 TARGET = "Google Cloud"
@@ -41,10 +41,6 @@ SERVICE_FQDN = {"resourcemanager": "cloudresourcemanager.googleapis.com"}
 # service accounts (all agents share the project).
 AGENT_INFRA_SERVICES = ("secretmanager", "cloudkms", "iam")
 BASIC_ROLES = ("roles/owner", "roles/editor", "roles/viewer")
-OWNER_PIN_RE = r'^assertion\.repository_owner_id == "(?P<owner>[0-9]+)" && (?P<rest>.*)$'
-PAIR_RE = re.compile(
-    r'\(assertion\.sub == "(?P<sub>[^"\\]*)" && assertion\.repository_id == "(?P<id>[0-9]+)"\)')
-SUBJECT_MAPPING = 'assertion.sub + "::" + assertion.repository_id'
 
 
 def _gcp_stack(stack: Stack) -> tuple[Agent, GcpDefaults] | None:
@@ -59,11 +55,45 @@ def _email(gcp: GcpDefaults, name: str) -> str:
     return f"{principal(name)}@{gcp.project_id}.iam.gserviceaccount.com"
 
 
-def _federated(identities: Any, agent: Agent, gcp: GcpDefaults) -> set[str]:
+def _claims(identities: IdentitiesFile, agent: Agent, run: RunsOn, sub: str) -> dict[str, str]:
+    """The claims of a token of ``run`` with subject ``sub``, as the pool reads them."""
+    claims = {"sub": sub, "repository_id": str(run.repo_id),
+              "repository_owner_id": str(identities.defaults.github.owner_id),
+              "environment": expect.environment(agent, run)}
+    pin = expect.workflow_pin(run)
+    if pin is not None:
+        claims["job_workflow_ref"] = pin
+    return claims
+
+
+def _providers(stack: Stack) -> list[Resource]:
+    foundation = stack if stack.name == FOUNDATION else stack.sibling(FOUNDATION)
+    if foundation is None:
+        return []
+    return foundation.resources("google_iam_workload_identity_pool_provider")
+
+
+def _federated(stack: Stack, agent: Agent, gcp: GcpDefaults) -> set[str] | None:
+    """The principal of each token the record lets impersonate the agent: the pool's
+    ``google.subject`` mapping (in the foundation stack) applied to the token's claims.
+
+    None when the mapping cannot be read (the pool invariant reports it).
+    """
+    providers = _providers(stack)
+    mapping = providers[0].get("attribute_mapping") if len(providers) == 1 else None
+    expression = mapping.get("google.subject") if isinstance(mapping, dict) else None
+    if not isinstance(expression, str):
+        return None
     pool = (f"principal://iam.googleapis.com/projects/{gcp.project_number}/locations/global/"
             f"workloadIdentityPools/{gcp.pool_id}/subject/")
-    return {f"{pool}{sub}::{run.repo_id}" for run in agent.runs_on
-            for sub in expect.subjects(identities, agent, run)}
+    found = set()
+    for run in agent.runs_on:
+        for sub in expect.subjects(stack.identities, agent, run):
+            subject = cel.evaluate(expression, _claims(stack.identities, agent, run, sub))
+            if subject is None:
+                return None
+            found.add(f"{pool}{subject}")
+    return found
 
 
 def _bindings(stack: Stack) -> list[Resource]:
@@ -123,7 +153,11 @@ def binding_principal(stack: Stack) -> Iterator[Finding]:
     if [(a.get("account_id"), a.get("project")) for a in accounts] != [
             (principal(agent.name), gcp.project_id)]:
         yield report(stack.name, f"the stack does not hold exactly service account {email}")
-    federated = _federated(stack.identities, agent, gcp)
+    federated = _federated(stack, agent, gcp)
+    if federated is None:
+        yield report(stack.name, "the pool's google.subject mapping (foundation stack) "
+                                 "cannot be read: nobody can tell who impersonates the agent")
+        federated = set()
     impersonators: set[str] = set()
     for binding in _bindings(stack):
         if _is_key_service_binding(stack, binding, gcp):
@@ -242,16 +276,18 @@ def deny_policy(stack: Stack) -> Iterator[Finding]:
 
 
 def pool_condition(stack: Stack) -> Iterator[Finding]:
-    """The pool's GitHub provider pins the organization's owner id, maps each token to its
-    subject and repository id, and accepts only the live agents' subjects."""
+    """The pool's GitHub provider pins the organization's owner id in every token it
+    accepts, maps each token to a subject that carries its numeric repository id, and
+    accepts only the live agents' exact subjects with their repository ids."""
     report = Reporter(POOL_CONDITION.id, stack)
     identities, gcp = stack.identities, stack.identities.defaults.gcp
     if stack.name != FOUNDATION or gcp is None or not any(
             expect.uses_gcp(identities, a) for a in identities.agents):
         return
-    providers = stack.resources("google_iam_workload_identity_pool_provider")
-    if not providers:
-        yield report(stack.name, "no workload identity pool provider for GitHub")
+    providers = _providers(stack)
+    if len(providers) != 1:
+        yield report(stack.name, f"{len(providers)} workload identity pool providers, not "
+                                 "one for GitHub")
     owner = str(identities.defaults.github.owner_id)
     want = {(sub, str(run.repo_id)) for agent in identities.agents
             if expect.live(agent) and expect.uses_gcp(identities, agent)
@@ -261,39 +297,28 @@ def pool_condition(stack: Stack) -> Iterator[Finding]:
         if not isinstance(oidc, dict) or oidc.get("issuer_uri") != expect.GITHUB_ISSUER:
             yield report(provider.address, f"the issuer is not {expect.GITHUB_ISSUER}")
         mapping = provider.get("attribute_mapping")
-        if not isinstance(mapping, dict) or mapping.get("google.subject") != SUBJECT_MAPPING:
-            yield report(provider.address, f"google.subject is not {SUBJECT_MAPPING}")
-        condition = str(provider.get("attribute_condition") or "")
-        match = re.match(OWNER_PIN_RE, condition, re.DOTALL)
-        if match is None or match["owner"] != owner:
-            yield report(provider.address, f"the condition does not start by pinning "
-                                           f"assertion.repository_owner_id == \"{owner}\"")
+        subject = mapping.get("google.subject") if isinstance(mapping, dict) else None
+        if not isinstance(subject, str) or "assertion.repository_id" not in subject or \
+                cel.evaluate(subject, {"sub": "s", "repository_id": "1", "environment": "e",
+                                       "repository_owner_id": "1"}) is None:
+            yield report(provider.address, f"google.subject {subject!r} is not built from "
+                                           "the token's claims with its repository id")
+        clauses = cel.accepted(str(provider.get("attribute_condition") or ""))
+        if clauses is None:
+            yield report(provider.address, "the condition is not one verify can read (== "
+                                           "on claims, &&, ||): nor can a reviewer")
             continue
-        got = _pairs(match["rest"])
-        if got is None:
-            yield report(provider.address, "the condition after the owner pin is not a "
-                                           "parenthesized list of exact subjects and "
-                                           "repository ids")
-        elif got != want:
+        loose = [c for c in clauses if c.get("repository_owner_id") != owner
+                 or "repository_id" not in c or "sub" not in c]
+        if loose:
+            yield report(provider.address, f"the condition accepts tokens without pinning "
+                                           f"repository_owner_id == {owner}, repository_id "
+                                           f"and sub: {loose[0]}")
+        got = {(c["sub"], c["repository_id"]) for c in clauses
+               if "sub" in c and "repository_id" in c}
+        if got != want:
             yield report(provider.address, f"the condition accepts {sorted(got - want)} "
                                            f"beyond the records, misses {sorted(want - got)}")
-
-
-def _pairs(rest: str) -> set[tuple[str, str]] | None:
-    """``false`` or ``((pair) || (pair) ...)`` as its (subject, repository id) pairs."""
-    if rest == "false":
-        return set()
-    if not (rest.startswith("(") and rest.endswith(")")):
-        return None
-    inner = rest[1:-1]
-    parts = inner.split(" || ")
-    pairs = set()
-    for part in parts:
-        match = PAIR_RE.fullmatch(part)
-        if match is None:
-            return None
-        pairs.add((match["sub"], match["id"]))
-    return pairs
 
 
 def _inv(suffix: str, promise: str, check: Any) -> Invariant:

@@ -87,6 +87,18 @@ def _accept_more(documents: Documents) -> str:
     return address
 
 
+def _subject_by_name(documents: Documents) -> str:
+    address, body = resource(documents, "foundation", "google_iam_workload_identity_pool_provider")
+    body["attribute_mapping"]["google.subject"] = "assertion.sub"
+    return address
+
+
+def _unreadable_condition(documents: Documents) -> str:
+    address, body = resource(documents, "foundation", "google_iam_workload_identity_pool_provider")
+    body["attribute_condition"] = 'assertion.sub.startsWith("repo:acme/")'
+    return address
+
+
 MUTATIONS = [
     Mutation("a binding without expiry", "gcp", "model-trainer", _drop_condition,
              gcp.BINDING_EXPIRY.id),
@@ -107,6 +119,10 @@ MUTATIONS = [
     Mutation("must_never_hold no longer denied", "gcp", "model-trainer", _deny_never_hold,
              gcp.DENY_POLICY.id),
     Mutation("the owner id unpinned", "gcp", "foundation", _unpin_owner,
+             gcp.POOL_CONDITION.id),
+    Mutation("google.subject without the repository id", "gcp", "foundation",
+             _subject_by_name, gcp.POOL_CONDITION.id),
+    Mutation("a prefix match on the subject", "gcp", "foundation", _unreadable_condition,
              gcp.POOL_CONDITION.id),
     Mutation("the provider accepts any subject", "gcp", "foundation", _accept_more,
              gcp.POOL_CONDITION.id),
