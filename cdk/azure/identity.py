@@ -63,9 +63,10 @@ class AgentManagedIdentity(Construct):
             role_definition_id=assignment.role.lower() if assignment.by_id else None,
             name=None if assignment.by_id else assignment.role,
             lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
-                condition=postcondition_expression(),
-                error_message=f"agentid: role {assignment.role} can write role assignments; "
-                              "an agent may not hold it",
+                condition=postcondition_expression(assignment.scope_kind),
+                error_message=f"agentid: role {assignment.role} can write role assignments "
+                              "(or, on the subscription, read Key Vault secrets or act on "
+                              "managed identities); an agent may not hold it",
             )]),
         )
         role_definition_id = (f"{plan.subscription_scope}/{ROLE_DEFINITIONS}/"

@@ -7,6 +7,7 @@ from datetime import date
 
 from ..azure.plan import (
     MAX_FEDERATED_CREDENTIALS,
+    agent_resource_problem,
     federated_credentials,
     role_problem,
     scope_problem,
@@ -80,6 +81,22 @@ def scope_invalid(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
         for j, entry in enumerate(roles):
             if (problem := scope_problem(entry, azure)) is not None:
                 yield Finding("AgentId-AzureScopeInvalid",
+                              ("agents", i, "azure", "roles", j, "scope"), *problem)
+
+
+@rule("AgentId-AzureAgentResource")
+def agent_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """The agents' resource group holds every agent's managed identity and Key Vault;
+    agentid assigns each agent `Key Vault Secrets User` on its own secrets and nothing
+    else. A role on that group, on anything in it, or a Key Vault or managed-identity
+    role on the whole subscription would let one agent read another's deploy keys or
+    act as it. Azure has no deny agentid can write (deny assignments are made only by
+    Azure itself), so this rule and the plan-time role check are what hold it."""
+    for i, agent, azure in _scoped(identities):
+        roles = agent.azure.roles if agent.azure is not None else ()
+        for j, entry in enumerate(roles):
+            if (problem := agent_resource_problem(entry, azure)) is not None:
+                yield Finding("AgentId-AzureAgentResource",
                               ("agents", i, "azure", "roles", j, "scope"), *problem)
 
 

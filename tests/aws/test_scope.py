@@ -386,3 +386,30 @@ def test_agentids_decrypt_grant_keeps_its_condition_in_both_documents(tmp_path: 
     assert permissions is not None
     for document in (permissions, scope.boundary_document(agent, identities)):
         assert _statement(document, "DecryptOwnDeployKeySecrets")["Condition"] == expected
+
+
+@pytest.mark.parametrize("agent", ["release-bot", "docs-reader"])
+def test_boundary_denies_every_resource_tagged_for_another_agent(
+        synthesized_example: Synthesized, agent: str) -> None:
+    # GIVEN the synthesized boundary of an agent
+    [boundary] = synthesized_example.resources(agent, "aws_iam_policy")
+    statements = {s["Sid"]: s for s in json.loads(boundary["policy"])["Statement"]}
+    # THEN it denies everything on roles, keys and secrets agentid made for others
+    other = statements["DenyOtherAgentsResources"]
+    assert other["Effect"] == "Deny"
+    assert set(other["Action"]) == {"iam:*", "kms:*", "secretsmanager:*", "sts:*"}
+    assert set(other["Resource"]) == {
+        "arn:aws:iam::123456789012:role/*", "arn:aws:kms:*:123456789012:key/*",
+        "arn:aws:secretsmanager:*:123456789012:secret:*"}
+    assert other["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/managed-by": "agentid"},
+        "StringNotEquals": {"aws:ResourceTag/agent": agent}}
+    # AND every key alias of an agent, its own included
+    aliases = statements["DenyAgentKeyAliases"]
+    assert (aliases["Effect"], aliases["Action"], aliases["Resource"]) == (
+        "Deny", ["kms:*"], ["arn:aws:kms:*:123456789012:alias/agent-*"])
+    # AND the tags the deny reads are those agentid writes on its key, role and secrets
+    for kind in ("aws_iam_role", "aws_kms_key", "aws_secretsmanager_secret"):
+        for resource in synthesized_example.resources(agent, kind):
+            assert resource["tags"]["managed-by"] == "agentid"
+            assert resource["tags"]["agent"] == agent
