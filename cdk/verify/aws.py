@@ -532,6 +532,10 @@ def exclusive_policies(stack: Stack) -> Iterator[Finding]:
         if resource.get("role_name") not in role_refs:
             yield report(resource.address, f"manages role {resource.get('role_name')!r}, not "
                                            "the agent's")
+    for resource in stack.resources("aws_iam_role_policy"):
+        if resource.get("role") not in role_refs:
+            yield report(resource.address, f"is put on role {resource.get('role')!r}, not "
+                                           "the agent's")
     for resource in exclusive:
         if sorted(str(n) for n in listed(resource.get("policy_names"))) != inline:
             yield report(resource.address, f"policy_names {resource.get('policy_names')!r} "

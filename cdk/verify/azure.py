@@ -163,7 +163,7 @@ def no_grant_on_agent_infrastructure(stack: Stack) -> Iterator[Finding]:
 
 def vaults(stack: Stack) -> Iterator[Finding]:
     """The agent's Key Vault is in RBAC mode (no access policies) with public network
-    access off and a deny-by-default network rule."""
+    access off and a deny-by-default network rule, and holds the agent's secrets."""
     report = Reporter(VAULT.id, stack)
     found = _azure_stack(stack)
     if found is None:
@@ -174,6 +174,10 @@ def vaults(stack: Stack) -> Iterator[Finding]:
         yield report(stack.name, f"{len(found_vaults)} Key Vaults: the record calls for one")
     for policy in stack.resources("azurerm_key_vault_access_policy"):
         yield report(policy.address, "an access policy: vaults are RBAC only")
+    for secret in stack.resources("azurerm_key_vault_secret"):
+        if stack.reference(secret.get("key_vault_id"), "azurerm_key_vault") is None:
+            yield report(secret.address, f"is in vault {secret.get('key_vault_id')!r}, not "
+                                         "the agent's own")
     for vault in found_vaults:
         rbac = vault.get("rbac_authorization_enabled", vault.get("enable_rbac_authorization"))
         if rbac is not True:
@@ -204,7 +208,8 @@ NO_GRANT_ON_AGENT_INFRASTRUCTURE = _inv(
     "no Key Vault or access-granting role at a scope containing that group.",
     no_grant_on_agent_infrastructure)
 VAULT = _inv(
-    "AzureVault", "The agent's Key Vault is in RBAC mode with public network access off.",
+    "AzureVault", "The agent's Key Vault is in RBAC mode with public network access off, "
+    "and the agent's secrets are in it.",
     vaults)
 
 INVARIANTS = (FEDERATION, ASSIGNMENT_PRINCIPAL, NO_GRANT_ON_AGENT_INFRASTRUCTURE, VAULT)

@@ -98,6 +98,12 @@ def _attach_policy(documents: Documents) -> str:
     return address
 
 
+def _inline_on_another_role(documents: Documents) -> str:
+    address, body = _inline(documents)
+    body["role"] = "agent-docs-reader"
+    return address
+
+
 def _drop_exclusive(documents: Documents) -> str:
     resource(documents, "release-bot", "aws_iam_role_policies_exclusive")
     documents["release-bot"]["resource"].pop("aws_iam_role_policies_exclusive")
@@ -196,6 +202,8 @@ MUTATIONS = [
              aws.BOUNDARY.id),
     Mutation("a managed policy attached", "example", "release-bot", _attach_policy,
              aws.EXCLUSIVE.id),
+    Mutation("the scope put on another agent's role", "example", "release-bot",
+             _inline_on_another_role, aws.EXCLUSIVE.id),
     Mutation("inline policies not exclusive", "example", "release-bot", _drop_exclusive,
              aws.EXCLUSIVE.id),
     Mutation("the secret readable by the account", "example", "release-bot", _secret_reader,

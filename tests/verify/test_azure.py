@@ -77,6 +77,12 @@ def _access_policies(documents: Documents) -> str:
     return address
 
 
+def _secret_in_another_vault(documents: Documents) -> str:
+    address, body = resource(documents, "cost-analyst", "azurerm_key_vault_secret")
+    body["key_vault_id"] = f"{AGENTS_GROUP}/providers/Microsoft.KeyVault/vaults/shared"
+    return address
+
+
 MUTATIONS = [
     Mutation("a widened subject", "azure", "cost-analyst", _widen_subject,
              azure.FEDERATION.id),
@@ -91,6 +97,8 @@ MUTATIONS = [
     Mutation("secrets user on the subscription", "azure", "cost-analyst",
              _secrets_user_on_subscription, azure.NO_GRANT_ON_AGENT_INFRASTRUCTURE.id),
     Mutation("a public vault", "azure", "cost-analyst", _public_vault, azure.VAULT.id),
+    Mutation("a secret in a vault not the agent's", "azure", "cost-analyst",
+             _secret_in_another_vault, azure.VAULT.id),
     Mutation("a vault with access policies", "azure", "cost-analyst", _access_policies,
              azure.VAULT.id),
 ]
