@@ -180,8 +180,7 @@ def _narrowed_to_own(statement: dict[str, Any], agent: Agent, aws: AwsDefaults) 
         block = condition.get(operator, {})
         values = listed(block.get("kms:EncryptionContext:SecretARN")) if isinstance(
             block, dict) else []
-        if values and all(isinstance(v, str) and v.startswith(own) and "*" not in v[:len(own)]
-                          for v in values):
+        if values and all(isinstance(v, str) and v.startswith(own) for v in values):
             return True
     return False
 
