@@ -456,6 +456,18 @@ def trust_subjects(stack: Stack) -> Iterator[Finding]:
                                 f"extra {extra}, missing {missing}")
 
 
+def session_length(stack: Stack) -> Iterator[Finding]:
+    """The role's sessions last ``defaults.policy.max_session_minutes``, no longer."""
+    report = Reporter(SESSION_LENGTH.id, stack)
+    if _aws_stack(stack) is None:
+        return
+    seconds = stack.identities.defaults.policy.max_session_minutes * 60
+    for role in _roles(stack):
+        if role.get("max_session_duration") != seconds:
+            yield report(role.address, f"max_session_duration is "
+                                       f"{role.get('max_session_duration')!r}, not {seconds}")
+
+
 # --------------------------------------------------------------------------- boundary
 
 
@@ -689,6 +701,9 @@ TRUST_SUBJECTS = _inv(
     "AwsTrustSubjects",
     "The trust accepts exactly the record's subjects, repository ids and workflow pins.",
     trust_subjects)
+SESSION_LENGTH = _inv(
+    "AwsSessionLength", "The role's sessions last `max_session_minutes`, no longer.",
+    session_length)
 BOUNDARY = _inv(
     "AwsBoundary",
     "The agent's permissions boundary is attached and denies every always-denied action "
@@ -708,4 +723,4 @@ KEY_POLICY = _inv(
 
 INVARIANTS = (NO_WILDCARD_ACTION, WILDCARD_RESOURCE, ALWAYS_DENIED_ALLOWED,
               NO_GRANT_ON_OTHER_AGENTS, TRUST_PRINCIPAL, TRUST_CONDITIONS, TRUST_SUBJECTS,
-              BOUNDARY, EXCLUSIVE, SECRET_POLICY, KEY_POLICY)
+              SESSION_LENGTH, BOUNDARY, EXCLUSIVE, SECRET_POLICY, KEY_POLICY)

@@ -78,6 +78,12 @@ def _audience_of_any_client(documents: Documents) -> str:
     return address
 
 
+def _longer_sessions(documents: Documents) -> str:
+    address, body = resource(documents, "docs-reader", "aws_iam_role")
+    body["max_session_duration"] = 43200
+    return address
+
+
 def _drop_boundary_deny(documents: Documents) -> str:
     address, body = resource(documents, "release-bot", "aws_iam_policy")
     edit_policy(body, "policy", lambda d: d["Statement"].remove(
@@ -196,6 +202,8 @@ MUTATIONS = [
     Mutation("no workflow pin", "example", "release-bot",
              _trust(lambda s: s["Condition"]["StringEquals"].pop(f"{OIDC}:job_workflow_ref")),
              aws.TRUST_SUBJECTS.id),
+    Mutation("twelve-hour sessions", "example", "docs-reader", _longer_sessions,
+             aws.SESSION_LENGTH.id),
     Mutation("a boundary deny dropped", "example", "release-bot", _drop_boundary_deny,
              aws.BOUNDARY.id),
     Mutation("another boundary attached", "example", "release-bot", _detach_boundary,
