@@ -14,7 +14,7 @@ from cdktn_provider_azurerm.role_assignment import RoleAssignment
 from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from constructs import Construct
 
-from ..names import logical_id
+from ..names import unique_ids
 from .plan import ROLE_DEFINITIONS, Assignment, IdentityPlan, postcondition_expression
 
 
@@ -39,10 +39,14 @@ class AgentManagedIdentity(Construct):
             tags=plan.tags,
         )
         previous: FederatedIdentityCredential | None = None
+        credential_ids = unique_ids((c.subject, ("credential", c.subject))
+                                    for c in plan.credentials)
+        self.assignment_ids = unique_ids((a, ("role", a.construct_id))
+                                         for a in plan.assignments)
         for credential in plan.credentials:
             previous = FederatedIdentityCredential(
                 self,
-                logical_id("credential", credential.subject),
+                credential_ids[credential.subject],
                 name=credential.name,
                 user_assigned_identity_id=self.identity.id,
                 issuer=credential.issuer,
@@ -55,7 +59,7 @@ class AgentManagedIdentity(Construct):
 
     def _assign(self, assignment: Assignment) -> None:
         plan = self.plan
-        construct_id = logical_id("role", assignment.construct_id)
+        construct_id = self.assignment_ids[assignment]
         definition = DataAzurermRoleDefinition(
             self,
             f"{construct_id}_definition",

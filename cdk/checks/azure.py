@@ -8,6 +8,7 @@ from datetime import date
 from ..azure.plan import (
     MAX_FEDERATED_CREDENTIALS,
     agent_resource_problem,
+    assignment_scope,
     federated_credentials,
     role_problem,
     scope_problem,
@@ -98,6 +99,26 @@ def agent_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]
             if (problem := agent_resource_problem(entry, azure)) is not None:
                 yield Finding("AgentId-AzureAgentResource",
                               ("agents", i, "azure", "roles", j, "scope"), *problem)
+
+
+@rule("AgentId-AzureDuplicateAssignment")
+def duplicate_assignment(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """Azure compares role names and resource ids without case: two entries that differ
+    only in case name one role assignment, which the second would fail to create
+    halfway through an apply."""
+    for i, agent, azure in _scoped(identities):
+        seen: dict[tuple[str, str], int] = {}
+        roles = agent.azure.roles if agent.azure is not None else ()
+        for j, entry in enumerate(roles):
+            key = (entry.role.strip().lower(), assignment_scope(entry, azure).lower())
+            if key in seen:
+                yield Finding("AgentId-AzureDuplicateAssignment",
+                              ("agents", i, "azure", "roles", j),
+                              f"{entry.role} at {entry.scope.name} is already assigned by "
+                              f"roles[{seen[key]}] (Azure ignores case in both)",
+                              "keep one entry per role and scope")
+            else:
+                seen[key] = j
 
 
 @rule("AgentId-AzureTooManySubjects")

@@ -22,7 +22,6 @@ from ..aws.scope import (
     must_never_hold_deny,
     overlap,
 )
-from ..aws.secret_plan import secret_arn_prefix
 from ..errors import Finding, Path
 from ..model import Agent, AwsDefaults, IdentitiesFile
 from ..plan import is_gcp_entry
@@ -77,15 +76,12 @@ def agent_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]
     """What agentid creates for agents (deploy-key secrets under `agents/`, key aliases,
     roles and boundaries named `agent-*`, the OIDC provider) is reached only through the
     grants agentid itself writes: a scope that names them, or a glob that covers them,
-    would let one agent read another's deploy keys or act on its role. Only the
-    agent's own secrets (`agents/<name>/...`, in the configured region) may be named.
-    The boundary also denies every resource tagged for another agent."""
+    would let one agent read another's deploy keys or act on its role; its own are
+    reached only through agentid's grants, never a wider scope. The boundary also
+    denies every resource tagged for another agent."""
     for i, agent, aws in _scoped(identities):
         owned = agent_owned_patterns(aws)
-        own = f"{secret_arn_prefix(aws)}agents/{agent.name}/"
         for path, arn, _ in _arns(agent):
-            if arn.startswith(own):
-                continue
             hit = next((what for pattern, what in owned
                         if catalog.globs_overlap(arn, pattern, casefold=True)), None)
             if hit is not None:

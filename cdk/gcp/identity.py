@@ -28,7 +28,7 @@ from cdktn_provider_google.storage_bucket_iam_member import (
 )
 from constructs import Construct
 
-from ..names import logical_id
+from ..names import unique_ids
 from .plan import WORKLOAD_IDENTITY_USER, Binding, ServiceAccountPlan, postcondition_expression
 
 
@@ -53,10 +53,15 @@ class AgentServiceAccount(Construct):
             description=plan.description,
         )
         condition = plan.condition
+        impersonation_ids = unique_ids(
+            (m, ("impersonation", m.rsplit("/subject/", 1)[1]))
+            for m in plan.workload_identity_members)
+        self.binding_ids = unique_ids(
+            (b, ("role", b.construct_id)) for b in plan.bindings if not b.internal)
         for member in plan.workload_identity_members:
             ServiceAccountIamMember(
                 self,
-                logical_id("impersonation", member.rsplit("/subject/", 1)[1]),
+                impersonation_ids[member],
                 service_account_id=self.account.name,
                 role=WORKLOAD_IDENTITY_USER,
                 member=member,
@@ -84,7 +89,7 @@ class AgentServiceAccount(Construct):
 
     def _bind(self, binding: Binding) -> None:
         plan, condition = self.plan, self.plan.condition
-        construct_id = logical_id("role", binding.construct_id)
+        construct_id = self.binding_ids[binding]
         # Judged by content, not name: the role is looked up at plan time and the
         # plan fails if it holds a permission that changes IAM or mints credentials
         # (on the whole project: nor one on secrets, keys or IAM).

@@ -127,6 +127,9 @@ NON_COMPLIANT.update({
         "Reader", "{subscription: 0b1f6471-1bf0-4dda-aec3-111122223333}"),
     "AgentId-AzureAgentResource": _azure_role("Key Vault Secrets User",
                                               "{resource_group: agents}"),
+    "AgentId-AzureDuplicateAssignment": variant(
+        AZURE_ROLE, AZURE_ROLE + AZURE_ROLE.replace("Storage Blob Data Reader",
+                                                    "storage blob data reader"), AZURE),
     "AgentId-AzureTooManySubjects": variant(
         RUNS_ON, "".join(f"      - repo: acme/api\n        repo_id: 123456\n"
                          f"        environment: agent-release-bot-{n}\n" for n in range(21)),

@@ -46,8 +46,6 @@ COMPLIANT = [
                         "          resources: [\"*\"]\n"
                         "          reason: no resource-level permissions\n",
                         never='["s3:DeleteObject"]'), id="statements"),
-    pytest.param(_scope("      access:\n        read: [\"arn:aws:secretsmanager:eu-west-1:"
-                        "123456789012:secret:agents/release-bot/*\"]\n"), id="read-own-secrets"),
     pytest.param(_scope("      statements:\n        - actions: [\"s3:GetObject\"]\n"
                         "          resources: [\"arn:aws:s3:::acme-build-*/cache/*\"]\n"
                         "          reason: one cache bucket per build runner, all ours\n"),
@@ -148,6 +146,12 @@ NON_COMPLIANT = [
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agents/docs-sync/deploy-keys/"
         "acme/docs-?????? names or covers agents' deploy-key secrets, which agentid manages",
         id="other-agents-secret"),
+    pytest.param(
+        '      access:\n        read: ["arn:aws:secretsmanager:eu-west-1:123456789012:'
+        'secret:agents/release-bot/*"]\n', "",
+        "AgentId-AwsAgentResource", "agents[0].aws.access.read[0]",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agents/release-bot/* names or "
+        "covers agents' deploy-key secrets, which agentid manages", id="own-secrets-by-scope"),
     pytest.param(
         '      access:\n        read: ["arn:aws:secretsmanager:eu-west-1:123456789012:'
         'secret:a*"]\n', "",
