@@ -100,7 +100,9 @@ def readme_section() -> str:
              "`agentid verify [DIR] [-f FILE]` reads only the synthesized `cdk.tf.json` "
              "files and the records, never the code that wrote them, and fails (exit 1) "
              "naming the invariant, the stack and the resource address of each broken "
-             "promise. CI runs it after every synth.", ""]
+             "promise. `make synth` and the CI workflow run it on what synth wrote; the "
+             "test suite runs it on every synthesized fixture, and a mutation test per "
+             "invariant shows it failing on a corrupted stack.", ""]
     target = ""
     for invariant in INVARIANTS:
         if invariant.target != target:
