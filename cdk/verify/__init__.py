@@ -9,6 +9,7 @@ target holds that target's invariants (:mod:`.aws`, :mod:`.gcp`, :mod:`.azure`,
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from .core import Finding, Invariant, Stack
 INVARIANTS: tuple[Invariant, ...] = (*stacks.INVARIANTS, *aws.INVARIANTS, *gcp.INVARIANTS,
                                      *azure.INVARIANTS, *github.INVARIANTS)
 README_HEADING = "## What verify checks"
+WIDTH = 88
 
 
 @dataclass(frozen=True)
@@ -96,17 +98,18 @@ def verify_directory(directory: Path, identities: IdentitiesFile) -> Report:
 
 def readme_section() -> str:
     """The README's "What verify checks" section, generated from :data:`INVARIANTS`."""
-    lines = [README_HEADING, "",
-             "`agentid verify [DIR] [-f FILE]` reads only the synthesized `cdk.tf.json` "
+    intro = ("`agentid verify [DIR] [-f FILE]` reads only the synthesized `cdk.tf.json` "
              "files and the records, never the code that wrote them, and fails (exit 1) "
              "naming the invariant, the stack and the resource address of each broken "
              "promise. `make synth` and the CI workflow run it on what synth wrote; the "
              "test suite runs it on every synthesized fixture, and a mutation test per "
-             "invariant shows it failing on a corrupted stack.", ""]
+             "invariant shows it failing on a corrupted stack.")
+    lines = [README_HEADING, "", textwrap.fill(intro, WIDTH)]
     target = ""
     for invariant in INVARIANTS:
         if invariant.target != target:
             target = invariant.target
-            lines += ([""] if lines[-1] != "" else []) + [f"### {target}", ""]
-        lines.append(f"- `{invariant.id}`: {invariant.promise}")
+            lines += ["", f"### {target}", ""]
+        lines.append(textwrap.fill(f"- `{invariant.id}`: {invariant.promise}", WIDTH,
+                                   subsequent_indent="  ", break_on_hyphens=False))
     return "\n".join(lines) + "\n"
