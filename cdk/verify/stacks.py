@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..names import FOUNDATION
+from ..names import FOUNDATION, gcp_labels, tags
 from . import expect
 from .core import Finding, Invariant, Reporter, Stack
 
@@ -25,6 +25,11 @@ GCP = {"google_service_account", "google_service_account_iam_member",
 AZURE = {"azurerm_user_assigned_identity", "azurerm_federated_identity_credential",
          "azurerm_role_assignment", "azurerm_pim_active_role_assignment",
          "azurerm_key_vault", "azurerm_key_vault_secret"}
+# Resource types agentid tags (AWS, Azure) or labels (Google Cloud) with the agent's
+# tags: who it belongs to, who owns it, when it expires.
+TAGGED = {"aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_secretsmanager_secret",
+          "azurerm_user_assigned_identity", "azurerm_key_vault", "azurerm_key_vault_secret"}
+LABELLED = {"google_kms_crypto_key", "google_secret_manager_secret"}
 FOUNDATION_TYPES = {"aws_iam_openid_connect_provider", "google_iam_workload_identity_pool",
                     "google_iam_workload_identity_pool_provider"}
 
@@ -78,6 +83,24 @@ def resources_from_record(stack: Stack) -> Iterator[Finding]:
                                            "for this record")
 
 
+def resources_tagged(stack: Stack) -> Iterator[Finding]:
+    """Every taggable resource carries the agent's ``agent``, ``owner``, ``expires`` and
+    ``managed-by`` tags (labels on Google Cloud)."""
+    report = Reporter(RESOURCES_TAGGED.id, stack)
+    agent = stack.agent
+    if agent is None or not expect.live(agent):
+        return
+    for resource in stack.resources(*TAGGED, *LABELLED):
+        key, want = ("labels", gcp_labels(agent)) if resource.kind in LABELLED else (
+            "tags", tags(agent))
+        got = resource.get(key)
+        got = got if isinstance(got, dict) else {}
+        wrong = sorted(k for k, v in want.items() if got.get(k) != v)
+        if wrong:
+            yield report(resource.address, f"{key} {', '.join(wrong)} are not the agent's "
+                                           f"({', '.join(f'{k}={want[k]}' for k in wrong)})")
+
+
 STACK_MATCHES_RECORD = Invariant(
     "AgentId-Verify-StackMatchesRecord", TARGET, "Every stack matches a record and every "
     "record has its stack; a revoked agent's stack holds no resources.",
@@ -86,4 +109,9 @@ RESOURCES_FROM_RECORD = Invariant(
     "AgentId-Verify-ResourcesFromRecord", TARGET, "Every resource is of a type agentid "
     "writes for what the record uses.", resources_from_record)
 
-INVARIANTS = (STACK_MATCHES_RECORD, RESOURCES_FROM_RECORD)
+RESOURCES_TAGGED = Invariant(
+    "AgentId-Verify-ResourcesTagged", TARGET, "Every taggable resource carries the agent's "
+    "`agent`, `owner`, `expires` and `managed-by` tags (labels on Google Cloud).",
+    resources_tagged)
+
+INVARIANTS = (STACK_MATCHES_RECORD, RESOURCES_FROM_RECORD, RESOURCES_TAGGED)

@@ -6,7 +6,7 @@ import pytest
 
 from cdk.verify import stacks
 
-from .helpers import Documents, Mutation, Output, add_resource, assert_caught
+from .helpers import Documents, Mutation, Output, add_resource, assert_caught, resource
 
 
 def _drop_stack(documents: Documents) -> str:
@@ -34,6 +34,18 @@ def _another_cloud(documents: Documents) -> str:
                         {"account_id": "agent-docs-reader", "project": "acme-agents"})
 
 
+def _tagged_for_another_agent(documents: Documents) -> str:
+    address, body = resource(documents, "release-bot", "aws_secretsmanager_secret")
+    body["tags"]["agent"] = "docs-reader"
+    return address
+
+
+def _unlabelled(documents: Documents) -> str:
+    address, body = resource(documents, "model-trainer", "google_secret_manager_secret")
+    body.pop("labels")
+    return address
+
+
 MUTATIONS = [
     Mutation("a live record without its stack", "example", "docs-reader", _drop_stack,
              stacks.STACK_MATCHES_RECORD.id),
@@ -41,6 +53,10 @@ MUTATIONS = [
              stacks.STACK_MATCHES_RECORD.id),
     Mutation("a tombstone with a resource", "example", "triage-assistant", _revived,
              stacks.STACK_MATCHES_RECORD.id),
+    Mutation("a secret tagged as another agent's", "example", "release-bot",
+             _tagged_for_another_agent, stacks.RESOURCES_TAGGED.id),
+    Mutation("a secret without labels", "gcp", "model-trainer", _unlabelled,
+             stacks.RESOURCES_TAGGED.id),
     Mutation("an IAM user", "example", "docs-reader", _iam_user,
              stacks.RESOURCES_FROM_RECORD.id),
     Mutation("a cloud the record does not use", "example", "docs-reader", _another_cloud,
