@@ -135,7 +135,9 @@ AGENT_SECRET_PREFIX = "agents-"
 
 # Denied to the agent's service account always, whatever its roles say (deny
 # policies take the v2 form SERVICE_FQDN/RESOURCE.VERB): no credential minting,
-# no impersonation, no IAM changes, no writes to its own deploy-key secrets.
+# no impersonation, no IAM changes, no writes to its own deploy-key secrets, and
+# (the isolation backstop) no creating, deleting, disabling or enabling service
+# accounts, its peers' included, and no changes to the workload identity pool.
 ALWAYS_DENIED = (
     "cloudkms.googleapis.com/cryptoKeys.setIamPolicy",
     "cloudresourcemanager.googleapis.com/projects.setIamPolicy",
@@ -144,12 +146,25 @@ ALWAYS_DENIED = (
     "iam.googleapis.com/roles.update",
     "iam.googleapis.com/serviceAccountKeys.create",
     "iam.googleapis.com/serviceAccounts.actAs",
+    "iam.googleapis.com/serviceAccounts.create",
+    "iam.googleapis.com/serviceAccounts.delete",
+    "iam.googleapis.com/serviceAccounts.disable",
+    "iam.googleapis.com/serviceAccounts.enable",
     "iam.googleapis.com/serviceAccounts.getAccessToken",
     "iam.googleapis.com/serviceAccounts.getOpenIdToken",
     "iam.googleapis.com/serviceAccounts.implicitDelegation",
     "iam.googleapis.com/serviceAccounts.setIamPolicy",
     "iam.googleapis.com/serviceAccounts.signBlob",
     "iam.googleapis.com/serviceAccounts.signJwt",
+    "iam.googleapis.com/serviceAccounts.undelete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.create",
+    "iam.googleapis.com/workloadIdentityPoolProviders.delete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.undelete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.update",
+    "iam.googleapis.com/workloadIdentityPools.create",
+    "iam.googleapis.com/workloadIdentityPools.delete",
+    "iam.googleapis.com/workloadIdentityPools.undelete",
+    "iam.googleapis.com/workloadIdentityPools.update",
     "secretmanager.googleapis.com/secrets.setIamPolicy",
     "secretmanager.googleapis.com/versions.add",
     "storage.googleapis.com/buckets.setIamPolicy",

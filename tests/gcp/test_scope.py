@@ -55,6 +55,12 @@ def test_deny_policy_targets_the_agent_principal_on_the_project(
     assert {"iam.googleapis.com/serviceAccountKeys.create",
             "iam.googleapis.com/serviceAccounts.getAccessToken",
             "cloudresourcemanager.googleapis.com/projects.setIamPolicy"} <= denied
+    # the isolation backstop: no service account lifecycle (its peers' included) and no
+    # change to the workload identity pool or its provider
+    assert {"iam.googleapis.com/serviceAccounts.delete",
+            "iam.googleapis.com/serviceAccounts.disable",
+            "iam.googleapis.com/workloadIdentityPools.update",
+            "iam.googleapis.com/workloadIdentityPoolProviders.update"} <= denied
     # must_never_hold: the permission becomes a denial; the role is refused by a rule
     assert "storage.googleapis.com/objects.delete" in denied
     assert not any("roles/" in p for p in denied)
