@@ -16,7 +16,8 @@ TARGET = "Google Cloud"
 IMPERSONATE = "roles/iam.workloadIdentityUser"
 KEY_USER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 # Denied to every agent's service account whatever its roles say (deny policies
-# name permissions as SERVICE_FQDN/RESOURCE.VERB).
+# name permissions as SERVICE_FQDN/RESOURCE.VERB): credential minting, IAM changes,
+# writes to deploy-key secrets, service-account lifecycle, pool and provider changes.
 ALWAYS_DENIED = (
     "cloudkms.googleapis.com/cryptoKeys.setIamPolicy",
     "cloudresourcemanager.googleapis.com/projects.setIamPolicy",
@@ -25,12 +26,25 @@ ALWAYS_DENIED = (
     "iam.googleapis.com/roles.update",
     "iam.googleapis.com/serviceAccountKeys.create",
     "iam.googleapis.com/serviceAccounts.actAs",
+    "iam.googleapis.com/serviceAccounts.create",
+    "iam.googleapis.com/serviceAccounts.delete",
+    "iam.googleapis.com/serviceAccounts.disable",
+    "iam.googleapis.com/serviceAccounts.enable",
     "iam.googleapis.com/serviceAccounts.getAccessToken",
     "iam.googleapis.com/serviceAccounts.getOpenIdToken",
     "iam.googleapis.com/serviceAccounts.implicitDelegation",
     "iam.googleapis.com/serviceAccounts.setIamPolicy",
     "iam.googleapis.com/serviceAccounts.signBlob",
     "iam.googleapis.com/serviceAccounts.signJwt",
+    "iam.googleapis.com/serviceAccounts.undelete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.create",
+    "iam.googleapis.com/workloadIdentityPoolProviders.delete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.undelete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.update",
+    "iam.googleapis.com/workloadIdentityPools.create",
+    "iam.googleapis.com/workloadIdentityPools.delete",
+    "iam.googleapis.com/workloadIdentityPools.undelete",
+    "iam.googleapis.com/workloadIdentityPools.update",
     "secretmanager.googleapis.com/secrets.setIamPolicy",
     "secretmanager.googleapis.com/versions.add",
     "storage.googleapis.com/buckets.setIamPolicy",

@@ -68,6 +68,13 @@ def _deny_less(documents: Documents) -> str:
     return address
 
 
+def _pool_changes_allowed(documents: Documents) -> str:
+    address, body = resource(documents, "model-trainer", "google_iam_deny_policy")
+    body["rules"][0]["deny_rule"]["denied_permissions"].remove(
+        "iam.googleapis.com/workloadIdentityPoolProviders.update")
+    return address
+
+
 def _deny_never_hold(documents: Documents) -> str:
     address, body = resource(documents, "model-trainer", "google_iam_deny_policy")
     body["rules"][0]["deny_rule"]["denied_permissions"].remove(
@@ -116,6 +123,8 @@ MUTATIONS = [
     Mutation("no deny policy", "gcp", "model-trainer", _drop_deny, gcp.DENY_POLICY.id),
     Mutation("token minting no longer denied", "gcp", "model-trainer", _deny_less,
              gcp.DENY_POLICY.id),
+    Mutation("pool provider changes no longer denied", "gcp", "model-trainer",
+             _pool_changes_allowed, gcp.DENY_POLICY.id),
     Mutation("must_never_hold no longer denied", "gcp", "model-trainer", _deny_never_hold,
              gcp.DENY_POLICY.id),
     Mutation("the owner id unpinned", "gcp", "foundation", _unpin_owner,
