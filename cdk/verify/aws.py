@@ -12,7 +12,6 @@ from ..names import (
     STS_AUDIENCE,
     boundary_policy_name,
     kms_alias,
-    principal,
     role_name,
 )
 from ..names import secret_name as deploy_key_secret_name
@@ -253,20 +252,18 @@ def always_denied_never_allowed(stack: Stack) -> Iterator[Finding]:
 
 
 def no_grant_on_other_agents(stack: Stack) -> Iterator[Finding]:
-    """No Allow reaches another agent's secrets or key."""
+    """No Allow reaches a deploy-key secret outside the agent's own, or names another
+    agent's key."""
     report = Reporter(NO_GRANT_ON_OTHER_AGENTS.id, stack)
     found_stack = _aws_stack(stack)
     if found_stack is None:
         return
     agent, aws = found_stack
-    others = [a.name for a in stack.identities.agents if a.name != agent.name]
-    patterns = [(service, pattern) for name in others for service, pattern in (
-        ("secretsmanager:", f"arn:{aws.partition}:secretsmanager:*:{aws.account_id}:secret:"
-                            f"agents/{name}/*"),
-        ("kms:", f"arn:{aws.partition}:kms:{aws.region}:{aws.account_id}:alias/"
-                 f"{principal(name)}"),
-    )]
-    other_aliases = {kms_alias(name) for name in others}
+    # agentid owns the `agents/` namespace of secrets: an agent reaches only its own part.
+    every_agents = _account_secrets(aws)
+    own = (f"arn:{aws.partition}:secretsmanager:{aws.region}:{aws.account_id}:secret:"
+           f"agents/{agent.name}/")
+    other_aliases = {kms_alias(a.name) for a in stack.identities.agents if a.name != agent.name}
     for found in _allows(stack, report):
         if isinstance(found, Finding):
             continue
@@ -275,15 +272,13 @@ def no_grant_on_other_agents(stack: Stack) -> Iterator[Finding]:
         if named:
             yield report(resource.address, f"{sid} names another agent's key {named[0]}")
         actions = [a.lower() for a in listed(statement.get("Action")) if isinstance(a, str)]
+        if not any(a.startswith("secretsmanager:") or a == "*" for a in actions):
+            continue
         for arn in listed(statement.get("Resource")):
-            if not isinstance(arn, str):
-                continue
-            for service, pattern in patterns:
-                if any(a.startswith(service) or a == "*" for a in actions) and arns_overlap(
-                        arn, pattern):
-                    yield report(resource.address,
-                                 f"{sid} reaches {pattern} (another agent's) through {arn}")
-                    break
+            if isinstance(arn, str) and arns_overlap(arn, every_agents) and not (
+                    arn.startswith(own) and "*" not in arn[:len(own)]):
+                yield report(resource.address, f"{sid} reaches agents' deploy-key secrets "
+                                               f"beyond {own}* through {arn}")
 
 
 def _condition_values(statement: dict[str, Any]) -> set[str]:
@@ -686,7 +681,8 @@ ALWAYS_DENIED_ALLOWED = _inv(
     "writes, writes to agents' secrets, or the record's `must_never_hold`.",
     always_denied_never_allowed)
 NO_GRANT_ON_OTHER_AGENTS = _inv(
-    "AwsNoGrantOnOtherAgents", "No Allow reaches another agent's secrets or KMS key.",
+    "AwsNoGrantOnOtherAgents", "No Allow reaches a deploy-key secret other than the "
+    "agent's own, or names another agent's KMS key.",
     no_grant_on_other_agents)
 TRUST_PRINCIPAL = _inv(
     "AwsTrustPrincipal",

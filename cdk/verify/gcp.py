@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..model import Agent, GcpDefaults, IdentitiesFile, RunsOn
-from ..names import FOUNDATION, principal
+from ..names import FOUNDATION, gcp_secret_id, principal
 from . import cel, expect
 from .core import Finding, Invariant, Reporter, Resource, Stack, listed
 
@@ -212,8 +212,9 @@ def no_grant_on_other_agents(stack: Stack) -> Iterator[Finding]:
     if found is None:
         return
     agent, gcp = found
-    others = [f"agents-{a.name}-deploy-keys-" for a in stack.identities.agents
-              if a.name != agent.name]
+    # agentid owns the `agents-` namespace of secrets: an agent is bound on its own only.
+    own = {gcp_secret_id(agent.name, key.repo) for key in agent.github.deploy_keys
+           } if expect.uses_store(agent, "gcp") else set()
     for binding in _bindings(stack):
         kind, role = binding.kind, str(binding.get("role"))
         if kind.startswith("google_secret_manager_secret_iam"):
@@ -221,8 +222,9 @@ def no_grant_on_other_agents(stack: Stack) -> Iterator[Finding]:
             if isinstance(secret, str) and secret.startswith("${"):
                 if stack.reference(secret, "google_secret_manager_secret") is None:
                     yield report(binding.address, f"is on {secret}, not a secret of this stack")
-            elif any(_secret_id(secret).startswith(prefix) for prefix in others):
-                yield report(binding.address, f"is on another agent's secret {secret}")
+            elif _secret_id(secret).startswith("agents-") and _secret_id(secret) not in own:
+                yield report(binding.address, f"is on {secret}, a deploy-key secret not the "
+                                              "agent's own")
         elif kind.startswith("google_kms_"):
             key = binding.get("crypto_key_id") or binding.get("key_ring_id")
             if stack.reference(key, "google_kms_crypto_key", "google_kms_key_ring") is None:

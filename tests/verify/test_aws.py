@@ -84,6 +84,14 @@ def _longer_sessions(documents: Documents) -> str:
     return address
 
 
+def _read_every_secret(documents: Documents) -> str:
+    address, body = resource(documents, "docs-reader", "aws_iam_role_policy")
+    edit_policy(body, "policy", lambda d: d["Statement"].append({
+        "Sid": "ReadEverySecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+        "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:*"}))
+    return address
+
+
 def _drop_boundary_deny(documents: Documents) -> str:
     address, body = resource(documents, "release-bot", "aws_iam_policy")
     edit_policy(body, "policy", lambda d: d["Statement"].remove(
@@ -180,6 +188,8 @@ MUTATIONS = [
              _add_to_statement("ListS3Bucket", "Action", "s3:PutObject", "docs-reader"),
              aws.ALWAYS_DENIED_ALLOWED.id),
     Mutation("another agent's secret", "example", "release-bot", _read_other_agents_secret,
+             aws.NO_GRANT_ON_OTHER_AGENTS.id),
+    Mutation("every secret of the account", "example", "docs-reader", _read_every_secret,
              aws.NO_GRANT_ON_OTHER_AGENTS.id),
     Mutation("another principal in the trust", "example", "release-bot",
              _trust(lambda s: s.update(Principal={"AWS": "arn:aws:iam::123456789012:root"})),

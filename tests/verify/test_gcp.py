@@ -50,6 +50,15 @@ def _bind_another_agents_secret(documents: Documents) -> str:
                                     "agents-report-builder-deploy-keys-acme-reports"})
 
 
+def _bind_a_retired_agents_secret(documents: Documents) -> str:
+    _, template = resource(documents, "model-trainer", "google_storage_bucket_iam_member")
+    body = {key: value for key, value in template.items() if key != "bucket"}
+    return add_resource(documents, "model-trainer", "google_secret_manager_secret_iam_member",
+                        "retired", {**body, "project": "acme-agents",
+                                    "role": "roles/secretmanager.secretAccessor",
+                                    "secret_id": "agents-gone-deploy-keys-acme-x"})
+
+
 def _project_secret_accessor(documents: Documents) -> str:
     address, body = resource(documents, "model-trainer", "google_project_iam_member")
     body["role"] = "roles/secretmanager.secretAccessor"
@@ -118,6 +127,8 @@ MUTATIONS = [
              gcp.BINDING_PRINCIPAL.id),
     Mutation("another agent's secret", "example", "search-indexer",
              _bind_another_agents_secret, gcp.NO_GRANT_ON_OTHER_AGENTS.id),
+    Mutation("a secret in agentid's namespace not the agent's", "gcp", "model-trainer",
+             _bind_a_retired_agents_secret, gcp.NO_GRANT_ON_OTHER_AGENTS.id),
     Mutation("secret access on the whole project", "gcp", "model-trainer",
              _project_secret_accessor, gcp.NO_GRANT_ON_OTHER_AGENTS.id),
     Mutation("no deny policy", "gcp", "model-trainer", _drop_deny, gcp.DENY_POLICY.id),
