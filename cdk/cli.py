@@ -117,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"synth output holding stacks/<stack>/cdk.tf.json (default "
                    f"{DEFAULT_OUTDIR})")
     p.add_argument("--json", action="store_true", help="print a JSON report (for tools)")
+    p.add_argument("--explain", metavar="INVARIANT_ID",
+                   help="print the promise an invariant holds, then exit")
 
     p = sub.add_parser("schema", help="print the JSON Schema of identities.yaml, or "
                        "regenerate the file with --write")
@@ -222,8 +224,14 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .verify import verify_directory
+    from .verify import INVARIANTS, verify_directory
 
+    if args.explain:
+        promises = {i.id: f"{i.target}: {i.promise}" for i in INVARIANTS}
+        if args.explain not in promises:
+            raise UsageError(f"no invariant {args.explain!r} — known: {', '.join(promises)}")
+        print(f"{args.explain}: {promises[args.explain]}")
+        return 0
     loaded = load(args.file, _today(args.today))
     report = verify_directory(Path(args.directory), loaded.identities)
     if args.json:

@@ -2,8 +2,9 @@
 
 Reads only ``<DIR>/stacks/<stack>/cdk.tf.json`` and the records; one module per
 target holds that target's invariants (:mod:`.aws`, :mod:`.gcp`, :mod:`.azure`,
-:mod:`.github`, :mod:`.stacks`), :mod:`.core` the shared vocabulary and
-:mod:`.expect` what the records call for.
+:mod:`.github`, :mod:`.stacks`), :mod:`.core` the shared vocabulary,
+:mod:`.expect` what the records call for and :mod:`.cel` the little of CEL that
+Google's pool condition and subject mapping use.
 """
 
 from __future__ import annotations

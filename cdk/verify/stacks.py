@@ -1,4 +1,5 @@
-"""Invariants of the output as a whole: stacks match records, resources match what they use."""
+"""Invariants of the output as a whole: stacks match records, resources match what the
+records use, and carry the agent's tags."""
 
 from __future__ import annotations
 

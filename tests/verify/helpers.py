@@ -70,7 +70,8 @@ def findings_of(report: Report, invariant: str) -> list[tuple[str, str]]:
     return [(f.stack, f.address) for f in report.findings if f.invariant == invariant]
 
 
-# (fixture name, stack, corruption returning the address it corrupted, invariant id)
+# Corrupts the documents in place; returns the address it corrupted (or the stack's
+# name for a stack-wide corruption such as a missing resource).
 Corruption = Callable[[Documents], str]
 
 
@@ -79,7 +80,7 @@ class Mutation:
     """One corruption of one synthesized stack and the invariant that must catch it."""
 
     name: str
-    output: str
+    output: str  # which synthesized fixture: example, deploy_keys, gcp or azure
     stack: str
     corrupt: Corruption
     invariant: str

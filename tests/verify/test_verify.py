@@ -165,6 +165,17 @@ def test_cli_defaults_to_cdktf_out(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert code == 2 and "cdktf.out holds no synthesized stacks" in err
 
 
+def test_cli_explains_an_invariant(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["verify", "--explain", "AgentId-Verify-AwsTrustSubjects"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert out == ("AgentId-Verify-AwsTrustSubjects: AWS: The trust accepts exactly the "
+                   "record's subjects, repository ids and workflow pins.\n")
+
+    assert main(["verify", "--explain", "AgentId-Verify-Nope"]) == 2
+    assert "known: AgentId-Verify-StackMatchesRecord" in capsys.readouterr().err
+
+
 def test_cli_refuses_an_invalid_identities_file(tmp_path: Path, synthesized_example: Synthesized,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "identities.yaml"
