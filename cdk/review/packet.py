@@ -34,6 +34,7 @@ from .diff import (
     TRUST,
     DeployKeyDiff,
     ExpiryChange,
+    Grant,
     PermissionDiff,
     StackDiff,
     TrustDiff,
@@ -133,6 +134,9 @@ class Gate:
     message: str
     fix: str
     example: str = ""
+    # One line for the comment when ``message`` repeats a list the packet shows
+    # below it (the grants of an agent, the weakened defaults); empty otherwise.
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,9 @@ class AgentReview:
     destroys: tuple[str, ...] = ()
     left_live: tuple[str, ...] = ()
     terraform: PlanSummary | None = None
+    # Deny rows of a document the base did not have (a new agent's standing denies
+    # and must_never_hold): what it is denied from the start, not a narrowing.
+    baseline: tuple[Grant, ...] = ()
 
     @property
     def broadened(self) -> bool:
@@ -171,6 +178,14 @@ class AgentReview:
     def unclassified(self) -> tuple[ContentChange, ...]:
         """Differences no rule classifies: they need an escalation like a broadening."""
         return tuple(c for c in self.content if c.kind == UNCLASSIFIED)
+
+    @property
+    def stack_broadenings(self) -> tuple[ContentChange, ...]:
+        """Broadenings in the stack's own terms, listed when the record-level diffs name none."""
+        if (self.permissions.broadened or self.trust.broadened or self.deploy_keys.broadened
+                or self.controls.broadened):
+            return ()
+        return tuple(c for c in self.content if c.kind == BROADENING)
 
 
 @dataclass(frozen=True)
@@ -198,6 +213,8 @@ class Packet:
     # the base declares it; empty when GitHub does not enforce it.
     enforced_by: tuple[str, ...] = ()
     marker: str = MARKER
+    # False with --no-synth: resources were not computed, so none are listed.
+    synthesized: bool = True
 
     @property
     def ok(self) -> bool:
@@ -233,8 +250,9 @@ def build_packet(base: Side, head: Side, today: date,
     """Compare ``base`` and ``head``; an unusable side yields a packet of gates only."""
     plans = plans or {}
     gates = _validity_gates(base, head)
+    synthesized = bool(base.stacks or head.stacks)
     if base.identities is None or head.identities is None:
-        return Packet(base.label, head.label, today, tuple(gates), ())
+        return Packet(base.label, head.label, today, tuple(gates), (), synthesized=synthesized)
     approvals, escalation_gates = _escalations(base.identities, head.identities, today)
     gates.extend(escalation_gates)
     base_content, head_content = contents(base), contents(head)
@@ -262,7 +280,9 @@ def build_packet(base: Side, head: Side, today: date,
             f"{MIN_REASON_CHARS} characters and the team of @{org} that approved it; or drop "
             "the change",
             f'defaults: {{escalations: [{{on: {today}, reason: "...", approved_by: '
-            f'"@{org}/security"}}]}}'))
+            f'"@{org}/security"}}]}}',
+            f"defaults weaken {_count(len(defaults.controls.broadened), 'control')} for every "
+            "agent without an approved defaults escalation: listed under `defaults` below"))
     shared_content = compare(FOUNDATION, base_content.get(FOUNDATION, {}),
                              head_content.get(FOUNDATION, {}))
     unapproved = needing_approval(shared_content)
@@ -276,7 +296,9 @@ def build_packet(base: Side, head: Side, today: date,
                 "the shared foundation stack widens without an approved escalation: "
                 + "; ".join(f"{c.where} ({c.note})" for c in broader),
                 f"have the change approved with {approval}, or undo it",
-                f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}'))
+                f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}',
+                f"the shared foundation stack widens in {_count(len(broader), 'place')} "
+                f"without an approved escalation: listed under Shared stack `{FOUNDATION}` below"))
         unclassified = [c for c in unapproved if c.kind == UNCLASSIFIED]
         if unclassified:
             gates.append(_unclassified_gate(FOUNDATION, unclassified, today, approval, org))
@@ -293,7 +315,7 @@ def build_packet(base: Side, head: Side, today: date,
     return Packet(base.label, head.label, today, tuple(gates), tuple(reviews),
                   tuple(s for s in shared if s.output_changed), other_plans, defaults,
                   tuple(c for c in shared_content if c.kind not in (HARMLESS, EXPIRY)),
-                  enforced)
+                  enforced, synthesized=synthesized)
 
 
 def _validity_gates(base: Side, head: Side) -> list[Gate]:
@@ -405,11 +427,18 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
         # The expiry gate judges the new date; grants are compared without it.
         base_docs = mask_expiry(base_docs, base.expires)
         head_docs = mask_expiry(head_docs, head.expires)
+    permissions = diff_permissions(base_docs, head_docs)
+    # A deny in a document the base did not have narrows nothing: it is part of
+    # what the new document grants from the start (a new agent's standing denies).
+    baseline = tuple(g for g in permissions.narrowed if g.effect == "Deny"
+                     and not any(d in base_docs for d in g.documents))
+    permissions = replace(permissions, narrowed=tuple(g for g in permissions.narrowed
+                                                      if g not in baseline))
     return AgentReview(
         name=name,
         status=status,
         card=card,
-        permissions=diff_permissions(base_docs, head_docs),
+        permissions=permissions,
         trust=diff_trust(base_docs.get(TRUST, {}), head_docs.get(TRUST, {})),
         deploy_keys=diff_deploy_keys(base_keys, head_keys),
         controls=agent_controls(base, head) if base is not None else ControlDiff(),
@@ -418,6 +447,7 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
         new_escalations=approvals.valid.get(name, ()),
         resources=stack if stack.changes or stack.output_changed else None,
         destroys=destroys,
+        baseline=baseline,
     )
 
 
@@ -465,14 +495,19 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, ba
             GATE_NEW_AGENT, review.name,
             f"{review.name} is a new agent (creating an agent is a grant: "
             f"{_widening_summary(review) or 'its whole scope is new'}) without an approved "
-            "escalation", fix + "; or drop the record", example))
+            "escalation", fix + "; or drop the record", example,
+            f"{review.name} is a new agent without an approved escalation (creating an agent "
+            f"is a grant): {_widening_count(review) or 'its whole scope'}, listed under "
+            f"`{review.name}` below"))
     if review.status in ("changed", "restored") and review.broadened and not approved:
         widened = _widening_summary(review)
         gates.append(Gate(
             GATE_BROADENING, review.name,
             f"{review.name} gains {widened} without an approved escalation "
             f"(no new {'escalations' if approver != esc.DEFAULTS else 'defaults.escalations'}"
-            " entry that approves it)", fix + "; or drop the widening", example))
+            " entry that approves it)", fix + "; or drop the widening", example,
+            f"{review.name} gains {_widening_count(review)} without an approved escalation: "
+            f"listed under `{review.name}` below"))
     unclassified = review.unclassified
     if unclassified and not approved:
         gates.append(_unclassified_gate(review.name, unclassified, today,
@@ -489,7 +524,9 @@ def _unclassified_gate(agent: str | None, changes: list[ContentChange] | tuple[C
         f"changes no rule classifies as a narrowing or harmless: {listed}{more}",
         f"have the change approved with {approval} (the gate fails closed), or undo it; "
         "if the change is harmless, classify it in cdk/review/content.py's RULES with a reason",
-        f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}')
+        f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}',
+        f"{_count(len(changes), 'change')} no rule classifies as a narrowing or harmless: "
+        f"listed under {'Shared stack ' if agent == FOUNDATION else ''}`{agent}` below")
 
 
 def _widening_summary(review: AgentReview, limit: int = 8) -> str:
@@ -503,3 +540,28 @@ def _widening_summary(review: AgentReview, limit: int = 8) -> str:
         items = [f"{c.where}: {c.note}" for c in review.content if c.kind == BROADENING]
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _count(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _widening_count(review: AgentReview) -> str:
+    """What :func:`_widening_summary` lists, counted: one line for the packet's gate list."""
+    groups = by_resource(review.permissions.broadened)
+    allowed = [g for g in groups if g.effect == "Allow"]
+    undenied = [g for g in groups if g.effect != "Allow"]
+    parts = []
+    if allowed:
+        actions = sum(len(g.actions) for g in allowed)
+        parts.append(f"{_count(actions, 'action')} on {_count(len(allowed), 'resource')}")
+    if undenied:
+        actions = sum(len(g.actions) for g in undenied)
+        parts.append(f"{_count(actions, 'action')} no longer denied")
+    for items, word in ((review.trust.broadened, "trust grant"),
+                        (review.deploy_keys.broadened, "deploy key"),
+                        (review.controls.broadened, "weakened control"),
+                        (review.stack_broadenings, "stack change")):
+        if items:
+            parts.append(_count(len(items), word))
+    return ", ".join(parts)

@@ -3,7 +3,9 @@
 Jinja runs sandboxed with ``StrictUndefined``. Every ``{{ value }}`` passes
 through :func:`md_text` unless a filter already made it safe, so text from the
 record (descriptions, reasons) cannot inject HTML, links, images, tables or
-@-mentions into the comment: Markdown's autoescape.
+@-mentions into the comment: Markdown's autoescape. Inside an HTML block
+(``<summary>``) GitHub renders no Markdown, so values there use the ``html`` and
+``html_code`` filters instead of ``code``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,31 @@ def md_code(value: Any) -> Markup:
     return Markup(f"{fence}{pad}{text}{pad}{fence}")
 
 
+def md_spans(value: Any) -> Markup:
+    """Text whose `backticked` parts are code spans: a gate's message and fix name
+    commands and keys that way. Every part is made inert (:func:`md_text` or
+    :func:`md_code`), so a stray backtick from the record only changes what shows as code."""
+    parts = str(value).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: nothing is code
+        return Markup(md_text(value))
+    return Markup("".join((md_code(part) if part.strip() else "") if i % 2 else md_text(part)
+                          for i, part in enumerate(parts)))
+
+
+def html_text(value: Any) -> Markup:
+    """Plain text for an HTML block such as ``<summary>``, where GitHub renders no Markdown:
+    HTML-escaped, one line, no autolinks (a backslash escape would show literally there)."""
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Markup(_AUTOLINK.sub(lambda m: (m.group(0)) + _JOIN, text))
+
+
+def html_code(value: Any) -> Markup:
+    """``value`` as ``<code>`` inside an HTML block (a backtick code span would show its
+    backticks: GitHub renders no Markdown inside ``<summary>``)."""
+    return Markup(f"<code>{html_text(value)}</code>")
+
+
 def _finalize(value: Any) -> Any:
     if isinstance(value, Markup):
         return value
@@ -72,6 +99,9 @@ def environment() -> SandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters["code"] = md_code
+    env.filters["spans"] = md_spans
+    env.filters["html"] = html_text
+    env.filters["html_code"] = html_code
     env.filters["plural"] = _plural
     env.filters["by_resource"] = by_resource
     return env

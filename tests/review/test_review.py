@@ -214,7 +214,9 @@ def test_the_comment_starts_with_the_marker_and_collapses_details(
     result = review(tmp_path, BASE, variant(*WIDEN), capsys)
     assert result.markdown.startswith("<!-- agentid-review -->\n")
     assert result.packet["marker"] == "<!-- agentid-review -->"
-    assert "<details><summary>Identity card of `agent-release-bot`</summary>" in result.markdown
+    # <code>, not backticks: GitHub renders no Markdown inside <summary>.
+    assert ("<details><summary>Identity card of <code>agent-release-bot</code></summary>"
+            in result.markdown)
 
 
 def test_record_text_cannot_inject_markdown_html_or_mentions(
