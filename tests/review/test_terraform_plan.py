@@ -12,6 +12,7 @@ from cdk.review.terraform import action_of, summarize_plan
 from ..conftest import FIXTURES
 from ..records import BASE, variant
 from .helpers import review
+from .test_render_gfm import artefacts
 
 PLANS = FIXTURES / "review" / "plans"
 # The committed fixture holds a placeholder, so the repository-wide private-key
@@ -54,8 +55,9 @@ def test_the_packet_adds_terraform_counts_and_masks_sensitive_values(
     result = review(tmp_path, BASE, head, capsys, "--plan-json", str(plans))
     plan = result.agent("release-bot")["terraform"]
     assert (plan["create"], plan["update"], plan["delete"], plan["replace"]) == (1, 1, 1, 1)
-    assert ("Terraform plan of `release-bot`: 1 to add, 1 to change, 1 to replace, "
-            "1 to destroy") in result.markdown
+    assert ("Terraform plan of <code>release-bot</code>: 1 to add, 1 to change, 1 to "
+            "replace, 1 to destroy") in result.markdown
+    assert artefacts(result.markdown) == []  # as GitHub renders it
     assert "`secret_string` (sensitive, masked)" in result.markdown
     for output in (result.markdown, json.dumps(result.packet)):
         assert "SECRET" not in output and "OPENSSH PRIVATE KEY" not in output
