@@ -506,8 +506,8 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, ba
             f"{review.name} gains {widened} without an approved escalation "
             f"(no new {'escalations' if approver != esc.DEFAULTS else 'defaults.escalations'}"
             " entry that approves it)", fix + "; or drop the widening", example,
-            f"{review.name} gains {_widening_count(review)} without an approved escalation: "
-            f"listed under `{review.name}` below"))
+            f"{review.name} is broadened without an approved escalation: "
+            f"{_widening_count(review)}, listed under `{review.name}` below"))
     unclassified = review.unclassified
     if unclassified and not approved:
         gates.append(_unclassified_gate(review.name, unclassified, today,
