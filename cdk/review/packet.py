@@ -31,6 +31,7 @@ from .diff import (
     resources_of,
 )
 from .plans import agent_documents
+from .subjects import accepted, subject_change, without_subjects
 from .terraform import PlanSummary
 
 MARKER = "<!-- agentid-review -->"
@@ -225,8 +226,10 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
         name=name,
         status=status,
         card=card,
-        permissions=diff_permissions(base_docs, head_docs),
-        trust=diff_trust(base_docs.get(TRUST, {}), head_docs.get(TRUST, {})),
+        permissions=diff_permissions(without_subjects(base_docs), without_subjects(head_docs)),
+        trust=diff_trust(base_docs.get(TRUST, {}), head_docs.get(TRUST, {}),
+                         subject_change(base_docs, head_docs), accepted(base_docs)[0],
+                         accepted(head_docs)[0]),
         deploy_keys=diff_deploy_keys(base_keys, head_keys),
         expiry=expiry,
         new_escalations=fresh,
