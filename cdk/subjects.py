@@ -163,7 +163,7 @@ def classify_subject_change(base: Iterable[str], head: Iterable[str],
         if (parsed is not None and parsed.immutable and parsed.legacy in before
                 and parsed.legacy not in after
                 and (ids is None or parsed.repo_id in ids)):
-            respelled.append(f"{parsed.legacy} -> {subject} (same repository; its owner "
+            respelled.append(f"{parsed.legacy} → {subject} (same repository; its owner "
                              "and repository ids are now part of the subject)")
             replaced.add(parsed.legacy)
             continue
