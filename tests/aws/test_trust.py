@@ -307,3 +307,16 @@ def test_the_immutable_form_without_its_ids_is_refused_with_what_to_write(
         capsys: pytest.CaptureFixture[str]) -> None:
     text = variant(old, new)
     assert_refused(tmp_path, capsys, text, path, marker, "required field is missing")
+
+
+def test_one_job_listed_in_two_forms_is_a_duplicate_subject(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Two entries for one repository and environment hide which form and pin apply,
+    # whether or not their forms differ.
+    text = variant("        environment: agent-release-bot\n",
+                   "        environment: agent-release-bot\n"
+                   "      - repo: acme/api\n        repo_id: 123456\n"
+                   "        environment: agent-release-bot\n        subject_form: legacy\n")
+    assert_refused(tmp_path, capsys, text, "agents[0].runs_on[1]", "      - repo: acme/api\n"
+                   "        repo_id: 123456\n        environment: agent-release-bot\n"
+                   "        subject_form", "repeats runs_on[0]")
