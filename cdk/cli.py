@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 DEFAULT_FILE = "identities.yaml"
 DEFAULT_OUTDIR = "cdktf.out"
+SCHEMA_FILE = "identities.schema.json"
 
 
 def _today(text: str | None) -> date:
@@ -88,7 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     with_file(p)
     p.add_argument("name", help="agent name")
     p.add_argument("--run-id", help="id of the run this card is for")
-    p.add_argument("--approver", help="the human who approved this run, e.g. @alice")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--approvals", metavar="JSON",
+                     help="GitHub's approvals of this run (GET /repos/{owner}/{repo}/actions/"
+                     "runs/{run_id}/approvals, saved as a file; - for stdin): the card names "
+                     "who approved the agent's environment")
+    who.add_argument("--approver", help="a name given by hand: printed as the run's approver "
+                     "only if it is one of the record's approvers (else refused as not "
+                     "verified)")
     p = sub.add_parser("atlantis", help="write atlantis.yaml: one project per agent stack")
     with_file(p)
     p.add_argument("-o", "--output", default="atlantis.yaml",
@@ -102,8 +110,38 @@ def _parser() -> argparse.ArgumentParser:
                    help="synth output of the base branch: add foundation only if its "
                    "cdk.tf.json differs from this one")
 
-    sub.add_parser("schema", help="print the JSON Schema of identities.yaml")
+    p = sub.add_parser("schema", help="print the JSON Schema of identities.yaml, or "
+                       "regenerate the file with --write")
+    p.add_argument("--write", nargs="?", const=SCHEMA_FILE, metavar="FILE",
+                   help=f"write it to FILE (default {SCHEMA_FILE}) instead of printing it")
+    _describe(sub)
     return parser
+
+
+# Every subcommand's --help: its one-line purpose, then an example to copy.
+EXAMPLES = {
+    "validate": "agentid validate -f identities.yaml\n  agentid validate --explain "
+                "AgentId-ExpiryPassed",
+    "synth": "agentid synth                       # -> cdktf.out/stacks/<agent>/cdk.tf.json\n"
+             "  agentid synth --stack release-bot   # only that stack, for a CI job",
+    "review": "agentid review --base origin/main > review.md",
+    "affected": "agentid affected --base origin/main --json",
+    "verify": "agentid verify cdktf.out",
+    "card": 'agentid card release-bot --run-id "$GITHUB_RUN_ID" --approvals approvals.json',
+    "atlantis": "agentid atlantis -o atlantis.yaml",
+    "schema": "agentid schema --write              # regenerates identities.schema.json",
+}
+
+
+def _describe(sub: Any) -> None:
+    """Description (the help line) and example epilog for each subcommand's --help."""
+    helps = {action.dest: action.help for action in sub._choices_actions}
+    for name, command in sub.choices.items():
+        command.description = command.description or f"agentid {name}: {helps.get(name)}"
+        example = EXAMPLES.get(name)
+        if example and not command.epilog:
+            command.epilog = f"example:\n  {example}"
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,8 +178,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.command == "atlantis":
             return _atlantis(args)
         if args.command == "schema":
-            print(schema_json(), end="")
-            return 0
+            return _schema(args)
     except UsageError as exc:
         print(f"agentid: {exc}", file=sys.stderr)
         return 2
@@ -171,6 +208,22 @@ def _validate(args: argparse.Namespace) -> int:
     loaded = load(args.file, _today(args.today))
     agents = loaded.identities.agents
     print(f"{args.file}: {len(agents)} agent{'s' if len(agents) != 1 else ''}, no problems")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    text = schema_json()
+    if args.write is None:
+        print(text, end="")
+        return 0
+    target = Path(args.write)
+    if target.is_file() and target.read_text() == text:
+        print(f"{target} is up to date")
+        return 0
+    staging = target.with_name(f".{target.name}.incomplete-{os.getpid()}")
+    staging.write_text(text)
+    os.replace(staging, target)
+    print(f"wrote {target}")
     return 0
 
 
@@ -312,6 +365,7 @@ def _affected(args: argparse.Namespace) -> int:
 
 
 def _card(args: argparse.Namespace) -> int:
+    from .approvals import approver_by_hand, approver_from_github
     from .review.card import identity_card
     from .review.render import render_card
 
@@ -324,9 +378,27 @@ def _card(args: argparse.Namespace) -> int:
     if agent.revoked is not None:
         raise AgentIdError(f"{agent.name} is revoked ({agent.revoked.on}, "
                            f"{agent.revoked.reason}): no run may use it")
+    # The run's approver comes from GitHub's record of the approval; a name given
+    # by hand only when the record lists that very person (cdk/approvals.py).
+    approver = None
+    if args.approvals is not None:
+        approver = approver_from_github(_read_json(args.approvals), agent,
+                                        "stdin" if args.approvals == "-" else args.approvals)
+    elif args.approver is not None:
+        approver = approver_by_hand(args.approver, agent)
     print(render_card(identity_card(agent, loaded.identities, today), args.run_id,
-                      args.approver), end="")
+                      approver), end="")
     return 0
+
+
+def _read_json(source: str) -> Any:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text()
+        return json.loads(text)
+    except OSError as exc:
+        raise AgentIdError(f"{source}: cannot read: {exc.strerror}") from None
+    except ValueError as exc:
+        raise AgentIdError(f"{source}: not JSON ({exc})") from None
 
 
 def synth_atomically(loaded: Loaded, outdir: Path,

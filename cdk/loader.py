@@ -7,6 +7,7 @@ fix it``. Phase one is the schema (pydantic); phase two the rule pack
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from dataclasses import dataclass
@@ -117,9 +118,45 @@ def validate_schema(document: Document) -> IdentitiesFile:
         return IdentitiesFile.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        raise InputError(
-            [_schema_finding(document, err) for err in errors if not _echo(err, errors)]
-        ) from None
+        guesses = _guesses(data, errors)
+        # A misspelt key is one mistake: "did you mean" at the key, not a second
+        # "required field is missing" at the record.
+        meant = {(*loc[:-1], guess) for loc, guess in guesses.items()}
+        raise InputError([
+            _schema_finding(document, err, guesses.get(tuple(err["loc"])))
+            for err in errors
+            if not _echo(err, errors)
+            and not (err["type"] == "missing" and tuple(err["loc"]) in meant)
+        ]) from None
+
+
+def _guesses(data: Any, errors: list[Any]) -> dict[Path, str]:
+    """Unknown key's path -> the allowed key it is most likely a misspelling of.
+
+    Only keys the mapping does not already hold are guessed (``aprovers`` next
+    to ``approvers`` is a stray key, not a misspelling).
+    """
+    guesses: dict[Path, str] = {}
+    for err in errors:
+        loc: Path = tuple(err["loc"])
+        if err["type"] != "extra_forbidden" or not loc:
+            continue
+        parent = _at(data, loc[:-1])
+        present = set(parent) if isinstance(parent, dict) else set()
+        allowed = [key for key in _allowed_keys(loc[:-1]) if key not in present]
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        if close:
+            guesses[loc] = close[0]
+    return guesses
+
+
+def _at(data: Any, path: Path) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _echo(err: Any, errors: list[Any]) -> bool:
@@ -142,7 +179,7 @@ def _located(document: Document, finding: Finding) -> Finding:
                    document.locate(finding.path))
 
 
-def _schema_finding(document: Document, err: Any) -> Finding:
+def _schema_finding(document: Document, err: Any, guess: str | None = None) -> Finding:
     path: Path = tuple(err["loc"])
     kind = err["type"]
     ctx = err.get("ctx") or {}
@@ -154,7 +191,7 @@ def _schema_finding(document: Document, err: Any) -> Finding:
     elif kind == "extra_forbidden":
         allowed = _allowed_keys(path[:-1])
         message = f"unknown key {path[-1]!r}"
-        hint = "remove it or fix its spelling" + (
+        hint = f"did you mean {guess}?" if guess else "remove it or fix its spelling" + (
             f"; allowed here: {', '.join(allowed)}" if allowed else ""
         )
         location = document.locate(path, key=True)

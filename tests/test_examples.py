@@ -30,7 +30,7 @@ def test_job_runs_in_the_agent_environment_with_an_oidc_token_only() -> None:
 
     assert workflow["permissions"] == {}
     assert job["environment"] == "agent-release-bot"
-    assert job["permissions"] == {"id-token": "write", "contents": "read"}
+    assert job["permissions"] == {"id-token": "write", "contents": "read", "actions": "read"}
 
 
 def test_credentials_come_from_the_agent_role_not_a_secret() -> None:

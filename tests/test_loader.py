@@ -139,3 +139,34 @@ def test_missing_file_is_a_clear_error(tmp_path: Path,
 def test_bad_today_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "-f", str(write(tmp_path, BASE)), "--today", "tomorrow"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    # a required key misspelt: one finding at the key, none "missing" at the record
+    ("    approvers:", "    aprovers:",
+     "12:5: agents[0].aprovers: unknown key 'aprovers' — did you mean approvers?"),
+    ("        repo_id: 123456", "        repoid: 123456",
+     "16:9: agents[0].runs_on[0].repoid: unknown key 'repoid' — did you mean repo_id?"),
+    # an optional key misspelt
+    ("  backend:", "  backedn:",
+     "6:3: defaults.backedn: unknown key 'backedn' — did you mean backend?"),
+])
+def test_a_misspelt_key_is_one_finding_that_names_the_key_meant(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        old: str, new: str, expected: str) -> None:
+    source = write(tmp_path, variant(old, new))
+    code = main(["validate", "-f", str(source), "--today", TODAY_ARG])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.splitlines() == [f"{source}:{expected} [AgentId-Schema]",
+                                "agentid: 1 problem found"]
+
+
+def test_a_stray_key_next_to_the_real_one_is_not_called_a_misspelling(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = variant("    expires: 2027-02-15\n", "    expires: 2027-02-15\n    aprovers: [x]\n")
+    code = main(["validate", "-f", str(write(tmp_path, text)), "--today", TODAY_ARG])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "unknown key 'aprovers' — remove it or fix its spelling; allowed here:" in err
+    assert "did you mean" not in err

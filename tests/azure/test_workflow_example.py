@@ -24,7 +24,7 @@ def test_login_is_oidc_as_the_agent_identity_never_a_secret() -> None:
     [login] = [s for s in job["steps"] if s.get("uses", "").startswith("azure/login")]
 
     assert job["environment"] == "agent-report-builder"
-    assert job["permissions"] == {"id-token": "write", "contents": "read"}
+    assert job["permissions"] == {"id-token": "write", "contents": "read", "actions": "read"}
     assert login["with"] == {"client-id": "${{ vars.AZURE_CLIENT_ID }}",
                              "tenant-id": "${{ vars.AZURE_TENANT_ID }}",
                              "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}"}

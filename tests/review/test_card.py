@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,9 +22,13 @@ def _card(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str
 
 
 def test_card_names_identity_scope_expiry_approver_and_limits(
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # The approver is whom GitHub recorded approving the agent's environment.
+    approvals = tmp_path / "approvals.json"
+    approvals.write_text(json.dumps([{"state": "approved", "user": {"login": "alice"},
+                                      "environments": [{"name": "agent-release-bot"}]}]))
     code, out, _ = _card(capsys, "release-bot", "--run-id", "run-2026-11-29-7",
-                         "--approver", "@alice")
+                         "--approvals", str(approvals))
     assert code == 0
     assert out.startswith("### Run identity: `agent-release-bot`\n")
     assert "- **Run:** `run-2026-11-29-7`" in out
