@@ -10,7 +10,7 @@ from constructs import Construct
 from cdk.azure.plan import uses_azure
 from cdk.gcp.plan import uses_gcp
 from cdk.model import Agent, IdentitiesFile
-from cdk.names import logical_id
+from cdk.names import unique_ids
 
 from .backend import apply_backend
 
@@ -96,8 +96,11 @@ class AgentStack(TerraformStack):
                 agent.secrets.store, role_resource)
             variables.update(add_deploy_keys(self, agent, identities, keys, identity))
         directory = Directory(self, "directory")
-        for env in plan_environments(agent, identities, variables):
-            # Keyed by repo and environment, not position: reordering runs_on
-            # must not look like a destroy and re-create in review.
-            AgentEnvironment(self, logical_id("environment", env.repo, env.environment), env,
-                             directory)
+        environments = plan_environments(agent, identities, variables)
+        # Keyed by repo and environment, not position: reordering runs_on must not
+        # look like a destroy and re-create in review; unique even where two names
+        # differ only in characters an id cannot hold (acme/a.b, acme/a_b).
+        ids = unique_ids((k, ("environment", env.repo, env.environment))
+                         for k, env in enumerate(environments))
+        for k, env in enumerate(environments):
+            AgentEnvironment(self, ids[k], env, directory)
