@@ -119,7 +119,8 @@ def test_accepting_both_forms_is_a_broadening_that_needs_an_escalation(
     assert trust["broadened"] == [f"new subject {IMMUTABLE} (a second form, beside {LEGACY})"]
     assert trust["respelled"] == []
     assert result.code == 1
-    assert result.gate_ids() == [GATE]
+    # (on Google Cloud the foundation's pool condition broadens too: a gate each)
+    assert set(result.gate_ids()) == {GATE}
     assert "new subject" in result.markdown
 
 
@@ -134,4 +135,5 @@ def test_the_organization_switching_back_to_legacy_is_a_broadening(
     assert trust["broadened"] == [
         f"new subject {LEGACY} (legacy form: the owner and repository ids leave the subject)"]
     assert trust["narrowed"] == [f"subject {IMMUTABLE} removed"]
-    assert result.gate_ids() == [GATE]
+    # (the defaults change is also a weakened control of its own: a gate each)
+    assert set(result.gate_ids()) == {GATE}
