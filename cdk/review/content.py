@@ -241,7 +241,8 @@ def _pool_condition(old: Any, new: Any) -> Verdict | None:
         (rid, env) for rid, env, _ in before[1]}
     if jobs_added:
         return BROADENING, "the pool now admits " + "; ".join(
-            f"repository id {rid}, environment {env}" for rid, env in sorted(jobs_added))
+            f"{sub} (repository id {rid}, environment {env})"
+            for rid, env, sub in sorted(after[1]) if (rid, env) in jobs_added)
     # The same jobs: their subjects judged by form (a respelling to the immutable
     # subject with the same ids tightens; a second form beside the first broadens).
     change = classify_subject_change({sub for *_, sub in before[1]},
