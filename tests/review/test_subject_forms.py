@@ -137,3 +137,16 @@ def test_the_organization_switching_back_to_legacy_is_a_broadening(
     assert trust["narrowed"] == [f"subject {IMMUTABLE} removed"]
     # (the defaults change is also a weakened control of its own: a gate each)
     assert set(result.gate_ids()) == {GATE}
+
+
+def test_the_organization_switching_to_immutable_needs_no_escalation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = variant("github: {owner: acme, owner_id: 1342004}",
+                   "github: {owner: acme, owner_id: 1342004, subject_form: legacy}")
+    result = review(tmp_path, base, BASE, capsys)
+
+    assert _trust(result)["respelled"] == [
+        f"{LEGACY} → {IMMUTABLE} (same repository; its owner and repository ids are now "
+        "part of the subject)"]
+    assert _trust(result)["broadened"] == []
+    assert result.code == 0, result.packet["gates"]
