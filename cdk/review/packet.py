@@ -46,6 +46,7 @@ from .diff import (
     resources_of,
 )
 from .plans import agent_documents, planned_content, planned_foundation
+from .subjects import accepted, subject_change, without_subjects
 from .terraform import PlanSummary
 
 MARKER = "<!-- agentid-review -->"
@@ -427,7 +428,7 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
         # The expiry gate judges the new date; grants are compared without it.
         base_docs = mask_expiry(base_docs, base.expires)
         head_docs = mask_expiry(head_docs, head.expires)
-    permissions = diff_permissions(base_docs, head_docs)
+    permissions = diff_permissions(without_subjects(base_docs), without_subjects(head_docs))
     # A deny in a document the base did not have narrows nothing: it is part of
     # what the new document grants from the start (a new agent's standing denies).
     baseline = tuple(g for g in permissions.narrowed if g.effect == "Deny"
@@ -439,7 +440,9 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
         status=status,
         card=card,
         permissions=permissions,
-        trust=diff_trust(base_docs.get(TRUST, {}), head_docs.get(TRUST, {})),
+        trust=diff_trust(base_docs.get(TRUST, {}), head_docs.get(TRUST, {}),
+                         subject_change(base_docs, head_docs), accepted(base_docs)[0],
+                         accepted(head_docs)[0]),
         deploy_keys=diff_deploy_keys(base_keys, head_keys),
         controls=agent_controls(base, head) if base is not None else ControlDiff(),
         content=content,
