@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -87,17 +88,34 @@ def synthesized_deploy_keys(tmp_path_factory: pytest.TempPathFactory) -> Synthes
 
 
 @pytest.fixture(scope="session")
-def synthesized_gcp(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """Google Cloud agents: roles on a bucket, a secret and the project; keys in Secret Manager."""
-    project = tmp_path_factory.mktemp("gcp")
-    shutil.copy(FIXTURES / "gcp.yaml", project / "identities.yaml")
-    return synthesize(project / "identities.yaml", project / "cdktf.out")
+def synthesized_fixtures(tmp_path_factory: pytest.TempPathFactory
+                         ) -> Callable[[str], Synthesized]:
+    """``get(name)``: tests/fixtures/<name>.yaml synthesized on first use, once per session.
+
+    Every test that needs a fixture's output (the scanners, the goldens, the cloud
+    tests) shares this one synthesis of it.
+    """
+    done: dict[str, Synthesized] = {}
+
+    def get(name: str) -> Synthesized:
+        if name not in done:
+            project = tmp_path_factory.mktemp(name)
+            shutil.copy(FIXTURES / f"{name}.yaml", project / "identities.yaml")
+            done[name] = synthesize(project / "identities.yaml", project / "cdktf.out")
+        return done[name]
+
+    return get
 
 
 @pytest.fixture(scope="session")
-def synthesized_azure(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+def synthesized_gcp(synthesized_fixtures: Callable[[str], Synthesized]) -> Synthesized:
+    """Google Cloud agents: roles on a bucket, a secret and the project; keys in Secret Manager."""
+    return synthesized_fixtures("gcp")
+
+
+@pytest.fixture(scope="session")
+def synthesized_azure(synthesized_fixtures: Callable[[str], Synthesized]) -> Synthesized:
     """Azure agents: roles at a resource, a resource group and the subscription, PIM on;
     keys in Key Vault."""
-    project = tmp_path_factory.mktemp("azure")
-    shutil.copy(FIXTURES / "azure.yaml", project / "identities.yaml")
-    return synthesize(project / "identities.yaml", project / "cdktf.out")
+    return synthesized_fixtures("azure")
+
