@@ -119,3 +119,54 @@ def synthesized_azure(synthesized_fixtures: Callable[[str], Synthesized]) -> Syn
     keys in Key Vault."""
     return synthesized_fixtures("azure")
 
+
+# Modules whose tests synthesize without naming a `synthesized_*` fixture: through
+# `synthesize`, `agentid synth|review|affected` in or out of process, or `cdktn synth`.
+# Relative to tests/; every test in them is marked `synth`.
+SYNTH_MODULES: frozenset[str] = frozenset({
+    "azure/test_review.py", "gcp/test_review.py", "review/test_affected.py",
+    "review/test_golden.py", "review/test_review.py",
+})
+
+
+# Modules of `slow` tests: linters and the README's commands run in subprocesses.
+# Every `gates` test (the external scanners) is slow too.
+SLOW_MODULES: frozenset[str] = frozenset({"test_code_quality.py", "test_readme_commands.py"})
+
+
+def _module(item: pytest.Item) -> str:
+    return item.path.relative_to(Path(__file__).parent).as_posix()
+
+
+def _synthesizes(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return _module(item) in SYNTH_MODULES or any(n.startswith("synthesized_") for n in names)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `synth` every test that synthesizes and `slow` every one that takes seconds
+    otherwise, so `make test-fast` (`-m "not synth and not slow"`) stays fast."""
+    for item in items:
+        if item.get_closest_marker("synth") is None and _synthesizes(item):
+            item.add_marker(pytest.mark.synth)
+        slow = _module(item) in SLOW_MODULES or item.get_closest_marker("gates") is not None
+        if slow and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _synthesis_needs_the_synth_marker(request: pytest.FixtureRequest,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test without the `synth` marker that reaches :func:`stacks.app.build_app` fails,
+    naming the fix: the marker cannot silently go missing from a new test."""
+    if request.node.get_closest_marker("synth") is not None:
+        return
+    import stacks.app
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise AssertionError(
+            f"{request.node.nodeid} synthesizes but is not marked `synth`: request a "
+            "`synthesized_*` fixture, decorate it with @pytest.mark.synth, or add its "
+            "module to SYNTH_MODULES in tests/conftest.py")
+
+    monkeypatch.setattr(stacks.app, "build_app", refuse)

@@ -87,6 +87,7 @@ def test_synthesized_stacks_hold_no_private_key_material(
     assert_no_private_keys(synthesized_example.outdir, synthesized_deploy_keys.outdir)
 
 
+@pytest.mark.synth
 def test_what_agentid_prints_holds_no_private_key_material(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -108,6 +109,7 @@ def test_the_repository_holds_no_private_key_material() -> None:
     assert_no_private_keys(*files)
 
 
+@pytest.mark.synth
 def test_review_packets_and_cards_hold_no_private_key_material(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cdk.azure.plan import MAX_FEDERATED_CREDENTIALS, credential_name, federated_credentials
 from cdk.loader import validate_schema
 from cdk.yamlsafe import parse
@@ -99,6 +101,7 @@ def test_twenty_subjects_are_allowed_and_the_plan_keeps_one_credential_each() ->
     assert len(federated_credentials(identities.agents[0])) == MAX_FEDERATED_CREDENTIALS
 
 
+@pytest.mark.synth
 def test_a_revoked_azure_agent_keeps_its_provider_and_holds_nothing(tmp_path: Path) -> None:
     text = (FIXTURES / "azure.yaml").read_text() + (
         '    revoked: {on: 2026-11-25, by: "@acme/finops", reason: Retired}\n')

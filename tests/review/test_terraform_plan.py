@@ -46,6 +46,7 @@ def test_counts_come_from_resource_changes_actions() -> None:
     assert key.masked == ("private_key_openssh",)
 
 
+@pytest.mark.synth
 def test_the_packet_adds_terraform_counts_and_masks_sensitive_values(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     head = variant("expires: 2027-02-15", "expires: 2027-02-20")
