@@ -12,6 +12,7 @@ from cdk.model import IdentitiesFile
 from cdk.names import FOUNDATION, stack_names
 from cdk.progress import Progress
 from cdk.runtime import prepare_node
+from cdk.synthesis import Synthesizable
 
 # Terraform/OpenTofu the stacks target; cdktf.json declares the same for the
 # CLI (a test keeps them equal). S3 native state locking needs 1.10 of either;
@@ -45,7 +46,7 @@ def check_stacks(identities: IdentitiesFile, stacks: Collection[str],
 
 def build_app(identities: IdentitiesFile, outdir: str | Path | None = None,
               base_dir: str | Path = ".", progress: Progress | None = None,
-              stacks: Collection[str] | None = None) -> object:
+              stacks: Collection[str] | None = None) -> Synthesizable:
     """An App holding ``foundation`` and one :class:`AgentStack` per record.
 
     ``stacks`` selects which of them are constructed (and so written), by name;
