@@ -115,13 +115,13 @@ def test_review_packets_and_cards_hold_no_private_key_material(
 ) -> None:
     # GIVEN a change that adds a deploy key, reviewed with a Terraform plan whose
     # sensitive values hold a key-shaped secret
-    from .review.test_terraform_plan import FAKE_KEY, _plans_with_fake_key
+    from .review.helpers import FAKE_KEY, plans_with_fake_key
 
     base = tmp_path / "base.yaml"
     base.write_text(BASE)
     head = tmp_path / "identities.yaml"
     head.write_text(BASE + "    github:\n      deploy_keys:\n        - {repo: acme/api}\n")
-    plans = _plans_with_fake_key(tmp_path)
+    plans = plans_with_fake_key(tmp_path)
     assert FAKE_KEY in (plans / "release-bot.json").read_text()
     capsys.readouterr()
 

@@ -11,7 +11,7 @@ import pytest
 
 from cdk.cli import main
 
-from ..conftest import TODAY_ARG
+from ..conftest import FIXTURES, TODAY_ARG
 
 
 @dataclass
@@ -40,3 +40,44 @@ def review(tmp_path: Path, base: str, head: str, capsys: pytest.CaptureFixture[s
     assert main([*args, "--format", "json"]) == code
     packet = json.loads(capsys.readouterr().out)
     return Result(code, markdown, packet)
+
+
+# Record changes the review tests (and the packet goldens) apply to the base record.
+WIDEN = ('        read: ["arn:aws:s3:::acme-artifacts/releases/*"]\n',
+         '        read: ["arn:aws:s3:::acme-artifacts/releases/*"]\n'
+         '        write: ["arn:aws:s3:::acme-artifacts/releases/*"]\n')
+ESCALATION = ("    aws:\n", "    escalations:\n"
+              "      - on: 2026-11-28\n"
+              "        reason: Uploads release artifacts once the release job is approved\n"
+              "        approved_by: \"@acme/security\"\n"
+              "    aws:\n")
+SECOND_AGENT = """\
+  - name: docs-reader
+    description: Reads published release artifacts to build the documentation site
+    owner: "@acme/docs"
+    rotation_owner: "@acme/docs"
+    approvers: ["@acme/docs-maintainers"]
+    expires: 2027-01-31
+    runs_on:
+      - repo: acme/docs
+        repo_id: 918273645
+    aws:
+      access:
+        read: ["arn:aws:s3:::acme-docs/*"]
+"""
+TOMBSTONE = ("    aws:\n", '    revoked: {on: 2026-11-28, by: "@acme/platform", '
+             "reason: Agent retired}\n    aws:\n")
+
+PLANS = FIXTURES / "review" / "plans"
+# The committed fixture holds a placeholder, so the repository-wide private-key
+# scan stays meaningful; tests that check masking put a key-shaped value in.
+FAKE_KEY = "-----BEGIN " + "OPENSSH PRIVATE KEY----- SECRET-BEFORE"
+
+
+def plans_with_fake_key(tmp_path: Path) -> Path:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    for source in PLANS.glob("*.json"):
+        text = source.read_text().replace("@@FAKE_PRIVATE_KEY@@", FAKE_KEY)
+        (plans / source.name).write_text(text)
+    return plans

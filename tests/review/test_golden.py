@@ -15,7 +15,7 @@ from cdk.cli import main
 
 from ..conftest import FIXTURES, TODAY_ARG
 from ..records import BASE, variant
-from .test_review import ESCALATION, SECOND_AGENT, TOMBSTONE, WIDEN
+from .helpers import ESCALATION, SECOND_AGENT, TOMBSTONE, WIDEN
 
 GOLDEN = FIXTURES / "review"
 
