@@ -130,7 +130,7 @@ SYNTH_MODULES: frozenset[str] = frozenset({
 
 
 # Modules of `slow` tests: linters and the README's commands run in subprocesses.
-# Every `gates` test (the external scanners) is slow too.
+# Every `gates` test (the external scanners) and `fuzz` test (hypothesis) is slow too.
 SLOW_MODULES: frozenset[str] = frozenset({"test_code_quality.py", "test_readme_commands.py"})
 
 
@@ -149,7 +149,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("synth") is None and _synthesizes(item):
             item.add_marker(pytest.mark.synth)
-        slow = _module(item) in SLOW_MODULES or item.get_closest_marker("gates") is not None
+        slow = _module(item) in SLOW_MODULES or any(
+            item.get_closest_marker(m) is not None for m in ("gates", "fuzz"))
         if slow and item.get_closest_marker("slow") is None:
             item.add_marker(pytest.mark.slow)
 

@@ -55,6 +55,7 @@ def test_unknown_command_is_usage_error() -> None:
     assert exc.value.code == 2
 
 
+@pytest.mark.slow
 def test_validate_never_loads_provider_bindings(tmp_path: Path) -> None:
     code = ("import sys; from cdk.cli import main; rc = main(['validate', '-f', "
             f"{str(EXAMPLE)!r}, '--today', {TODAY_ARG!r}]); "

@@ -136,6 +136,7 @@ sys.exit(code or (3 if "policy_sentry.shared.iam_data" in sys.modules else 0))
 """
 
 
+@pytest.mark.slow
 def test_validate_reads_only_the_services_a_file_names(tmp_path: Path) -> None:
     # GIVEN generated agents that name S3 ARNs and S3 actions
     from bench.generate import write as generate
