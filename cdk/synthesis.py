@@ -12,13 +12,19 @@ from __future__ import annotations
 from collections.abc import Collection
 from importlib import import_module
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from .model import IdentitiesFile
 from .progress import Progress
 
 # The module that implements :class:`App` (stacks/app.py).
 APP = "stacks.app"
+
+# Terraform/OpenTofu the stacks target; cdktf.json declares the same for the
+# CLI (a test keeps them equal). S3 native state locking needs 1.10 of either;
+# write-only arguments (deploy-key secret versions) need 1.11. Here, not in
+# stacks/app.py, so that cdk modules may read it without importing stacks.
+TARGET_VERSIONS: dict[str, Any] = {"terraform": ">=1.11.0", "opentofu": ">=1.11.0"}
 
 
 class Synthesizable(Protocol):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
 
 from cdk.errors import AgentIdError
 from cdk.extras import require_extras
@@ -12,13 +11,7 @@ from cdk.model import IdentitiesFile
 from cdk.names import FOUNDATION, stack_names
 from cdk.progress import Progress
 from cdk.runtime import prepare_node
-from cdk.synthesis import Synthesizable
-
-# Terraform/OpenTofu the stacks target; cdktf.json declares the same for the
-# CLI (a test keeps them equal). S3 native state locking needs 1.10 of either;
-# write-only arguments (deploy-key secret versions) need 1.11.
-TARGET_VERSIONS: dict[str, Any] = {"terraform": ">=1.11.0", "opentofu": ">=1.11.0"}
-
+from cdk.synthesis import TARGET_VERSIONS, Synthesizable
 
 # Past this many stacks an error says how to find names instead of listing them.
 _LISTED_NAMES = 10

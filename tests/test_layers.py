@@ -26,10 +26,10 @@ CONSTRUCT_LIBRARIES = ("cdktn", "constructs", "jsii")
 # (the longest prefix wins); a module may import its own layer and those below.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("cdk.errors", "cdk.model", "cdk.names", "cdk.yamlsafe", "cdk.progress",
-              "cdk.runtime", "cdk.plan", "cdk.synthesis")),
+              "cdk.runtime", "cdk.plan", "cdk.synthesis", "cdk.subjects")),
     ("target plans", ("cdk.aws.catalog", "cdk.aws.plan", "cdk.aws.scope", "cdk.aws.grants",
                       "cdk.aws.secret_plan", "cdk.gcp.plan", "cdk.azure.plan",
-                      "cdk.github.plan", "cdk.github.deploy_keys")),
+                      "cdk.github.plan", "cdk.github.deploy_keys", "cdk.github.ruleset")),
     ("plans across targets", ("cdk.secret_store", "cdk.backend", "cdk.extras")),
     ("loading", ("cdk.loader",)),
     ("rules", ("cdk.checks",)),
@@ -39,9 +39,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                     "cdk.aws.secret", "cdk.gcp.identity", "cdk.gcp.pool", "cdk.gcp.provider",
                     "cdk.gcp.secret", "cdk.azure.identity", "cdk.azure.provider",
                     "cdk.azure.secret", "cdk.github.deploy_key", "cdk.github.environment")),
-    ("command line", ("cdk.cli", "cdk.precompile")),
+    ("command line", ("cdk.cli", "cdk.precompile", "cdk.synth_cache")),
     ("app", ("stacks",)),
 )
+# cdk.subjects, cdk.github.ruleset and cdk.synth_cache are on branches being merged.
 # Package __init__ modules that only hold a docstring sit with the base.
 PACKAGE_MARKERS = ("cdk", "cdk.aws", "cdk.gcp", "cdk.azure", "cdk.github")
 

@@ -125,7 +125,7 @@ def test_real_cdktn_cli_writes_only_the_stack_agentid_stacks_names(
 
 
 def test_cdktf_json_targets_the_same_versions_as_the_app() -> None:
-    from stacks.app import TARGET_VERSIONS
+    from cdk.synthesis import TARGET_VERSIONS
 
     config = json.loads((ROOT / "cdktf.json").read_text())
     assert config["targetVersions"] == TARGET_VERSIONS
