@@ -9,7 +9,7 @@ for byte the file committed under tests/goldens/synth/<fixture>/<stack>.json
 A refactor that must not change what is deployed (issue #16) keeps these green.
 A change that is meant to alter the output regenerates them, and the diff of
 tests/goldens/ in the commit shows exactly what it alters. The one way to
-regenerate (all of them, stale files removed):
+regenerate (all of them; stale files and folders removed):
 
     AGENTID_UPDATE_GOLDENS=1 .venv/bin/python -m pytest tests/test_synth_goldens.py
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -123,11 +124,14 @@ def test_synthesized_output_matches_its_golden(fixture: str,
 
 
 def test_every_golden_folder_has_a_synthesis() -> None:
-    # A fixture removed or renamed must take its goldens with it.
+    # A fixture removed or renamed takes its goldens with it.
     folders = {p.name for p in GOLDENS.iterdir() if p.is_dir()} if GOLDENS.is_dir() else set()
-    assert folders <= set(SOURCES), sorted(folders - set(SOURCES))
-    if not UPDATE:
-        assert folders == set(SOURCES), f"missing goldens; regenerate: {REGENERATE}"
+    if UPDATE:
+        for stale in sorted(folders - set(SOURCES)):
+            shutil.rmtree(GOLDENS / stale)
+        return
+    assert folders <= set(SOURCES), f"goldens of no fixture; regenerate: {REGENERATE}"
+    assert folders == set(SOURCES), f"missing goldens; regenerate: {REGENERATE}"
 
 
 @pytest.mark.parametrize(("golden", "actual", "where"), [
