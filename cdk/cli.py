@@ -111,6 +111,16 @@ def _parser() -> argparse.ArgumentParser:
                    help="synth output of the base branch: add foundation only if its "
                    "cdk.tf.json differs from this one")
 
+    p = sub.add_parser("verify", help="check the synthesized output against the README's "
+                       "promises (reads only cdk.tf.json files and the records)")
+    with_file(p)
+    p.add_argument("directory", nargs="?", default=DEFAULT_OUTDIR, metavar="DIR",
+                   help=f"synth output holding stacks/<stack>/cdk.tf.json (default "
+                   f"{DEFAULT_OUTDIR})")
+    p.add_argument("--json", action="store_true", help="print a JSON report (for tools)")
+    p.add_argument("--explain", metavar="INVARIANT_ID",
+                   help="print the promise an invariant holds, then exit")
+
     p = sub.add_parser("schema", help="print the JSON Schema of identities.yaml, or "
                        "regenerate the file with --write")
     p.add_argument("--write", nargs="?", const=SCHEMA_FILE, metavar="FILE",
@@ -178,6 +188,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _card(args)
         if args.command == "atlantis":
             return _atlantis(args)
+        if args.command == "verify":
+            return _verify(args)
         if args.command == "schema":
             return _schema(args)
     except UsageError as exc:
@@ -210,6 +222,30 @@ def _validate(args: argparse.Namespace) -> int:
     agents = loaded.identities.agents
     print(f"{args.file}: {len(agents)} agent{'s' if len(agents) != 1 else ''}, no problems")
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .verify import INVARIANTS, verify_directory
+
+    if args.explain:
+        promises = {i.id: f"{i.target}: {i.promise}" for i in INVARIANTS}
+        if args.explain not in promises:
+            raise UsageError(f"no invariant {args.explain!r} — known: {', '.join(promises)}")
+        print(f"{args.explain}: {promises[args.explain]}")
+        return 0
+    loaded = load(args.file, _today(args.today))
+    report = verify_directory(Path(args.directory), loaded.identities)
+    if args.json:
+        print(report.as_json(), end="")
+    else:
+        for finding in report.findings:
+            print(finding.render())
+        count = len(report.findings)
+        summary = (f"{args.directory}: {len(report.stacks)} stacks, "
+                   + (f"{count} finding{'s' if count != 1 else ''}" if count else
+                      "every invariant holds"))
+        print(summary, file=sys.stderr if count else sys.stdout)
+    return 0 if report.ok else 1
 
 
 def _schema(args: argparse.Namespace) -> int:

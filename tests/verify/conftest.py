@@ -1,0 +1,28 @@
+"""The suite's synthesized outputs, read as verify reads them (once per session)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cdk.loader import load
+
+from ..conftest import TODAY, Synthesized
+from .helpers import Output
+
+
+def _output(synthesized: Synthesized) -> Output:
+    documents = {name: synthesized.stack(name) for name in synthesized.stacks()}
+    identities = load(synthesized.outdir.parent / "identities.yaml", TODAY).identities
+    return Output(json.loads(json.dumps(documents)), identities)
+
+
+@pytest.fixture(scope="session")
+def outputs(synthesized_example: Synthesized, synthesized_deploy_keys: Synthesized,
+            synthesized_gcp: Synthesized, synthesized_azure: Synthesized) -> dict[str, Output]:
+    """Every synthesized fixture of tests/conftest.py by short name (named as arguments,
+    so tests/conftest.py marks every test that uses them `synth`)."""
+    return {"example": _output(synthesized_example),
+            "deploy_keys": _output(synthesized_deploy_keys),
+            "gcp": _output(synthesized_gcp), "azure": _output(synthesized_azure)}
