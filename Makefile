@@ -32,7 +32,7 @@ ifneq ($(and $(filter diff deploy destroy card,$(MAKECMDGOALS)),$(if $(strip $(A
 $(error AGENT is missing: make $(firstword $(filter diff deploy destroy card,$(MAKECMDGOALS))) AGENT=<agent name or foundation>)
 endif
 ifneq ($(and $(filter review affected,$(MAKECMDGOALS)),$(if $(strip $(BASE)),,x)),)
-$(error BASE is missing: make $(firstword $(filter review affected,$(MAKECMDGOALS))) BASE=origin/main (a git revision or a file))
+$(error BASE is missing: make $(firstword $(filter review affected,$(MAKECMDGOALS))) BASE=origin/main (a git revision; agentid review --base-file PATH takes a file))
 endif
 
 .PHONY: synth verify validate review affected card atlantis schema diff deploy destroy \

@@ -27,6 +27,7 @@ from .synthesis import app
 if TYPE_CHECKING:
     from .review.packet import Side
     from .review.terraform import PlanSummary
+    from .yamlsafe import Document
 
 DEFAULT_FILE = "identities.yaml"
 DEFAULT_OUTDIR = "cdktf.out"
@@ -55,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--today", help="judge expiry against this date (YYYY-MM-DD); "
                        "default: today in UTC")
 
+    def with_base(p: argparse.ArgumentParser) -> None:
+        base = p.add_mutually_exclusive_group(required=True)
+        base.add_argument("--base", metavar="REV",
+                          help="git revision of the base (e.g. origin/main); never a file")
+        base.add_argument("--base-file", metavar="PATH",
+                          help="path of the base identities file")
+
     p = sub.add_parser("validate", help="load and check every record; writes nothing")
     with_file(p)
     p.add_argument("--explain", metavar="RULE_ID",
@@ -70,8 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("review", help="review packet of what a change to the file does")
     with_file(p)
-    p.add_argument("--base", required=True, metavar="REF_OR_FILE",
-                   help="git revision (e.g. origin/main) or path of the base identities file")
+    with_base(p)
     p.add_argument("--format", choices=("md", "json"), default="md",
                    help="Markdown for a pull-request comment (default) or JSON")
     p.add_argument("--plan-json", metavar="DIR",
@@ -82,8 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("affected", help="names of stacks whose synthesized output changes")
     with_file(p)
-    p.add_argument("--base", required=True, metavar="REF_OR_FILE",
-                   help="git revision (e.g. origin/main) or path of the base identities file")
+    with_base(p)
     p.add_argument("--json", action="store_true", help="print a JSON list (for a CI matrix)")
 
     p = sub.add_parser("card", help="the per-run identity block of one agent")
@@ -305,15 +311,19 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _sides(args: argparse.Namespace, today: date) -> tuple[Side, Side]:
-    from .review.inputs import read_base, read_side, side_of
+    from .review.inputs import read_base, read_base_file, read_side, side_of
     from .review.packet import Side
 
     head_path = Path(args.file)
     head = read_side(head_path, today)
+    document: Document | None
     try:
-        label, document = read_base(args.base, head_path)
+        if args.base_file is not None:
+            label, document = read_base_file(Path(args.base_file))
+        else:
+            label, document = read_base(args.base, head_path)
     except InputError as exc:
-        return Side(args.base, None, tuple(exc.findings)), head
+        return Side(args.base or args.base_file, None, tuple(exc.findings)), head
     base = side_of(label, document, today, is_base=True, empty_defaults=head.identities)
     return base, head
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from cdktn import TerraformStack
 from constructs import Construct
 
+from cdk.aws.plan import has_role
 from cdk.azure.plan import uses_azure
 from cdk.gcp.plan import uses_gcp
 from cdk.model import Agent, IdentitiesFile
@@ -33,7 +34,6 @@ class AgentStack(TerraformStack):
         from cdk.github.deploy_keys import plan_deploy_keys
         from cdk.github.environment import AgentEnvironment, Directory, github_provider
         from cdk.github.plan import plan_environments
-        from cdk.secret_store import uses_store
 
         github_provider(self, defaults.github.owner)
         keys = plan_deploy_keys(agent, identities)
@@ -43,9 +43,8 @@ class AgentStack(TerraformStack):
             key_providers(self)
         variables: dict[str, str] = {}
         role_resource = None
-        # The role exists for an AWS scope, and also to be the only reader of
-        # deploy keys stored in AWS.
-        if (agent.aws is not None or uses_store(agent, "aws")) and defaults.aws is not None:
+        if has_role(agent, identities):
+            assert defaults.aws is not None
             from cdk.aws.plan import plan_role
             from cdk.aws.provider import aws_provider
 

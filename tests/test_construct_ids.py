@@ -79,7 +79,7 @@ def test_repositories_differing_by_dot_and_underscore_synthesize_and_review(
     # AND review of the change runs to its packet, with no traceback
     (tmp_path / "base.yaml").write_text(BASE)
     capsys.readouterr()
-    code = main(["review", "--base", str(tmp_path / "base.yaml"), "-f",
+    code = main(["review", "--base-file", str(tmp_path / "base.yaml"), "-f",
                  str(tmp_path / "identities.yaml"), "--today", TODAY_ARG])
     captured = capsys.readouterr()
     assert code in (0, 1), captured.err

@@ -29,7 +29,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
               "cdk.runtime", "cdk.plan", "cdk.synthesis", "cdk.subjects")),
     ("target plans", ("cdk.aws.catalog", "cdk.aws.plan", "cdk.aws.scope", "cdk.aws.grants",
                       "cdk.aws.secret_plan", "cdk.gcp.plan", "cdk.azure.plan",
-                      "cdk.github.plan", "cdk.github.deploy_keys", "cdk.github.ruleset")),
+                      "cdk.github.plan", "cdk.github.deploy_keys",
+                      "cdk.github.ruleset_plan")),
     ("plans across targets", ("cdk.secret_store", "cdk.backend", "cdk.extras")),
     ("loading", ("cdk.loader",)),
     ("rules", ("cdk.checks",)),
@@ -38,11 +39,12 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("constructs", ("cdk.rotation", "cdk.aws.identity", "cdk.aws.oidc", "cdk.aws.provider",
                     "cdk.aws.secret", "cdk.gcp.identity", "cdk.gcp.pool", "cdk.gcp.provider",
                     "cdk.gcp.secret", "cdk.azure.identity", "cdk.azure.provider",
-                    "cdk.azure.secret", "cdk.github.deploy_key", "cdk.github.environment")),
+                    "cdk.azure.secret", "cdk.github.deploy_key", "cdk.github.environment",
+                    "cdk.github.ruleset")),
     ("command line", ("cdk.cli", "cdk.precompile", "cdk.synth_cache")),
     ("app", ("stacks",)),
 )
-# cdk.subjects, cdk.github.ruleset and cdk.synth_cache are on branches being merged.
+# cdk.subjects and cdk.synth_cache are on branches being merged.
 # Package __init__ modules that only hold a docstring sit with the base.
 PACKAGE_MARKERS = ("cdk", "cdk.aws", "cdk.gcp", "cdk.azure", "cdk.github")
 

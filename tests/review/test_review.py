@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ..records import BASE, variant
-from .helpers import ESCALATION, SECOND_AGENT, TOMBSTONE, WIDEN, review
+from .helpers import ESCALATION, SECOND_AGENT, SECOND_AGENT_ESCALATION, TOMBSTONE, WIDEN, review
 
 
 def test_widening_without_escalation_fails_and_names_the_new_actions(
@@ -72,8 +72,10 @@ def test_narrowing_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 def test_a_new_agent_is_shown_with_its_grants_and_resources(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = review(tmp_path, BASE, BASE + SECOND_AGENT, capsys)
-    assert result.code == 0
+    # Creating an agent is a grant: with its escalation entry the new agent passes
+    # (without one it fails: tests/review/test_fail_closed.py, class 7).
+    result = review(tmp_path, BASE, BASE + SECOND_AGENT + SECOND_AGENT_ESCALATION, capsys)
+    assert result.code == 0, result.packet["gates"]
     assert [a["name"] for a in result.packet["agents"]] == ["docs-reader"]
     agent = result.agent("docs-reader")
     assert agent["status"] == "new"
