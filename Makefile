@@ -38,7 +38,7 @@ $(error BASE is missing: make $(firstword $(filter review affected,$(MAKECMDGOAL
 endif
 
 .PHONY: synth verify validate review affected card atlantis schema diff deploy destroy \
-        test fuzz install dev gates node clean bench help
+        test test-fast fuzz install dev gates node clean bench help
 
 ## synth: validate identities.yaml, the real `cdktn synth` -> cdktf.out/stacks/<agent>/cdk.tf.json,
 ## then verify that output against the README's promises
@@ -83,6 +83,10 @@ diff deploy destroy: install node
 ## test: install dev extras and the external scanners, then run the whole suite
 test: dev gates node
 	$(BIN)/python -m pytest
+
+## test-fast: every test that neither synthesizes nor is slow, in seconds (make test runs all)
+test-fast: dev
+	$(BIN)/python -m pytest -m "not synth and not slow"
 
 ## fuzz: the property-based tests with many more, freshly random, examples
 fuzz: dev node

@@ -22,6 +22,7 @@ from .errors import AgentIdError, InputError, UsageError
 from .loader import Loaded, load
 from .model import IdentitiesFile
 from .runtime import reexec_optimized
+from .synthesis import app
 
 if TYPE_CHECKING:
     from .review.packet import Side
@@ -290,10 +291,8 @@ def _synth(args: argparse.Namespace) -> int:
     loaded = load(args.file, _today(args.today))
     outdir = Path(args.output)
     if args.stacks is not None:
-        from stacks.app import check_stacks
-
         # Before the staging directory exists and any binding loads.
-        check_stacks(loaded.identities, args.stacks, args.file)
+        app().check_stacks(loaded.identities, args.stacks, args.file)
     synth_atomically(loaded, outdir, args.stacks)
     if args.stacks is not None:
         from .names import stack_names
@@ -349,10 +348,7 @@ def _with_stacks(base: Side, head: Side, head_path: Path) -> tuple[Side, Side]:
 def synth_stacks(identities: IdentitiesFile, outdir: Path, base_dir: Path
                  ) -> dict[str, dict[str, Any]]:
     """Synthesize into ``outdir`` and read back every stack's ``cdk.tf.json``."""
-    from stacks.app import build_app
-
-    app = build_app(identities, outdir, base_dir)
-    app.synth()  # type: ignore[attr-defined]
+    app().build_app(identities, outdir, base_dir).synth()
     found: dict[str, dict[str, Any]] = {}
     for stack_dir in sorted((outdir / "stacks").iterdir()):
         found[stack_dir.name] = json.loads((stack_dir / "cdk.tf.json").read_text())
@@ -454,11 +450,9 @@ def synth_atomically(loaded: Loaded, outdir: Path,
     If anything fails (or the process is killed) before the swap, the previous
     output is untouched and the temporary directory is removed or left aside
     under a name that marks it as incomplete. ``stacks`` selects the stacks
-    written (see :func:`stacks.app.build_app`); the swap replaces ``outdir`` whole
-    either way.
+    written (see :func:`stacks.app.build_app`, reached through :mod:`cdk.synthesis`);
+    the swap replaces ``outdir`` whole either way.
     """
-    from stacks.app import build_app
-
     from .extras import require_extras
     from .progress import Progress
 
@@ -470,10 +464,10 @@ def synth_atomically(loaded: Loaded, outdir: Path,
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.incomplete-", dir=outdir.parent))
     try:
         base_dir = Path(loaded.document.file).absolute().parent
-        app = build_app(loaded.identities, staging, base_dir, progress, stacks)
+        built = app().build_app(loaded.identities, staging, base_dir, progress, stacks)
         count = len(loaded.identities.agents) + 1 if stacks is None else len(set(stacks))
         progress.note(f"writing {count} stacks")
-        app.synth()  # type: ignore[attr-defined]
+        built.synth()
         _swap(staging, outdir)
     finally:
         progress.close()
@@ -552,23 +546,21 @@ def app_main(file: str | None = None) -> None:
 
     ``AGENTID_STACKS`` limits what is written to those stacks (:func:`env_stacks`).
     """
-    from stacks.app import build_app, check_stacks
-
     path = file or os.environ.get("AGENTID_FILE", DEFAULT_FILE)
     stacks = env_stacks()
     try:
         loaded = load(path, _today(os.environ.get("AGENTID_TODAY")))
         if stacks is not None:
             try:
-                check_stacks(loaded.identities, stacks, path)
+                app().check_stacks(loaded.identities, stacks, path)
             except AgentIdError as exc:
                 raise AgentIdError(f"AGENTID_STACKS={','.join(stacks)}: {exc}") from None
-        app = build_app(loaded.identities, None, Path(path).absolute().parent,
-                        stacks=stacks)
+        built = app().build_app(loaded.identities, None, Path(path).absolute().parent,
+                                stacks=stacks)
     except AgentIdError as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(1) from None
-    app.synth()  # type: ignore[attr-defined]
+    built.synth()
 
 
 if __name__ == "__main__":  # pragma: no cover

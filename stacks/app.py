@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
 
 from cdk.errors import AgentIdError
 from cdk.extras import require_extras
@@ -12,12 +11,7 @@ from cdk.model import IdentitiesFile
 from cdk.names import FOUNDATION, stack_names
 from cdk.progress import Progress
 from cdk.runtime import prepare_node
-
-# Terraform/OpenTofu the stacks target; cdktf.json declares the same for the
-# CLI (a test keeps them equal). S3 native state locking needs 1.10 of either;
-# write-only arguments (deploy-key secret versions) need 1.11.
-TARGET_VERSIONS: dict[str, Any] = {"terraform": ">=1.11.0", "opentofu": ">=1.11.0"}
-
+from cdk.synthesis import TARGET_VERSIONS, Synthesizable
 
 # Past this many stacks an error says how to find names instead of listing them.
 _LISTED_NAMES = 10
@@ -45,7 +39,7 @@ def check_stacks(identities: IdentitiesFile, stacks: Collection[str],
 
 def build_app(identities: IdentitiesFile, outdir: str | Path | None = None,
               base_dir: str | Path = ".", progress: Progress | None = None,
-              stacks: Collection[str] | None = None) -> object:
+              stacks: Collection[str] | None = None) -> Synthesizable:
     """An App holding ``foundation`` and one :class:`AgentStack` per record.
 
     ``stacks`` selects which of them are constructed (and so written), by name;

@@ -8,7 +8,7 @@ from cdktn import TerraformStack
 from constructs import Construct
 
 from cdk.gcp.plan import plan_pool, uses_gcp
-from cdk.github.ruleset import plan_ruleset
+from cdk.github.ruleset_plan import plan_ruleset
 from cdk.model import IdentitiesFile
 from cdk.names import FOUNDATION
 

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from cdk.cli import _swap
 
 from .conftest import EXAMPLE, ROOT, TODAY_ARG
@@ -25,6 +27,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.synth
 def test_sigkill_mid_synth_leaves_previous_output_intact(tmp_path: Path) -> None:
     # GIVEN a previous output with a marker no synthesis would write
     shutil.copy(EXAMPLE, tmp_path / "identities.yaml")

@@ -55,6 +55,7 @@ def test_unknown_command_is_usage_error() -> None:
     assert exc.value.code == 2
 
 
+@pytest.mark.slow
 def test_validate_never_loads_provider_bindings(tmp_path: Path) -> None:
     code = ("import sys; from cdk.cli import main; rc = main(['validate', '-f', "
             f"{str(EXAMPLE)!r}, '--today', {TODAY_ARG!r}]); "
@@ -65,6 +66,7 @@ def test_validate_never_loads_provider_bindings(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.synth
 def test_synth_reruns_itself_under_python_o(tmp_path: Path) -> None:
     # The bindings' run-time type checks cost seconds per 1,000 agents; the
     # command re-executes (same pid) optimized before doing anything.

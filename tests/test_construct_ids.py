@@ -62,6 +62,7 @@ def _synth(tmp_path: Path, text: str) -> Synthesized:
     return synthesize(tmp_path / "identities.yaml", tmp_path / "cdktf.out")
 
 
+@pytest.mark.synth
 def test_repositories_differing_by_dot_and_underscore_synthesize_and_review(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from cdk.cli import main
@@ -86,6 +87,7 @@ def test_repositories_differing_by_dot_and_underscore_synthesize_and_review(
     assert "environment_acme_a_b_agent-release-bot" in captured.out
 
 
+@pytest.mark.synth
 def test_gcp_buckets_differing_by_dot_and_underscore_get_a_binding_each(
         tmp_path: Path) -> None:
     twins = ("        - role: roles/storage.objectViewer\n"
@@ -99,6 +101,7 @@ def test_gcp_buckets_differing_by_dot_and_underscore_get_a_binding_each(
     assert len(lookups) == 2
 
 
+@pytest.mark.synth
 def test_azure_subjects_differing_by_dot_and_underscore_get_a_credential_each(
         tmp_path: Path) -> None:
     # Legacy subjects differ only by `.`/`_` (immutable ones also by their ids)

@@ -177,6 +177,7 @@ def test_every_derived_name_fits_every_cloud(name: str, owner: str, repo: str) -
     assert_tags_are_valid({"agent": name, "owner": f"@{owner}/{repo.lower()}"})
 
 
+@pytest.mark.synth
 @settings(max_examples=SYNTH_EXAMPLES, suppress_health_check=list(HealthCheck))
 @given(st.lists(agents(valid=True), min_size=1, max_size=4, unique_by=lambda a: a["name"]))
 def test_records_that_validate_synthesize_and_keep_the_invariants(

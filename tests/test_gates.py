@@ -9,12 +9,12 @@ parliament or cloudsplaining finding.
 from __future__ import annotations
 
 import re
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, ROOT, Synthesized, synthesize
+from .conftest import FIXTURES, ROOT, Synthesized
 from .gates import (
     CHECKOV_CONFIG,
     checkov_report,
@@ -31,15 +31,11 @@ VALID_FIXTURES = sorted(FIXTURES.glob("*.yaml"))
 
 @pytest.fixture(scope="module")
 def scanned(synthesized_example: Synthesized,
-            tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+            synthesized_fixtures: Callable[[str], Synthesized]) -> list[Path]:
     if not gates_available():
         pytest.fail("the scanners are missing: run `make gates` (make test does)")
-    outdirs = [synthesized_example.outdir]
-    for fixture in VALID_FIXTURES:
-        project = tmp_path_factory.mktemp(fixture.stem)
-        shutil.copy(fixture, project / "identities.yaml")
-        outdirs.append(synthesize(project / "identities.yaml", project / "cdktf.out").outdir)
-    return outdirs
+    return [synthesized_example.outdir,
+            *(synthesized_fixtures(fixture.stem).outdir for fixture in VALID_FIXTURES)]
 
 
 def test_there_are_fixture_stacks_to_scan() -> None:

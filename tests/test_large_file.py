@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT, TODAY_ARG
 from .records import BASE
 
@@ -37,6 +39,7 @@ def many_agents(count: int) -> str:
     return HEADER + "".join(records)
 
 
+@pytest.mark.slow
 def test_ten_thousand_agents_validate_without_provider_bindings(tmp_path: Path) -> None:
     # GIVEN a file with 10,000 valid agents
     source = tmp_path / "identities.yaml"

@@ -87,6 +87,7 @@ def test_synthesized_stacks_hold_no_private_key_material(
     assert_no_private_keys(synthesized_example.outdir, synthesized_deploy_keys.outdir)
 
 
+@pytest.mark.synth
 def test_what_agentid_prints_holds_no_private_key_material(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -108,18 +109,19 @@ def test_the_repository_holds_no_private_key_material() -> None:
     assert_no_private_keys(*files)
 
 
+@pytest.mark.synth
 def test_review_packets_and_cards_hold_no_private_key_material(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
     # GIVEN a change that adds a deploy key, reviewed with a Terraform plan whose
     # sensitive values hold a key-shaped secret
-    from .review.test_terraform_plan import FAKE_KEY, _plans_with_fake_key
+    from .review.helpers import FAKE_KEY, plans_with_fake_key
 
     base = tmp_path / "base.yaml"
     base.write_text(BASE)
     head = tmp_path / "identities.yaml"
     head.write_text(BASE + "    github:\n      deploy_keys:\n        - {repo: acme/api}\n")
-    plans = _plans_with_fake_key(tmp_path)
+    plans = plans_with_fake_key(tmp_path)
     assert FAKE_KEY in (plans / "release-bot.json").read_text()
     capsys.readouterr()
 

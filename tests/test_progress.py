@@ -19,6 +19,7 @@ class _Tty(io.StringIO):
         return True
 
 
+@pytest.mark.synth
 def test_nothing_is_printed_when_stderr_is_not_a_tty(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["synth", "-f", str(write(tmp_path, BASE)), "-o", str(tmp_path / "out"),

@@ -59,7 +59,7 @@ def test_each_matrix_job_synthesizes_only_its_own_stack() -> None:
 def test_plan_and_apply_use_a_terraform_the_stacks_accept() -> None:
     # The stacks need >= 1.11 (write-only secret versions); an older pin is refused
     # by terraform init in the very jobs that plan and apply.
-    from stacks.app import TARGET_VERSIONS
+    from cdk.synthesis import TARGET_VERSIONS
 
     minimum = tuple(int(p) for p in TARGET_VERSIONS["terraform"].removeprefix(">=").split("."))
     jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]

@@ -89,7 +89,7 @@ def planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
 
 def planned_foundation(identities: IdentitiesFile) -> Content:
     """What the shared ``foundation`` stack is built from."""
-    from ..github.ruleset import plan_ruleset
+    from ..github.ruleset_plan import plan_ruleset
 
     content: Content = {"terraform.backend": _backend(identities, FOUNDATION)}
     defaults = identities.defaults

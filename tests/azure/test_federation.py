@@ -103,6 +103,7 @@ def test_twenty_subjects_are_allowed_and_the_plan_keeps_one_credential_each() ->
         MAX_FEDERATED_CREDENTIALS)
 
 
+@pytest.mark.synth
 def test_a_revoked_azure_agent_keeps_its_provider_and_holds_nothing(tmp_path: Path) -> None:
     text = (FIXTURES / "azure.yaml").read_text() + (
         '    revoked: {on: 2026-11-25, by: "@acme/finops", reason: Retired}\n')

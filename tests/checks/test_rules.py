@@ -22,8 +22,8 @@ from cdk.yamlsafe import parse
 
 from ..conftest import TODAY, TODAY_ARG
 from ..records import AZURE, AZURE_DEFAULTS, AZURE_ROLE, BASE, GCP, GCP_ROLE, variant, write
-from .test_scope_rules import NON_COMPLIANT as SCOPE_CASES
-from .test_scope_rules import _scope as scope_record
+from .scope_cases import NON_COMPLIANT as SCOPE_CASES
+from .scope_cases import scope_record
 
 RUNS_ON = ("      - repo: acme/api\n        repo_id: 123456\n"
            "        environment: agent-release-bot\n")

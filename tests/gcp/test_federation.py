@@ -181,6 +181,7 @@ def test_a_recreated_repository_of_the_same_name_matches_no_binding(
     assert _evaluate(provider["attribute_condition"], legacy) is False
 
 
+@pytest.mark.synth
 def test_a_revoked_gcp_agent_keeps_its_provider_and_holds_nothing(tmp_path: Path) -> None:
     text = (FIXTURES / "gcp.yaml").read_text() + (
         '    revoked: {on: 2026-11-25, by: "@acme/ml", reason: Retired}\n')

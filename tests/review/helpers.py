@@ -11,7 +11,8 @@ import pytest
 
 from cdk.cli import main
 
-from ..conftest import TODAY_ARG
+from ..conftest import FIXTURES, TODAY_ARG
+from ..records import variant
 
 
 @dataclass
@@ -40,3 +41,66 @@ def review(tmp_path: Path, base: str, head: str, capsys: pytest.CaptureFixture[s
     assert main([*args, "--format", "json"]) == code
     packet = json.loads(capsys.readouterr().out)
     return Result(code, markdown, packet)
+
+
+# Record changes the review tests (and the packet goldens) apply to the base record.
+WIDEN = ('        read: ["arn:aws:s3:::acme-artifacts/releases/*"]\n',
+         '        read: ["arn:aws:s3:::acme-artifacts/releases/*"]\n'
+         '        write: ["arn:aws:s3:::acme-artifacts/releases/*"]\n')
+ESCALATION = ("    aws:\n", "    escalations:\n"
+              "      - on: 2026-11-28\n"
+              "        reason: Uploads release artifacts once the release job is approved\n"
+              "        approved_by: \"@acme/security\"\n"
+              "    aws:\n")
+SECOND_AGENT = """\
+  - name: docs-reader
+    description: Reads published release artifacts to build the documentation site
+    owner: "@acme/docs"
+    rotation_owner: "@acme/docs"
+    approvers: ["@acme/docs-maintainers"]
+    expires: 2027-01-31
+    runs_on:
+      - repo: acme/docs
+        repo_id: 918273645
+    aws:
+      access:
+        read: ["arn:aws:s3:::acme-docs/*"]
+"""
+SECOND_AGENT_ESCALATION = """\
+    escalations:
+      - on: 2026-11-27
+        reason: Builds the documentation site from published release artifacts
+        approved_by: "@acme/security"
+"""
+TOMBSTONE = ("    aws:\n", '    revoked: {on: 2026-11-28, by: "@acme/platform", '
+             "reason: Agent retired}\n    aws:\n")
+
+PLANS = FIXTURES / "review" / "plans"
+# The committed fixture holds a placeholder, so the repository-wide private-key
+# scan stays meaningful; tests that check masking put a key-shaped value in.
+FAKE_KEY = "-----BEGIN " + "OPENSSH PRIVATE KEY----- SECRET-BEFORE"
+
+
+def plans_with_fake_key(tmp_path: Path) -> Path:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    for source in PLANS.glob("*.json"):
+        text = source.read_text().replace("@@FAKE_PRIVATE_KEY@@", FAKE_KEY)
+        (plans / source.name).write_text(text)
+    return plans
+
+
+# Review cases shared by the golden packets and the rendering test.
+REVOCATION_AND_ORPHAN = variant(*TOMBSTONE)
+ENFORCED = variant("  github: {owner: acme, owner_id: 1342004}\n",
+                   "  github:\n    owner: acme\n    owner_id: 1342004\n"
+                   "    identities: {repo: acme/identities, security_team: \"@acme/security\"}\n",
+                   base=variant(*ESCALATION))
+# Everything the gate refuses at once: sessions lengthened for every agent, an
+# approver replaced by a person, an approval rewritten, and a new agent without one.
+UNAPPROVED = variant(
+    "max_session_minutes: 60", "max_session_minutes: 720",
+    base=variant('approvers: ["@acme/release-managers"]', 'approvers: ["@alice"]',
+                 base=variant("reason: Uploads release artifacts once the release job is "
+                              "approved", "reason: Uploads anything anywhere",
+                              base=ENFORCED))) + SECOND_AGENT

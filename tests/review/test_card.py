@@ -60,6 +60,7 @@ def test_card_refuses_revoked_and_unknown_agents(capsys: pytest.CaptureFixture[s
     assert message in err
 
 
+@pytest.mark.slow
 def test_card_and_review_without_synth_never_load_provider_bindings() -> None:
     code = ("import sys; from cdk.cli import main; "
             f"a = main(['card', 'release-bot', '-f', {str(EXAMPLE)!r}, '--today', "

@@ -277,6 +277,7 @@ SYNTH_CASES = {
 }
 
 
+@pytest.mark.synth
 @pytest.mark.parametrize("case", sorted(SYNTH_CASES))
 def test_synthesized_review_agrees_with_the_plans(
         case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,7 +15,15 @@ from cdk.cli import main
 
 from ..conftest import FIXTURES, TODAY_ARG
 from ..records import BASE, variant
-from .test_review import ESCALATION, SECOND_AGENT, SECOND_AGENT_ESCALATION, TOMBSTONE, WIDEN
+from .helpers import (
+    ENFORCED,
+    ESCALATION,
+    REVOCATION_AND_ORPHAN,
+    SECOND_AGENT,
+    SECOND_AGENT_ESCALATION,
+    UNAPPROVED,
+    WIDEN,
+)
 
 GOLDEN = FIXTURES / "review"
 
@@ -24,20 +32,6 @@ APPROVED_WIDENING = variant(
     "        environment: agent-release-bot\n      - repo: acme/web\n        repo_id: 654321\n",
     base=variant("expires: 2027-02-15", "expires: 2027-02-20",
                  base=variant(*ESCALATION, base=variant(*WIDEN))))
-REVOCATION_AND_ORPHAN = variant(*TOMBSTONE)
-ENFORCED = variant("  github: {owner: acme, owner_id: 1342004}\n",
-                   "  github:\n    owner: acme\n    owner_id: 1342004\n"
-                   "    identities: {repo: acme/identities, security_team: \"@acme/security\"}\n",
-                   base=variant(*ESCALATION))
-# Everything the gate refuses at once: sessions lengthened for every agent, an
-# approver replaced by a person, an approval rewritten, and a new agent without one.
-UNAPPROVED = variant(
-    "max_session_minutes: 60", "max_session_minutes: 720",
-    base=variant('approvers: ["@acme/release-managers"]', 'approvers: ["@alice"]',
-                 base=variant("reason: Uploads release artifacts once the release job is "
-                              "approved", "reason: Uploads anything anywhere",
-                              base=ENFORCED))) + SECOND_AGENT
-
 CASES: dict[str, tuple[str, str, int, tuple[str, ...]]] = {
     # An existing agent widened (write access, a second repository), approved by an
     # escalation entry, with its expiry moved: passes.

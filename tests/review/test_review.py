@@ -7,38 +7,7 @@ from pathlib import Path
 import pytest
 
 from ..records import BASE, variant
-from .helpers import review
-
-WIDEN = ('        read: ["arn:aws:s3:::acme-artifacts/releases/*"]\n',
-         '        read: ["arn:aws:s3:::acme-artifacts/releases/*"]\n'
-         '        write: ["arn:aws:s3:::acme-artifacts/releases/*"]\n')
-ESCALATION = ("    aws:\n", "    escalations:\n"
-              "      - on: 2026-11-28\n"
-              "        reason: Uploads release artifacts once the release job is approved\n"
-              "        approved_by: \"@acme/security\"\n"
-              "    aws:\n")
-SECOND_AGENT = """\
-  - name: docs-reader
-    description: Reads published release artifacts to build the documentation site
-    owner: "@acme/docs"
-    rotation_owner: "@acme/docs"
-    approvers: ["@acme/docs-maintainers"]
-    expires: 2027-01-31
-    runs_on:
-      - repo: acme/docs
-        repo_id: 918273645
-    aws:
-      access:
-        read: ["arn:aws:s3:::acme-docs/*"]
-"""
-SECOND_AGENT_ESCALATION = """\
-    escalations:
-      - on: 2026-11-27
-        reason: Builds the documentation site from published release artifacts
-        approved_by: "@acme/security"
-"""
-TOMBSTONE = ("    aws:\n", '    revoked: {on: 2026-11-28, by: "@acme/platform", '
-             "reason: Agent retired}\n    aws:\n")
+from .helpers import ESCALATION, SECOND_AGENT, SECOND_AGENT_ESCALATION, TOMBSTONE, WIDEN, review
 
 
 def test_widening_without_escalation_fails_and_names_the_new_actions(

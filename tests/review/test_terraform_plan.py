@@ -9,24 +9,9 @@ import pytest
 
 from cdk.review.terraform import action_of, summarize_plan
 
-from ..conftest import FIXTURES
 from ..records import BASE, variant
-from .helpers import review
-from .test_render_gfm import artefacts
-
-PLANS = FIXTURES / "review" / "plans"
-# The committed fixture holds a placeholder, so the repository-wide private-key
-# scan stays meaningful; tests that check masking put a key-shaped value in.
-FAKE_KEY = "-----BEGIN " + "OPENSSH PRIVATE KEY----- SECRET-BEFORE"
-
-
-def _plans_with_fake_key(tmp_path: Path) -> Path:
-    plans = tmp_path / "plans"
-    plans.mkdir()
-    for source in PLANS.glob("*.json"):
-        text = source.read_text().replace("@@FAKE_PRIVATE_KEY@@", FAKE_KEY)
-        (plans / source.name).write_text(text)
-    return plans
+from .gfm import artefacts
+from .helpers import FAKE_KEY, PLANS, plans_with_fake_key, review
 
 
 @pytest.mark.parametrize(("actions", "word"), [
@@ -47,10 +32,11 @@ def test_counts_come_from_resource_changes_actions() -> None:
     assert key.masked == ("private_key_openssh",)
 
 
+@pytest.mark.synth
 def test_the_packet_adds_terraform_counts_and_masks_sensitive_values(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     head = variant("expires: 2027-02-15", "expires: 2027-02-20")
-    plans = _plans_with_fake_key(tmp_path)
+    plans = plans_with_fake_key(tmp_path)
     assert FAKE_KEY in (plans / "release-bot.json").read_text()
     result = review(tmp_path, BASE, head, capsys, "--plan-json", str(plans))
     plan = result.agent("release-bot")["terraform"]

@@ -44,6 +44,7 @@ def test_each_stack_has_its_own_local_state_outside_the_output(
     assert len(paths) == len(synthesized_example.stacks())
 
 
+@pytest.mark.synth
 def test_s3_backend_gives_each_agent_its_own_encrypted_locked_key(tmp_path: Path) -> None:
     text = variant("backend: {local: {}}",
                    "backend: {s3: {bucket: acme-agent-state, region: eu-west-1, "
@@ -70,6 +71,7 @@ def _identical(cmp: filecmp.dircmp[str]) -> bool:
             and all(_identical(sub) for sub in cmp.subdirs.values()))
 
 
+@pytest.mark.synth
 def test_synth_replaces_previous_output_whole(tmp_path: Path) -> None:
     outdir = tmp_path / "cdktf.out"
     (outdir / "stacks" / "gone-agent").mkdir(parents=True)
@@ -123,7 +125,7 @@ def test_real_cdktn_cli_writes_only_the_stack_agentid_stacks_names(
 
 
 def test_cdktf_json_targets_the_same_versions_as_the_app() -> None:
-    from stacks.app import TARGET_VERSIONS
+    from cdk.synthesis import TARGET_VERSIONS
 
     config = json.loads((ROOT / "cdktf.json").read_text())
     assert config["targetVersions"] == TARGET_VERSIONS

@@ -31,6 +31,7 @@ def _backend(tmp_path: Path, backend: str) -> dict[str, dict[str, Any]]:
     return blocks
 
 
+@pytest.mark.synth
 def test_gcs_backend_gives_each_agent_its_own_prefix(tmp_path: Path) -> None:
     blocks = _backend(tmp_path, "{gcs: {bucket: acme-agent-state, prefix: agents}}")
     for name in STACKS:
@@ -38,6 +39,7 @@ def test_gcs_backend_gives_each_agent_its_own_prefix(tmp_path: Path) -> None:
                                         "prefix": f"agents/{name}"}}
 
 
+@pytest.mark.synth
 def test_gcs_backend_carries_a_customer_managed_key(tmp_path: Path) -> None:
     key = "projects/acme/locations/europe/keyRings/state/cryptoKeys/agentid"
     blocks = _backend(tmp_path, f"{{gcs: {{bucket: acme-agent-state, kms_encryption_key: {key}}}}}")
@@ -46,6 +48,7 @@ def test_gcs_backend_carries_a_customer_managed_key(tmp_path: Path) -> None:
                                             "kms_encryption_key": key}
 
 
+@pytest.mark.synth
 def test_azurerm_backend_gives_each_agent_its_own_blob_with_entra_auth(tmp_path: Path) -> None:
     blocks = _backend(tmp_path, "{azurerm: {storage_account: acmestate, container: tfstate, "
                                 "key_prefix: agents, resource_group: rg-state}}")
@@ -56,6 +59,7 @@ def test_azurerm_backend_gives_each_agent_its_own_blob_with_entra_auth(tmp_path:
             "use_azuread_auth": True}}
 
 
+@pytest.mark.synth
 def test_cloud_backend_gives_each_agent_its_own_workspace(tmp_path: Path) -> None:
     blocks = _backend(tmp_path, "{cloud: {organization: acme, workspace_prefix: agent-, "
                                 "project: identities}}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cdk.github.ruleset import plan_ruleset
+from cdk.github.ruleset_plan import plan_ruleset
 from cdk.loader import validate_schema
 from cdk.yamlsafe import parse
 

@@ -112,6 +112,7 @@ def test_unknown_stack_is_refused_before_anything_is_written(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out", "identities.yaml"]
 
 
+@pytest.mark.slow
 def test_unknown_stack_is_refused_before_provider_bindings_load() -> None:
     code = ("import sys; from cdk.cli import main; rc = main(['synth', '-f', "
             f"{str(EXAMPLE)!r}, '-o', '/nonexistent/out', '--today', {TODAY_ARG!r}, "

@@ -19,7 +19,12 @@ def _output(synthesized: Synthesized) -> Output:
 
 
 @pytest.fixture(scope="session")
-def outputs(request: pytest.FixtureRequest) -> dict[str, Output]:
-    """Every synthesized fixture of tests/conftest.py by short name."""
-    return {name: _output(request.getfixturevalue(f"synthesized_{name}"))
-            for name in ("example", "deploy_keys", "gcp", "azure", "forms")}
+def outputs(synthesized_example: Synthesized, synthesized_deploy_keys: Synthesized,
+            synthesized_gcp: Synthesized, synthesized_azure: Synthesized,
+            synthesized_forms: Synthesized) -> dict[str, Output]:
+    """Every synthesized fixture of tests/conftest.py by short name (named as arguments,
+    so tests/conftest.py marks every test that uses them `synth`)."""
+    return {"example": _output(synthesized_example),
+            "deploy_keys": _output(synthesized_deploy_keys),
+            "gcp": _output(synthesized_gcp), "azure": _output(synthesized_azure),
+            "forms": _output(synthesized_forms)}

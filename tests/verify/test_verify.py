@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,8 @@ from cdk.cli import main
 from cdk.loader import load
 from cdk.verify import INVARIANTS, readme_section, verify_documents
 
-from ..conftest import EXAMPLE, FIXTURES, ROOT, TODAY, TODAY_ARG, Synthesized, synthesize
-from . import test_aws, test_azure, test_gcp, test_github, test_stacks
+from ..conftest import EXAMPLE, ROOT, TODAY, TODAY_ARG, Synthesized
+from . import mutations_aws, mutations_azure, mutations_gcp, mutations_github, mutations_stacks
 from .helpers import Output
 
 VERIFY = ROOT / "cdk" / "verify"
@@ -29,12 +30,12 @@ def test_every_synthesized_fixture_passes(outputs: dict[str, Output], name: str)
 
 @pytest.mark.parametrize("fixture", ["scopes", "many-runs-pinned", "s3-backend",
                                      "github-only"])
-def test_the_other_fixture_files_pass(tmp_path: Path, fixture: str) -> None:
+def test_the_other_fixture_files_pass(
+        synthesized_fixtures: Callable[[str], Synthesized], fixture: str) -> None:
     # Every access level and exact statement (scopes), one trust statement per pinned
     # workflow (many-runs-pinned), a remote backend, a GitHub-only agent.
-    source = tmp_path / "identities.yaml"
-    shutil.copy(FIXTURES / f"{fixture}.yaml", source)
-    synthesized = synthesize(source, tmp_path / "cdktf.out")
+    synthesized = synthesized_fixtures(fixture)
+    source = synthesized.outdir.parent / "identities.yaml"
     documents = {name: synthesized.stack(name) for name in synthesized.stacks()}
 
     report = verify_documents(documents, load(source, TODAY).identities)
@@ -43,8 +44,9 @@ def test_the_other_fixture_files_pass(tmp_path: Path, fixture: str) -> None:
 
 
 def test_every_invariant_has_a_mutation_that_breaks_it() -> None:
-    mutated = {m.invariant for module in (test_aws, test_gcp, test_azure, test_github,
-                                          test_stacks) for m in module.MUTATIONS}
+    mutated = {m.invariant for module in (mutations_aws, mutations_gcp, mutations_azure,
+                                          mutations_github, mutations_stacks)
+               for m in module.MUTATIONS}
     assert mutated == {i.id for i in INVARIANTS}
 
 
