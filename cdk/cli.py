@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stack", action="append", dest="stacks", metavar="NAME",
                    help="write only this stack (an agent's name or foundation; repeatable): "
                    "the output then holds no other stack, for CI jobs that plan one")
+    p.add_argument("--no-cache", action="store_true",
+                   help="construct every stack: read nothing from the synth cache "
+                   "(.agentid-cache/ beside the identities file; still refreshed)")
 
     p = sub.add_parser("review", help="review packet of what a change to the file does")
     with_file(p)
@@ -252,7 +255,7 @@ def _synth(args: argparse.Namespace) -> int:
 
         # Before the staging directory exists and any binding loads.
         check_stacks(loaded.identities, args.stacks, args.file)
-    synth_atomically(loaded, outdir, args.stacks)
+    synth_atomically(loaded, outdir, args.stacks, use_cache=not args.no_cache)
     if args.stacks is not None:
         from .names import stack_names
 
@@ -402,19 +405,22 @@ def _read_json(source: str) -> Any:
 
 
 def synth_atomically(loaded: Loaded, outdir: Path,
-                     stacks: Collection[str] | None = None) -> None:
+                     stacks: Collection[str] | None = None, use_cache: bool = True) -> None:
     """Synthesize into a sibling temporary directory, then swap it in.
 
     If anything fails (or the process is killed) before the swap, the previous
     output is untouched and the temporary directory is removed or left aside
     under a name that marks it as incomplete. ``stacks`` selects the stacks
     written (see :func:`stacks.app.build_app`); the swap replaces ``outdir`` whole
-    either way.
+    either way. Stacks whose key is in the synth cache are copied from it, the
+    rest constructed (cdk/synth_cache.py); ``use_cache`` False constructs every
+    stack, and still refreshes the cache.
     """
     from stacks.app import build_app
 
     from .extras import require_extras
     from .progress import Progress
+    from .synth_cache import Fallback, open_cache, synth_with_cache
 
     # Before the staging directory exists: a missing extra leaves nothing behind.
     require_extras(loaded.identities)
@@ -424,6 +430,17 @@ def synth_atomically(loaded: Loaded, outdir: Path,
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.incomplete-", dir=outdir.parent))
     try:
         base_dir = Path(loaded.document.file).absolute().parent
+        cache = open_cache(base_dir)
+        if cache is not None:
+            cache.skip_reads = not use_cache
+            try:
+                synth_with_cache(loaded.identities, staging, base_dir, cache, stacks, progress)
+                _swap(staging, outdir)
+                return
+            except Fallback as exc:
+                print(f"agentid: {exc}; constructing every stack", file=sys.stderr)
+                shutil.rmtree(staging)
+                staging.mkdir()
         app = build_app(loaded.identities, staging, base_dir, progress, stacks)
         count = len(loaded.identities.agents) + 1 if stacks is None else len(set(stacks))
         progress.note(f"writing {count} stacks")
