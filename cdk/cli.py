@@ -26,6 +26,7 @@ from .runtime import reexec_optimized
 if TYPE_CHECKING:
     from .review.packet import Side
     from .review.terraform import PlanSummary
+    from .synth_cache import SynthCache
 
 DEFAULT_FILE = "identities.yaml"
 DEFAULT_OUTDIR = "cdktf.out"
@@ -290,24 +291,33 @@ def _with_stacks(base: Side, head: Side, head_path: Path) -> tuple[Side, Side]:
     """Synthesize both usable sides with the current code, as CI would."""
     from dataclasses import replace
 
+    from .synth_cache import disabled, open_cache
+
     base_dir = head_path.absolute().parent
+    # Both sides share the synth cache: a stack equal on both is constructed at most once.
+    cache = None if disabled() else open_cache(base_dir)
     with tempfile.TemporaryDirectory(prefix="agentid-review-") as work:
         # Same depth under one directory: relative local-state paths come out
         # equal for both sides, so only real differences show.
         if base.identities is not None:
             base = replace(base, stacks=synth_stacks(base.identities, Path(work) / "base",
-                                                     base_dir))
+                                                     base_dir, cache))
         if head.identities is not None:
             head = replace(head, stacks=synth_stacks(head.identities, Path(work) / "head",
-                                                     base_dir))
+                                                     base_dir, cache))
     return base, head
 
 
-def synth_stacks(identities: IdentitiesFile, outdir: Path, base_dir: Path
-                 ) -> dict[str, dict[str, Any]]:
-    """Synthesize into ``outdir`` and read back every stack's ``cdk.tf.json``."""
+def synth_stacks(identities: IdentitiesFile, outdir: Path, base_dir: Path,
+                 cache: SynthCache | None = None) -> dict[str, dict[str, Any]]:
+    """Every stack's ``cdk.tf.json``: synthesized into ``outdir`` and read back, or
+    taken from ``cache`` where a stack's key matches (cdk/synth_cache.py)."""
     from stacks.app import build_app
 
+    if cache is not None:
+        from .synth_cache import cached_stack_json
+
+        return cached_stack_json(identities, outdir, base_dir, cache)
     app = build_app(identities, outdir, base_dir)
     app.synth()  # type: ignore[attr-defined]
     found: dict[str, dict[str, Any]] = {}
@@ -420,7 +430,7 @@ def synth_atomically(loaded: Loaded, outdir: Path,
 
     from .extras import require_extras
     from .progress import Progress
-    from .synth_cache import Fallback, open_cache, synth_with_cache
+    from .synth_cache import Fallback, disabled, open_cache, synth_with_cache
 
     # Before the staging directory exists: a missing extra leaves nothing behind.
     require_extras(loaded.identities)
@@ -432,7 +442,7 @@ def synth_atomically(loaded: Loaded, outdir: Path,
         base_dir = Path(loaded.document.file).absolute().parent
         cache = open_cache(base_dir)
         if cache is not None:
-            cache.skip_reads = not use_cache
+            cache.skip_reads = not use_cache or disabled()
             try:
                 synth_with_cache(loaded.identities, staging, base_dir, cache, stacks, progress)
                 _swap(staging, outdir)

@@ -129,18 +129,22 @@ def foundation_facts(identities: IdentitiesFile) -> Any:
 def stack_keys(identities: IdentitiesFile, names: Iterable[str], stacks_dir: Path,
                base_dir: Path, env_digest: str) -> dict[str, str]:
     """The key of each stack in ``names``, when written under ``stacks_dir``."""
-    shared = identities.model_dump(mode="json", exclude={"agents"})
-    shared_digest = _digest(shared)
+    shared = _digest(identities.model_dump(mode="json", exclude={"agents"}))
     backend = identities.defaults.backend
     records = {a.name: a for a in identities.agents}
+    prefix = f"{FORMAT}\0{env_digest}\0{shared}\0".encode()
     keys = {}
     for name in names:
-        planned = plan_backend(backend, name, stacks_dir / name, base_dir)
-        if name == FOUNDATION:
-            own: Any = foundation_facts(identities)
-        else:
-            own = records[name].model_dump(mode="json")
-        keys[name] = _digest([FORMAT, env_digest, shared_digest, name, planned, own])
+        planned = json.dumps(plan_backend(backend, name, stacks_dir / name, base_dir),
+                             sort_keys=True)
+        # The record as pydantic serializes it: every field, defaults filled in.
+        own = (json.dumps(foundation_facts(identities), sort_keys=True).encode()
+               if name == FOUNDATION else records[name].model_dump_json().encode())
+        digest = hashlib.sha256(prefix)
+        for part in (name.encode(), planned.encode(), own):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+        keys[name] = digest.hexdigest()
     return keys
 
 
@@ -377,12 +381,14 @@ class Fallback(Exception):
 
 def synth_with_cache(identities: IdentitiesFile, outdir: Path, base_dir: Path,
                      cache: SynthCache, stacks: Collection[str] | None = None,
-                     progress: Any = None) -> list[str]:
+                     progress: Any = None, write_cached: bool = True) -> dict[str, Entry]:
     """Write into the empty ``outdir`` exactly what a synthesis of ``stacks`` (None: all)
-    writes, constructing only stacks with no cache entry; returns the names built.
+    writes, constructing only stacks with no cache entry; returns every stack's entry.
 
-    Raises :class:`Fallback` when the result could differ from a full synthesis
-    (``outdir`` then holds partial output for the caller to discard).
+    With ``write_cached`` False, stacks found in the cache are not written (review
+    reads them from the entries). Raises :class:`Fallback` when the result could
+    differ from a full synthesis (``outdir`` then holds partial output for the
+    caller to discard).
     """
     from stacks.app import build_app
 
@@ -422,27 +428,36 @@ def synth_with_cache(identities: IdentitiesFile, outdir: Path, base_dir: Path,
     versions = {e.version for e in entries.values()} | ({version} if version else set())
     if len(versions) != 1:
         raise Fallback("cache entries from different CDK Terrain versions")
-    for entry in cached.values():
-        entry.write(stacks_dir)
-    manifest = {"stacks": {n: entries[n].manifest for n in names}, "version": versions.pop()}
-    (outdir / MANIFEST).write_bytes(render_manifest(manifest))
-    return missing
+    if write_cached:
+        for entry in cached.values():
+            entry.write(stacks_dir)
+        manifest = {"stacks": {n: entries[n].manifest for n in names},
+                    "version": versions.pop()}
+        (outdir / MANIFEST).write_bytes(render_manifest(manifest))
+    return {n: entries[n] for n in names}
+
+
+def disabled() -> bool:
+    """``AGENTID_NO_CACHE=1``: every command constructs every stack (as ``--no-cache``)."""
+    return os.environ.get("AGENTID_NO_CACHE") == "1"
 
 
 def cached_stack_json(identities: IdentitiesFile, outdir: Path, base_dir: Path,
                       cache: SynthCache) -> dict[str, dict[str, Any]]:
     """Every stack's parsed ``cdk.tf.json``, from the cache where the key matches; the
-    rest synthesized into ``outdir`` (and cached). What review compares."""
+    rest synthesized into ``outdir`` (and cached). What review compares: base and head
+    share one cache, so a stack equal on both sides is constructed at most once."""
     outdir.mkdir(parents=True, exist_ok=True)
     try:
-        synth_with_cache(identities, outdir, base_dir, cache)
-    except Fallback:
+        entries = synth_with_cache(identities, outdir, base_dir, cache, write_cached=False)
+    except Fallback as exc:
         from stacks.app import build_app
 
+        cache.notify(f"{exc}; constructing every stack")
         shutil.rmtree(outdir)
         app = build_app(identities, outdir, base_dir)
         app.synth()  # type: ignore[attr-defined]
-    found: dict[str, dict[str, Any]] = {}
-    for stack_dir in sorted((outdir / "stacks").iterdir()):
-        found[stack_dir.name] = json.loads((stack_dir / "cdk.tf.json").read_text())
-    return found
+        return {d.name: json.loads((d / "cdk.tf.json").read_text())
+                for d in sorted((outdir / "stacks").iterdir())}
+    return {name: json.loads(dict(entries[name].files)["cdk.tf.json"])
+            for name in sorted(entries)}

@@ -511,3 +511,46 @@ def test_foundation_facts_follow_the_pool() -> None:
     identities = load(EXAMPLE, TODAY).identities
     facts = synth_cache.foundation_facts(identities)
     assert facts["gcp_used"] is True and "assertion.sub" in facts["pool"]
+
+
+# --------------------------------------------------------------------------- review
+
+
+def _git(folder: Path, *argv: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    subprocess.run(["git", *argv], cwd=folder, check=True, env=env, capture_output=True)
+
+
+@pytest.mark.synth
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_review_constructs_each_stack_at_most_once_and_says_the_same(
+    tmp_path: Path, synthesized_example: Synthesized, built: list[list[str]],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN the example committed, and a change to one agent on top
+    project = Project(tmp_path, EXAMPLE.read_text())
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "identities.yaml")
+    _git(tmp_path, "commit", "-qm", "base")
+    project.edit("Tags releases and uploads build artifacts", "Tags releases")
+    argv = ["review", "--base", "HEAD", "-f", str(project.source), "--today", TODAY_ARG,
+            "--format", "json"]
+
+    def review() -> str:
+        main(argv)
+        return capsys.readouterr().out
+
+    # WHEN reviewed with a cold cache
+    first = review()
+    # THEN the base's stacks are constructed once, and of the head only the changed one
+    assert built == [NAMES, ["release-bot"]]
+    built.clear()
+    # WHEN reviewed again THEN nothing is constructed
+    assert review() == first
+    assert built == []
+    # AND the packet is exactly the one of a review that constructs everything
+    monkeypatch.setenv("AGENTID_NO_CACHE", "1")
+    assert review() == first
+    assert built == [["*"], ["*"]]
+    assert '"release-bot"' in first
