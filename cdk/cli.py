@@ -531,7 +531,8 @@ def env_stacks() -> list[str] | None:
 def app_main(file: str | None = None) -> None:
     """What ``main.py`` runs under the CDK Terrain CLI: validate, then synth in place.
 
-    ``AGENTID_STACKS`` limits what is written to those stacks (:func:`env_stacks`).
+    ``AGENTID_STACKS`` limits what is written to those stacks (:func:`env_stacks`);
+    the synth cache supplies unchanged stacks (``AGENTID_NO_CACHE=1`` turns it off).
     """
     from stacks.app import build_app, check_stacks
 
@@ -544,8 +545,13 @@ def app_main(file: str | None = None) -> None:
                 check_stacks(loaded.identities, stacks, path)
             except AgentIdError as exc:
                 raise AgentIdError(f"AGENTID_STACKS={','.join(stacks)}: {exc}") from None
-        app = build_app(loaded.identities, None, Path(path).absolute().parent,
-                        stacks=stacks)
+        base_dir = Path(path).absolute().parent
+        from .synth_cache import synth_for_cli
+
+        # Stacks whose key is in the synth cache are copied from it (cdk/synth_cache.py).
+        if synth_for_cli(loaded.identities, base_dir, stacks):
+            return
+        app = build_app(loaded.identities, None, base_dir, stacks=stacks)
     except AgentIdError as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(1) from None

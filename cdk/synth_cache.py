@@ -381,14 +381,16 @@ class Fallback(Exception):
 
 def synth_with_cache(identities: IdentitiesFile, outdir: Path, base_dir: Path,
                      cache: SynthCache, stacks: Collection[str] | None = None,
-                     progress: Any = None, write_cached: bool = True) -> dict[str, Entry]:
+                     progress: Any = None, write_cached: bool = True,
+                     app_chooses_outdir: bool = False) -> dict[str, Entry]:
     """Write into the empty ``outdir`` exactly what a synthesis of ``stacks`` (None: all)
     writes, constructing only stacks with no cache entry; returns every stack's entry.
 
     With ``write_cached`` False, stacks found in the cache are not written (review
-    reads them from the entries). Raises :class:`Fallback` when the result could
-    differ from a full synthesis (``outdir`` then holds partial output for the
-    caller to discard).
+    reads them from the entries). With ``app_chooses_outdir`` the App is built as
+    under the CDK Terrain CLI, choosing its own directory, which must be ``outdir``.
+    Raises :class:`Fallback` when the result could differ from a full synthesis
+    (``outdir`` then holds partial output for the caller to discard).
     """
     from stacks.app import build_app
 
@@ -404,10 +406,15 @@ def synth_with_cache(identities: IdentitiesFile, outdir: Path, base_dir: Path,
     entries: dict[str, Entry] = dict(cached)
     version: str | None = None
     if missing:
-        app = build_app(identities, outdir, base_dir, progress, missing)
+        app = build_app(identities, None if app_chooses_outdir else outdir, base_dir,
+                        progress, missing)
+        if Path(app.outdir).resolve() != outdir.resolve():  # type: ignore[attr-defined]
+            raise Fallback("the App writes elsewhere")
         if progress is not None:
             progress.note(f"writing {len(missing)} stacks")
         app.synth()  # type: ignore[attr-defined]
+        if not (outdir / MANIFEST).is_file():
+            raise Fallback("the App wrote no manifest where expected")
         written = (outdir / MANIFEST).read_bytes()
         manifest = json.loads(written)
         # Our manifest must be byte for byte CDK Terrain's: checked on every synth.
@@ -461,3 +468,35 @@ def cached_stack_json(identities: IdentitiesFile, outdir: Path, base_dir: Path,
                 for d in sorted((outdir / "stacks").iterdir())}
     return {name: json.loads(dict(entries[name].files)["cdk.tf.json"])
             for name in sorted(entries)}
+
+
+def cli_outdir() -> Path:
+    """Where an App built without an outdir writes: what the CDK Terrain CLI passes."""
+    return Path(os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
+
+
+def synth_for_cli(identities: IdentitiesFile, base_dir: Path,
+                  stacks: Collection[str] | None) -> bool:
+    """``main.py`` under ``cdktn synth|diff|deploy``: write the CLI's output directory
+    from the cache where keys match. False (nothing written) when the cache is off,
+    refused, or the directory is not empty; the caller then synthesizes in full."""
+    if disabled():
+        return False
+    outdir = cli_outdir()
+    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
+        return False
+    cache = open_cache(base_dir)
+    if cache is None:
+        return False
+    outdir.mkdir(parents=True, exist_ok=True)
+    try:
+        synth_with_cache(identities, outdir, base_dir, cache, stacks, app_chooses_outdir=True)
+    except Fallback as exc:
+        cache.notify(f"{exc}; constructing every stack")
+        for child in outdir.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        return False
+    return True

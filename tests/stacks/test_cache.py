@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
@@ -554,3 +555,60 @@ def test_review_constructs_each_stack_at_most_once_and_says_the_same(
     assert review() == first
     assert built == [["*"], ["*"]]
     assert '"release-bot"' in first
+
+
+# --------------------------------------------------------------------------- main.py
+
+
+# main.py as the CDK Terrain CLI runs it: a fresh process with CDKTF_OUTDIR set (a
+# Node process already running in this one would not see the variable). It reports
+# the stacks it constructs on stderr.
+MAIN_PY = """
+import sys
+import stacks.app
+from cdk.cli import app_main
+
+original = stacks.app.build_app
+def recording(identities, outdir=None, base_dir=".", progress=None, stacks=None):
+    print("built", sorted(stacks) if stacks is not None else ["*"], file=sys.stderr)
+    return original(identities, outdir, base_dir, progress, stacks)
+stacks.app.build_app = recording
+app_main()
+"""
+
+
+@pytest.mark.synth
+def test_main_py_under_the_cdktn_cli_reuses_the_cache(
+    tmp_path: Path, synthesized_example: Synthesized,
+) -> None:
+    from stacks.app import TARGET_VERSIONS
+
+    # GIVEN main.py run as `cdktn synth` runs it: the CLI names (and empties) the output
+    project = Project(tmp_path, EXAMPLE.read_text())
+    outdir = tmp_path / "cli.out"
+
+    def cli(**extra: str) -> tuple[dict[str, bytes], list[str]]:
+        shutil.rmtree(outdir, ignore_errors=True)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "AGENTID_TODAY": TODAY_ARG,
+               "AGENTID_FILE": str(project.source), "CDKTF_OUTDIR": str(outdir),
+               # The CLI passes cdktf.json's targetVersions as context.
+               "CDKTF_CONTEXT_JSON": json.dumps({"targetVersions": TARGET_VERSIONS}), **extra}
+        env.pop("AGENTID_STACKS", None)
+        result = subprocess.run([sys.executable, "-O", "-c", MAIN_PY], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr
+        lines = [line for line in result.stderr.splitlines() if line.startswith("built ")]
+        return snapshot(outdir), lines
+
+    # WHEN it runs cold THEN it constructs every stack, as agentid synth writes them
+    cold, built = cli()
+    assert cold == snapshot(synthesized_example.outdir)
+    assert built == [f"built {NAMES}"]
+    # WHEN one agent changed THEN only its stack is constructed
+    project.edit("Tags releases and uploads build artifacts", "Tags releases")
+    warm, built = cli()
+    assert built == ["built ['release-bot']"]
+    # AND the output is what the App writes constructing every stack
+    full, built = cli(AGENTID_NO_CACHE="1")
+    assert built == ["built ['*']"]
+    assert warm == full
