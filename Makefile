@@ -32,16 +32,22 @@ ifneq ($(and $(filter diff deploy destroy card,$(MAKECMDGOALS)),$(if $(strip $(A
 $(error AGENT is missing: make $(firstword $(filter diff deploy destroy card,$(MAKECMDGOALS))) AGENT=<agent name or foundation>)
 endif
 ifneq ($(and $(filter review affected,$(MAKECMDGOALS)),$(if $(strip $(BASE)),,x)),)
-$(error BASE is missing: make $(firstword $(filter review affected,$(MAKECMDGOALS))) BASE=origin/main (a git revision or a file))
+$(error BASE is missing: make $(firstword $(filter review affected,$(MAKECMDGOALS))) BASE=origin/main (a git revision; agentid review --base-file PATH takes a file))
 endif
 
-.PHONY: synth validate review affected card atlantis schema diff deploy destroy \
+.PHONY: synth verify validate review affected card atlantis schema diff deploy destroy \
         test fuzz install dev gates node clean bench help
 
-## synth: validate identities.yaml, then the real `cdktn synth` -> cdktf.out/stacks/<agent>/cdk.tf.json
+## synth: validate identities.yaml, the real `cdktn synth` -> cdktf.out/stacks/<agent>/cdk.tf.json,
+## then verify that output against the README's promises
 synth: install node
 	$(AGENTID) validate -f $(FILE) $(ON_DAY)
 	AGENTID_FILE=$(FILE) $(CDKTN) synth
+	$(AGENTID) verify cdktf.out -f $(FILE) $(ON_DAY)
+
+## verify: check cdktf.out (from synth) against the invariants of "What verify checks"
+verify: install
+	$(AGENTID) verify cdktf.out -f $(FILE) $(ON_DAY)
 
 ## validate: load and check every record (FILE=identities.yaml); writes nothing
 validate: install

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .review.packet import Side
     from .review.terraform import PlanSummary
     from .synth_cache import SynthCache
+    from .yamlsafe import Document
 
 DEFAULT_FILE = "identities.yaml"
 DEFAULT_OUTDIR = "cdktf.out"
@@ -55,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--today", help="judge expiry against this date (YYYY-MM-DD); "
                        "default: today in UTC")
 
+    def with_base(p: argparse.ArgumentParser) -> None:
+        base = p.add_mutually_exclusive_group(required=True)
+        base.add_argument("--base", metavar="REV",
+                          help="git revision of the base (e.g. origin/main); never a file")
+        base.add_argument("--base-file", metavar="PATH",
+                          help="path of the base identities file")
+
     p = sub.add_parser("validate", help="load and check every record; writes nothing")
     with_file(p)
     p.add_argument("--explain", metavar="RULE_ID",
@@ -73,8 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("review", help="review packet of what a change to the file does")
     with_file(p)
-    p.add_argument("--base", required=True, metavar="REF_OR_FILE",
-                   help="git revision (e.g. origin/main) or path of the base identities file")
+    with_base(p)
     p.add_argument("--format", choices=("md", "json"), default="md",
                    help="Markdown for a pull-request comment (default) or JSON")
     p.add_argument("--plan-json", metavar="DIR",
@@ -85,8 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("affected", help="names of stacks whose synthesized output changes")
     with_file(p)
-    p.add_argument("--base", required=True, metavar="REF_OR_FILE",
-                   help="git revision (e.g. origin/main) or path of the base identities file")
+    with_base(p)
     p.add_argument("--json", action="store_true", help="print a JSON list (for a CI matrix)")
 
     p = sub.add_parser("card", help="the per-run identity block of one agent")
@@ -113,6 +119,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base-output", metavar="DIR",
                    help="synth output of the base branch: add foundation only if its "
                    "cdk.tf.json differs from this one")
+
+    p = sub.add_parser("verify", help="check the synthesized output against the README's "
+                       "promises (reads only cdk.tf.json files and the records)")
+    with_file(p)
+    p.add_argument("directory", nargs="?", default=DEFAULT_OUTDIR, metavar="DIR",
+                   help=f"synth output holding stacks/<stack>/cdk.tf.json (default "
+                   f"{DEFAULT_OUTDIR})")
+    p.add_argument("--json", action="store_true", help="print a JSON report (for tools)")
+    p.add_argument("--explain", metavar="INVARIANT_ID",
+                   help="print the promise an invariant holds, then exit")
 
     p = sub.add_parser("schema", help="print the JSON Schema of identities.yaml, or "
                        "regenerate the file with --write")
@@ -181,6 +197,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _card(args)
         if args.command == "atlantis":
             return _atlantis(args)
+        if args.command == "verify":
+            return _verify(args)
         if args.command == "schema":
             return _schema(args)
     except UsageError as exc:
@@ -213,6 +231,30 @@ def _validate(args: argparse.Namespace) -> int:
     agents = loaded.identities.agents
     print(f"{args.file}: {len(agents)} agent{'s' if len(agents) != 1 else ''}, no problems")
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .verify import INVARIANTS, verify_directory
+
+    if args.explain:
+        promises = {i.id: f"{i.target}: {i.promise}" for i in INVARIANTS}
+        if args.explain not in promises:
+            raise UsageError(f"no invariant {args.explain!r} — known: {', '.join(promises)}")
+        print(f"{args.explain}: {promises[args.explain]}")
+        return 0
+    loaded = load(args.file, _today(args.today))
+    report = verify_directory(Path(args.directory), loaded.identities)
+    if args.json:
+        print(report.as_json(), end="")
+    else:
+        for finding in report.findings:
+            print(finding.render())
+        count = len(report.findings)
+        summary = (f"{args.directory}: {len(report.stacks)} stacks, "
+                   + (f"{count} finding{'s' if count != 1 else ''}" if count else
+                      "every invariant holds"))
+        print(summary, file=sys.stderr if count else sys.stdout)
+    return 0 if report.ok else 1
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -274,15 +316,19 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _sides(args: argparse.Namespace, today: date) -> tuple[Side, Side]:
-    from .review.inputs import read_base, read_side, side_of
+    from .review.inputs import read_base, read_base_file, read_side, side_of
     from .review.packet import Side
 
     head_path = Path(args.file)
     head = read_side(head_path, today)
+    document: Document | None
     try:
-        label, document = read_base(args.base, head_path)
+        if args.base_file is not None:
+            label, document = read_base_file(Path(args.base_file))
+        else:
+            label, document = read_base(args.base, head_path)
     except InputError as exc:
-        return Side(args.base, None, tuple(exc.findings)), head
+        return Side(args.base or args.base_file, None, tuple(exc.findings)), head
     base = side_of(label, document, today, is_base=True, empty_defaults=head.identities)
     return base, head
 

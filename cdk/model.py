@@ -112,6 +112,34 @@ class Record(BaseModel):
 # --------------------------------------------------------------------------- defaults
 
 
+class Escalation(Record):
+    """A reviewed widening: who approved it, when, and why (append-only: review refuses
+    an entry of the base that is changed or removed)."""
+
+    on: IsoDate
+    reason: Reason
+    approved_by: Annotated[str, Field(pattern=PRINCIPAL_RE)]
+
+
+
+
+class IdentitiesRepository(Record):
+    """The repository holding this file: the foundation manages its ruleset.
+
+    The ruleset makes GitHub itself require what ``escalations[].approved_by``
+    only records: an approving review from the security team on every change.
+    """
+
+    repo: Annotated[str, Field(pattern=REPO_RE,
+                               description="owner/name of the repository holding this file.")]
+    security_team: Annotated[str, Field(pattern=TEAM_RE,
+                                        description="Team whose approval every change needs.")]
+    check: Annotated[str, Field(min_length=1, max_length=100,
+                                description="Status check that runs `agentid review` (the CI "
+                                            "workflow's review job).")
+                     ] = "validate, synth, review"
+
+
 class GitHubDefaults(Record):
     """The GitHub organization every agent lives in."""
 
@@ -119,6 +147,11 @@ class GitHubDefaults(Record):
     owner_id: Annotated[
         int, Strict(), Field(gt=0, description="Numeric organization id (survives a rename).")
     ]
+    identities: Annotated[
+        IdentitiesRepository | None,
+        Field(description="Repository of this file and its security team: the foundation "
+                          "stack manages a ruleset there. Without it, GitHub does not enforce "
+                          "the human review of changes.")] = None
 
 
 class AwsDefaults(Record):
@@ -278,6 +311,11 @@ class Defaults(Record):
     azure: AzureDefaults | None = None
     policy: PolicyDefaults = PolicyDefaults()
     backend: Backend = Backend(local=LocalBackend())
+    escalations: Annotated[
+        tuple[Escalation, ...],
+        Field(description="File-level approvals: a change to `defaults` that weakens a "
+                          "control (policy limits, backend, Azure time-bound assignments, "
+                          "...) needs a new entry, with the same rules as an agent's.")] = ()
 
 
 # --------------------------------------------------------------------------- agent parts
@@ -469,14 +507,6 @@ class Secrets(Record):
     """Where private halves of deploy keys live."""
 
     store: Literal["aws", "gcp", "azure"] = "aws"
-
-
-class Escalation(Record):
-    """A reviewed widening: who approved it, when, and why."""
-
-    on: IsoDate
-    reason: Reason
-    approved_by: Annotated[str, Field(pattern=PRINCIPAL_RE)]
 
 
 class Revoked(Record):

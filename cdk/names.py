@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Hashable, Iterable
+from typing import TypeVar
 
 from .model import Agent, IdentitiesFile
 
@@ -108,3 +111,41 @@ def stack_names(identities: IdentitiesFile) -> list[str]:
 def logical_id(*parts: str) -> str:
     """A construct id from meaningful parts: stable under reordering, Terraform-safe."""
     return "_".join(re.sub(r"[^A-Za-z0-9_-]", "_", part) for part in parts)
+
+
+_K = TypeVar("_K", bound=Hashable)
+# Parts whose id loses nothing but `/` (read back as `_`): the id a name had before
+# ids were made unique, kept whenever it is unambiguous (docs/decisions.md).
+_PLAIN = re.compile(r"^[A-Za-z0-9_/-]*$")
+
+
+def unique_ids(entries: Iterable[tuple[_K, tuple[str, ...]]]) -> dict[_K, str]:
+    """Construct ids for the entries of one construct scope: never two alike.
+
+    :func:`logical_id` maps every character but ``[A-Za-z0-9_-]`` to ``_``, so
+    ``acme/a.b`` and ``acme/a_b`` (or parts that join alike) once got one id and
+    crashed synth. Each entry keeps its :func:`logical_id` unless another entry of
+    the scope shares it; then only the plain one (nothing but ``/`` mapped) keeps
+    it, and every other gets a digest of its exact parts appended. A file that
+    synthesized before keeps every address; adding an entry never renames a plain
+    one.
+    """
+    groups: dict[str, list[tuple[_K, tuple[str, ...]]]] = {}
+    for key, parts in entries:
+        groups.setdefault(logical_id(*parts), []).append((key, parts))
+    ids: dict[_K, str] = {}
+    for base, members in groups.items():
+        distinct = {parts for _, parts in members}
+        plain = [p for p in distinct if all(_PLAIN.match(part) for part in p)]
+        keeper = next(iter(distinct)) if len(distinct) == 1 else (
+            plain[0] if len(plain) == 1 else None)
+        for key, parts in members:
+            ids[key] = base if parts == keeper else f"{base}_{_digest(parts)}"
+    if len(set(ids.values())) != len(ids):
+        # Only a digest equal to another entry's name could get here.
+        raise ValueError("construct ids collide after disambiguation: a bug in agentid")
+    return ids
+
+
+def _digest(parts: tuple[str, ...]) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:12]

@@ -7,10 +7,11 @@ from pathlib import Path
 from cdktn import TerraformStack
 from constructs import Construct
 
+from cdk.aws.plan import has_role
 from cdk.azure.plan import uses_azure
 from cdk.gcp.plan import uses_gcp
 from cdk.model import Agent, IdentitiesFile
-from cdk.names import logical_id
+from cdk.names import unique_ids
 
 from .backend import apply_backend
 
@@ -33,7 +34,6 @@ class AgentStack(TerraformStack):
         from cdk.github.deploy_keys import plan_deploy_keys
         from cdk.github.environment import AgentEnvironment, Directory, github_provider
         from cdk.github.plan import plan_environments
-        from cdk.secret_store import uses_store
 
         github_provider(self, defaults.github.owner)
         keys = plan_deploy_keys(agent, identities)
@@ -43,9 +43,8 @@ class AgentStack(TerraformStack):
             key_providers(self)
         variables: dict[str, str] = {}
         role_resource = None
-        # The role exists for an AWS scope, and also to be the only reader of
-        # deploy keys stored in AWS.
-        if (agent.aws is not None or uses_store(agent, "aws")) and defaults.aws is not None:
+        if has_role(agent, identities):
+            assert defaults.aws is not None
             from cdk.aws.plan import plan_role
             from cdk.aws.provider import aws_provider
 
@@ -96,8 +95,11 @@ class AgentStack(TerraformStack):
                 agent.secrets.store, role_resource)
             variables.update(add_deploy_keys(self, agent, identities, keys, identity))
         directory = Directory(self, "directory")
-        for env in plan_environments(agent, identities, variables):
-            # Keyed by repo and environment, not position: reordering runs_on
-            # must not look like a destroy and re-create in review.
-            AgentEnvironment(self, logical_id("environment", env.repo, env.environment), env,
-                             directory)
+        environments = plan_environments(agent, identities, variables)
+        # Keyed by repo and environment, not position: reordering runs_on must not
+        # look like a destroy and re-create in review; unique even where two names
+        # differ only in characters an id cannot hold (acme/a.b, acme/a_b).
+        ids = unique_ids((k, ("environment", env.repo, env.environment))
+                         for k, env in enumerate(environments))
+        for k, env in enumerate(environments):
+            AgentEnvironment(self, ids[k], env, directory)

@@ -8,6 +8,7 @@ from cdktn import TerraformStack
 from constructs import Construct
 
 from cdk.gcp.plan import plan_pool, uses_gcp
+from cdk.github.ruleset import plan_ruleset
 from cdk.model import IdentitiesFile
 from cdk.names import FOUNDATION
 
@@ -15,7 +16,8 @@ from .backend import apply_backend
 
 
 class FoundationStack(TerraformStack):
-    """The account's GitHub OIDC provider and the project's workload identity pool.
+    """The account's GitHub OIDC provider, the project's workload identity pool, and the
+    identities repository's ruleset (``defaults.github.identities``).
 
     Agent stacks refer to them by deterministic ARN or resource name, not token.
     """
@@ -40,3 +42,10 @@ class FoundationStack(TerraformStack):
 
             google_provider(self, gcp)
             GitHubWorkloadIdentityPool(self, "github_pool", plan_pool(identities))
+        ruleset = plan_ruleset(identities)
+        if ruleset is not None:
+            from cdk.github.environment import github_provider
+            from cdk.github.ruleset import identities_ruleset
+
+            github_provider(self, identities.defaults.github.owner)
+            identities_ruleset(self, ruleset)

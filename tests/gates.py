@@ -44,6 +44,15 @@ PARLIAMENT_NOT_APPLICABLE: list[tuple[str, str, str]] = [
      "OIDC claim keys are named after the provider host; IAM accepts them for "
      "AssumeRoleWithWebIdentity but parliament's catalog lists only global keys"),
 ]
+# The same, for the agent's identity policies (inline policy and boundary).
+PARLIAMENT_NOT_APPLICABLE_TO_SCOPES: list[tuple[str, str, str]] = [
+    ("UNKNOWN_CONDITION_FOR_ACTION",
+     r"Unknown condition kms:ResourceAliases for action kms:Decrypt",
+     "the Service Authorization Reference lists kms:ResourceAliases among the keys of "
+     "the `key` resource type kms:Decrypt acts on (tests/aws/test_grants.py holds it "
+     "against the catalog); parliament reads only the keys listed on the action itself. "
+     "The condition is what narrows the agent's decrypt grant to its own key"),
+]
 
 
 # Resource policies (attached to a key or secret) name their principals and use
@@ -214,9 +223,10 @@ def run_parliament(documents: dict[str, dict[str, Any]]) -> dict[str, list[str]]
 def _not_applicable(key: str, issue: str, detail: str) -> bool:
     if is_resource_policy(key):
         return issue == "RESOURCE_STAR"
-    return is_trust_policy(key) and any(
-        issue == known and re.fullmatch(pattern, detail)
-        for known, pattern, _ in PARLIAMENT_NOT_APPLICABLE)
+    known_cases = (PARLIAMENT_NOT_APPLICABLE if is_trust_policy(key)
+                   else PARLIAMENT_NOT_APPLICABLE_TO_SCOPES)
+    return any(issue == known and re.fullmatch(pattern, detail)
+               for known, pattern, _ in known_cases)
 
 
 _CLOUDSPLAINING = """

@@ -103,6 +103,14 @@ def test_the_azure_fixture_is_among_the_scanned_stacks() -> None:
     assert FIXTURES / "azure.yaml" in VALID_FIXTURES
 
 
+def test_the_identities_ruleset_is_among_the_scanned_stacks(scanned: list[Path]) -> None:
+    # The ruleset that makes GitHub enforce the review is scanned like every resource.
+    rulesets = [name for outdir in scanned
+                for name in Synthesized(outdir).stack("foundation").get("resource", {})
+                .get("github_repository_ruleset", {})]
+    assert rulesets == ["identities_ruleset"]
+
+
 def test_every_agent_with_aws_has_a_scanned_trust_policy(scanned: list[Path]) -> None:
     documents = policy_documents(scanned[0])
     assert sorted(k.split("/")[0] for k in documents if k.endswith(".assume_role_policy")) == [

@@ -125,7 +125,7 @@ def test_review_packets_and_cards_hold_no_private_key_material(
 
     # WHEN the packet is rendered both ways and the card printed
     for fmt in ("md", "json"):
-        main(["review", "--base", str(base), "-f", str(head), "--today", TODAY_ARG,
+        main(["review", "--base-file", str(base), "-f", str(head), "--today", TODAY_ARG,
               "--format", fmt, "--plan-json", str(plans)])
     main(["card", "release-bot", "-f", str(head), "--today", TODAY_ARG])
 

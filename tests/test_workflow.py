@@ -35,6 +35,16 @@ def test_workflow_reviews_on_pull_requests_and_applies_behind_an_approval() -> N
     assert "cdktn deploy" in jobs["apply"]["steps"][-1]["run"]
 
 
+def test_the_review_job_verifies_what_it_synthesized() -> None:
+    steps = [str(step.get("run", "")) for step in
+             yaml.safe_load(WORKFLOW.read_text())["jobs"]["review"]["steps"]]
+    synth = next(i for i, run in enumerate(steps) if "agentid synth" in run)
+    verify = next(i for i, run in enumerate(steps) if "agentid verify" in run)
+    assert verify == synth + 1
+    assert "agentid verify cdktf.out -f identities.yaml" in steps[verify]
+    assert "-o cdktf.out" in steps[synth]
+
+
 def test_each_matrix_job_synthesizes_only_its_own_stack() -> None:
     # The cdktn CLI does not tell main.py which stack `diff NAME` / `deploy NAME`
     # targets: without AGENTID_STACKS every job would build every agent's stack.

@@ -134,6 +134,13 @@ class RolePlan:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+def has_role(agent: Agent, identities: IdentitiesFile) -> bool:
+    """Whether the agent's stack holds an IAM role: for an ``aws`` scope, and also to be
+    the only reader of deploy keys stored in AWS (``secrets: {store: aws}``)."""
+    stores_in_aws = bool(agent.github.deploy_keys) and agent.secrets.store == "aws"
+    return identities.defaults.aws is not None and (agent.aws is not None or stores_in_aws)
+
+
 def plan_role(agent: Agent, identities: IdentitiesFile) -> RolePlan:
     """Plan the agent's IAM role from its record and the file's defaults."""
     aws = identities.defaults.aws

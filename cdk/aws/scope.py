@@ -14,16 +14,17 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from ..errors import Path
 from ..model import Agent, AwsDefaults, Defaults, IdentitiesFile
-from ..names import boundary_policy_name, scope_policy_name
+from ..names import MANAGED_BY, boundary_policy_name, scope_policy_name
 from ..plan import never_hold, render_json
 from . import catalog
 from .grants import grants_for
 from .plan import POLICY_VERSION, trust_policy
+from .secret_plan import SECRET_POLICY_ACTIONS, SECRET_WRITE_ACTIONS
 
 # IAM's limits on policy size, counted without whitespace.
 INLINE_POLICY_MAX_CHARS = 10_240
@@ -48,18 +49,6 @@ ASSUME_PATTERNS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWi
 # take a key policy too.
 KEY_POLICY_ACTIONS = ("kms:CreateGrant", "kms:CreateKey", "kms:PutKeyPolicy",
                       "kms:ReplicateKey", "kms:RetireGrant", "kms:RevokeGrant")
-SECRET_POLICY_ACTIONS = ("secretsmanager:DeleteResourcePolicy",
-                         "secretsmanager:PutResourcePolicy")
-# Every Write and Tagging action on a secret (a test holds this against the catalog).
-SECRET_WRITE_ACTIONS = (
-    "secretsmanager:CancelRotateSecret", "secretsmanager:CreateSecret",
-    "secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue",
-    "secretsmanager:RemoveRegionsFromReplication", "secretsmanager:ReplicateSecretToRegions",
-    "secretsmanager:RestoreSecret", "secretsmanager:RotateSecret",
-    "secretsmanager:StopReplicationToReplica", "secretsmanager:TagResource",
-    "secretsmanager:UntagResource", "secretsmanager:UpdateSecret",
-    "secretsmanager:UpdateSecretVersionStage",
-)
 CREDENTIAL_CHANGE_WHY = (
     "agentid always denies it: creating, changing or deleting identities, policies, "
     "keys' and secrets' policies or agent credentials (its own included) is a human "
@@ -77,25 +66,38 @@ class Grant:
     path: Path = ()
     source: str = ""
     internal: bool = False
+    # The statement's Condition, as agentid wrote it (its own grants only: a
+    # record's statements carry none). Rendered as is into both documents.
+    condition: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     def statement(self) -> dict[str, Any]:
         """The IAM statement, actions and resources sorted."""
-        return {"Sid": self.sid, "Effect": "Allow", "Action": sorted(self.actions),
-                "Resource": sorted(self.resources)}
+        statement: dict[str, Any] = {"Sid": self.sid, "Effect": "Allow",
+                                     "Action": sorted(self.actions),
+                                     "Resource": sorted(self.resources)}
+        if self.condition:
+            statement["Condition"] = self.condition
+        return statement
 
 
 @dataclass(frozen=True)
 class Deny:
-    """One explicit deny: action patterns on resource patterns."""
+    """One explicit deny: action patterns on resource patterns (with a condition:
+    only the resources it selects)."""
 
     sid: str
     actions: tuple[str, ...]
     resources: tuple[str, ...] = ("*",)
+    condition: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def statement(self) -> dict[str, Any]:
         """The IAM statement, actions and resources sorted."""
-        return {"Sid": self.sid, "Effect": "Deny", "Action": sorted(self.actions),
-                "Resource": sorted(self.resources)}
+        statement: dict[str, Any] = {"Sid": self.sid, "Effect": "Deny",
+                                     "Action": sorted(self.actions),
+                                     "Resource": sorted(self.resources)}
+        if self.condition:
+            statement["Condition"] = {op: dict(pairs) for op, pairs in self.condition}
+        return statement
 
 
 # --------------------------------------------------------------------------- ARNs
@@ -139,6 +141,34 @@ def _arn_problem(arn: str, partition_: str, account_id: str) -> tuple[str, str] 
                 "name the resource; a wildcard may only narrow it, e.g. "
                 "arn:aws:s3:::acme-artifacts/releases/*")
     return None
+
+
+def glob_name_problem(arn: str) -> tuple[str, str] | None:
+    """Whether a wildcard stands in the resource's own name (message, hint), or None.
+
+    The name is the resource part after its type's literal prefix, up to the first
+    ``/`` or ``:`` (a bucket name, a role name, a table name). A wildcard there
+    matches resources of any owner whose names happen to fit: ``arn:aws:s3:::a*``
+    names every bucket starting with ``a``, in any account, and 36 such ARNs cover
+    every bucket. A wildcard after the name (``bucket/prefix/*``) narrows one
+    resource and is fine. Call only for ARNs :func:`arn_problem` accepts.
+    """
+    match = catalog.ARN_RE.match(arn)
+    if match is None:
+        return None
+    resource = match.group(5)
+    types = catalog.resource_types_of_arn(arn)
+    prefix = _type_prefix(types[0]) if types else ""
+    rest = resource[len(prefix):] if resource.startswith(prefix) else resource
+    name = re.split(r"[:/]", rest.lstrip("/"), maxsplit=1)[0]
+    if "*" not in name and "?" not in name:
+        return None
+    kind = "bucket" if match.group(2) == "s3" else types[0].name if types else "resource"
+    return (f"{arn} has a wildcard in the {kind}'s own name ({name!r}), so it names "
+            f"every {kind} whose name fits, whoever owns it",
+            "name the resource exactly (a wildcard may follow it, e.g. "
+            "arn:aws:s3:::acme-artifacts/releases/*), or move it to a `statements:` "
+            "entry with a `reason:` saying why a name pattern is needed")
 
 
 def _type_prefix(resource_type: catalog.ResourceType) -> str:
@@ -253,7 +283,8 @@ def internal_grants(agent: Agent, identities: IdentitiesFile) -> tuple[Grant, ..
 def _internal_grants(agent: Agent, defaults: Defaults) -> tuple[Grant, ...]:
     return tuple(
         Grant(sid=s["Sid"], actions=tuple(_listed(s["Action"])),
-              resources=tuple(_listed(s["Resource"])), source="agentid", internal=True)
+              resources=tuple(_listed(s["Resource"])), source="agentid", internal=True,
+              condition=s.get("Condition"))
         for s in grants_for(agent, defaults)
     )
 
@@ -328,6 +359,54 @@ def _always_denies(partition: str, account_id: str) -> tuple[Deny, ...]:
     )
 
 
+# What agentid tags every role, key and secret of an agent with (cdk/names.py tags).
+AGENT_TAG = "agent"
+MANAGED_BY_TAG = "managed-by"
+
+
+def agent_owned_patterns(aws: AwsDefaults) -> tuple[tuple[str, str], ...]:
+    """ARN patterns of what agentid creates for agents: (pattern, what it is).
+
+    No scope may name them: an agent reaches its own secrets and key only through
+    the grants agentid writes, and never another agent's.
+    """
+    p, account = aws.partition, aws.account_id
+    return (
+        (f"arn:{p}:secretsmanager:*:{account}:secret:agents/*", "agents' deploy-key secrets"),
+        (f"arn:{p}:kms:*:{account}:alias/agent-*", "agents' KMS key aliases"),
+        (f"arn:{p}:iam::{account}:role/agent-*", "agents' IAM roles"),
+        (f"arn:{p}:iam::{account}:policy/agent-*", "agents' permissions boundaries"),
+        (f"arn:{p}:iam::{account}:oidc-provider/*", "the account's OIDC providers"),
+    )
+
+
+def isolation_denies(agent: Agent, aws: AwsDefaults) -> tuple[Deny, ...]:
+    """The backstop behind the rule that refuses grants on other agents' resources.
+
+    Every role, key and secret agentid creates carries ``managed-by: agentid`` and
+    ``agent: <name>``, and no agent may change tags (IAM ``Tag*`` and secret tagging
+    are denied; this deny covers ``kms:TagResource`` on those keys). So a deny on
+    resources tagged for another agent holds whatever a scope says, even through a
+    key id or glob no rule could attribute. Aliases of agents' keys are denied
+    outright: only a human moves an alias.
+    """
+    return _isolation_denies(aws.partition, aws.account_id, agent.name)
+
+
+@functools.lru_cache(maxsize=16384)
+def _isolation_denies(partition: str, account_id: str, name: str) -> tuple[Deny, ...]:
+    return (
+        Deny("DenyAgentKeyAliases", ("kms:*",),
+             (f"arn:{partition}:kms:*:{account_id}:alias/agent-*",)),
+        Deny("DenyOtherAgentsResources", ("iam:*", "kms:*", "secretsmanager:*", "sts:*"),
+             (f"arn:{partition}:iam::{account_id}:role/*",
+              f"arn:{partition}:kms:*:{account_id}:key/*",
+              f"arn:{partition}:secretsmanager:*:{account_id}:secret:*"),
+             (("StringEquals", ((f"aws:ResourceTag/{MANAGED_BY_TAG}", MANAGED_BY),)),
+              ("StringNotEquals", ((f"aws:ResourceTag/{AGENT_TAG}", name),)))),
+    )
+
+
 def must_never_hold_deny(agent: Agent) -> Deny | None:
     """The record's ``must_never_hold`` entries as one explicit deny."""
     return _never_hold_deny(never_hold(agent, "aws"))
@@ -367,15 +446,18 @@ def _aws(identities: IdentitiesFile) -> AwsDefaults:
 
 
 def boundary_denies(agent: Agent, aws: AwsDefaults) -> tuple[Deny, ...]:
-    """Every deny of the boundary: the always-on ones and the record's ``must_never_hold``."""
-    return _boundary_denies(aws.partition, aws.account_id, never_hold(agent, "aws"))
+    """Every deny of the boundary: the always-on ones, the isolation from other
+    agents and the record's ``must_never_hold``."""
+    return _boundary_denies(aws.partition, aws.account_id, agent.name,
+                            never_hold(agent, "aws"))
 
 
-# Keyed by what the denies depend on: most agents share them.
-@functools.lru_cache(maxsize=4096)
-def _boundary_denies(partition: str, account_id: str, never: tuple[str, ...]
+# Keyed by what the denies depend on.
+@functools.lru_cache(maxsize=16384)
+def _boundary_denies(partition: str, account_id: str, name: str, never: tuple[str, ...]
                      ) -> tuple[Deny, ...]:
-    denies = _always_denies(partition, account_id)
+    denies = (*_always_denies(partition, account_id),
+              *_isolation_denies(partition, account_id, name))
     never_deny = _never_hold_deny(never)
     return denies if never_deny is None else (*denies, never_deny)
 
@@ -403,7 +485,7 @@ def document_sizes(agent: Agent, identities: IdentitiesFile) -> dict[str, int]:
     """
     grants = [grant_size(g) for g in all_grants(agent, identities)]
     aws = _aws(identities)
-    denies = _deny_sizes(aws.partition, aws.account_id, never_hold(agent, "aws"))
+    denies = _deny_sizes(aws.partition, aws.account_id, agent.name, never_hold(agent, "aws"))
     sizes = {"boundary": _joined_size([*grants, *denies])}
     if grants:
         sizes["permissions"] = _joined_size(grants)
@@ -417,8 +499,12 @@ def grant_size(grant: Grant) -> int:
     an action list (the same few for every agent using an access level) is
     measured once.
     """
-    return (_GRANT_FRAME_SIZE + _actions_size(grant.actions)
+    size = (_GRANT_FRAME_SIZE + _actions_size(grant.actions)
             + _strings_size(grant.resources) + _string_size(grant.sid))
+    if grant.condition:
+        # `,"Condition":{...}`: agentid's own grants only, a few per agent.
+        size += len(',"Condition":') + policy_size(grant.condition)
+    return size
 
 
 @functools.lru_cache(maxsize=4096)
@@ -443,9 +529,30 @@ def _string_size(text: str) -> int:
 _GRANT_FRAME_SIZE = policy_size(Grant("", (), ()).statement()) - 2 * len("[]") - len('""')
 
 
+def _deny_sizes(partition: str, account_id: str, name: str, never: tuple[str, ...]
+                ) -> tuple[int, ...]:
+    # The isolation denies differ between agents only by the name in one condition
+    # (names are plain ASCII): measured once with an empty name, plus its length.
+    shared = _shared_deny_sizes(partition, account_id, never)
+    return (*shared, *(size + len(name) * uses for size, uses
+                       in _isolation_sizes(partition, account_id)))
+
+
 @functools.lru_cache(maxsize=4096)
-def _deny_sizes(partition: str, account_id: str, never: tuple[str, ...]) -> tuple[int, ...]:
-    return tuple(policy_size(d.statement()) for d in _boundary_denies(partition, account_id, never))
+def _shared_deny_sizes(partition: str, account_id: str, never: tuple[str, ...]
+                       ) -> tuple[int, ...]:
+    never_deny = _never_hold_deny(never)
+    denies = (*_always_denies(partition, account_id),
+              *(() if never_deny is None else (never_deny,)))
+    return tuple(policy_size(d.statement()) for d in denies)
+
+
+@functools.lru_cache(maxsize=64)
+def _isolation_sizes(partition: str, account_id: str) -> tuple[tuple[int, int], ...]:
+    # (size with an empty name, how many times the name appears): once, in the
+    # condition of the deny that has one.
+    return tuple((policy_size(d.statement()), int(bool(d.condition)))
+                 for d in _isolation_denies(partition, account_id, ""))
 
 
 def _joined_size(statement_sizes: list[int]) -> int:

@@ -50,22 +50,22 @@ KEY_ADMIN_ACTIONS = (
 KEY_WRITE_ACTIONS = ("kms:GenerateDataKey",)
 # What a reader of the secret could use; denied to all but the agent's role.
 SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
-# Writes the agent must never make to its own secrets (credential changes are
-# human decisions). The permissions boundary denies them too; this holds even
-# where a boundary is missing.
+# Every Write and Tagging action on a secret but its resource policy's (a test
+# holds this against the catalog). The one list: the permissions boundary denies
+# them on every agent secret, and each secret's policy denies them (with
+# SECRET_POLICY_ACTIONS) to its agent, which holds even where a boundary is missing.
 SECRET_WRITE_ACTIONS = (
-    "secretsmanager:CancelRotateSecret",
-    "secretsmanager:DeleteResourcePolicy",
-    "secretsmanager:DeleteSecret",
-    "secretsmanager:PutResourcePolicy",
-    "secretsmanager:PutSecretValue",
-    "secretsmanager:RemoveRegionsFromReplication",
-    "secretsmanager:ReplicateSecretToRegions",
-    "secretsmanager:RestoreSecret",
-    "secretsmanager:RotateSecret",
-    "secretsmanager:UpdateSecret",
+    "secretsmanager:CancelRotateSecret", "secretsmanager:CreateSecret",
+    "secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue",
+    "secretsmanager:RemoveRegionsFromReplication", "secretsmanager:ReplicateSecretToRegions",
+    "secretsmanager:RestoreSecret", "secretsmanager:RotateSecret",
+    "secretsmanager:StopReplicationToReplica", "secretsmanager:TagResource",
+    "secretsmanager:UntagResource", "secretsmanager:UpdateSecret",
     "secretsmanager:UpdateSecretVersionStage",
 )
+# Who may read a secret is its policy's decision, never an agent's.
+SECRET_POLICY_ACTIONS = ("secretsmanager:DeleteResourcePolicy",
+                         "secretsmanager:PutResourcePolicy")
 # Nothing but these secrets is encrypted with the key; the shortest window
 # retires it soonest after the agent is revoked.
 KEY_DELETION_WINDOW_DAYS = 7
@@ -167,11 +167,36 @@ def secret_policy(agent: Agent, aws: AwsDefaults) -> dict[str, Any]:
                 "Sid": "DenyWritesByTheAgent",
                 "Effect": "Deny",
                 "Principal": "*",
-                "Action": list(SECRET_WRITE_ACTIONS),
+                "Action": sorted(SECRET_WRITE_ACTIONS + SECRET_POLICY_ACTIONS),
                 "Resource": "*",
                 "Condition": {"ArnEquals": {"aws:PrincipalArn": role}},
             },
         ],
+    }
+
+
+def decrypt_condition(agent: Agent, aws: AwsDefaults) -> dict[str, Any]:
+    """What narrows ``kms:Decrypt`` on the account's keys to the agent's own key.
+
+    Key ids are random, so the grant names every key of the region and this
+    condition keeps only the key carrying the agent's alias, used through Secrets
+    Manager. The one source of the condition: the inline policy and the boundary
+    both carry it (:mod:`cdk.aws.scope` copies it into the grant).
+    """
+    return {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": [kms_alias(agent.name)]},
+        "StringEquals": {"kms:ViaService": secrets_manager_service(aws)},
+    }
+
+
+def decrypt_statement(agent: Agent, aws: AwsDefaults) -> dict[str, Any]:
+    """``kms:Decrypt`` on the agent's own key only (see :func:`decrypt_condition`)."""
+    return {
+        "Sid": "DecryptOwnDeployKeySecrets",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": kms_key_arn_pattern(aws),
+        "Condition": decrypt_condition(agent, aws),
     }
 
 
@@ -193,16 +218,7 @@ def grant_statements(agent: Agent, aws: AwsDefaults) -> list[dict[str, Any]]:
             "Action": list(SECRET_READ_ACTIONS),
             "Resource": [secret_arn_pattern(aws, name) for name in names],
         },
-        {
-            "Sid": "DecryptOwnDeployKeySecrets",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt"],
-            "Resource": kms_key_arn_pattern(aws),
-            "Condition": {
-                "ForAnyValue:StringEquals": {"kms:ResourceAliases": [kms_alias(agent.name)]},
-                "StringEquals": {"kms:ViaService": secrets_manager_service(aws)},
-            },
-        },
+        decrypt_statement(agent, aws),
     ]
 
 

@@ -14,7 +14,7 @@ from cdktn_provider_azurerm.role_assignment import RoleAssignment
 from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from constructs import Construct
 
-from ..names import logical_id
+from ..names import unique_ids
 from .plan import ROLE_DEFINITIONS, Assignment, IdentityPlan, postcondition_expression
 
 
@@ -39,10 +39,14 @@ class AgentManagedIdentity(Construct):
             tags=plan.tags,
         )
         previous: FederatedIdentityCredential | None = None
+        credential_ids = unique_ids((c.subject, ("credential", c.subject))
+                                    for c in plan.credentials)
+        self.assignment_ids = unique_ids((a, ("role", a.construct_id))
+                                         for a in plan.assignments)
         for credential in plan.credentials:
             previous = FederatedIdentityCredential(
                 self,
-                logical_id("credential", credential.subject),
+                credential_ids[credential.subject],
                 name=credential.name,
                 user_assigned_identity_id=self.identity.id,
                 issuer=credential.issuer,
@@ -55,7 +59,7 @@ class AgentManagedIdentity(Construct):
 
     def _assign(self, assignment: Assignment) -> None:
         plan = self.plan
-        construct_id = logical_id("role", assignment.construct_id)
+        construct_id = self.assignment_ids[assignment]
         definition = DataAzurermRoleDefinition(
             self,
             f"{construct_id}_definition",
@@ -63,9 +67,10 @@ class AgentManagedIdentity(Construct):
             role_definition_id=assignment.role.lower() if assignment.by_id else None,
             name=None if assignment.by_id else assignment.role,
             lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
-                condition=postcondition_expression(),
-                error_message=f"agentid: role {assignment.role} can write role assignments; "
-                              "an agent may not hold it",
+                condition=postcondition_expression(assignment.scope_kind),
+                error_message=f"agentid: role {assignment.role} can write role assignments "
+                              "(or, on the subscription, read Key Vault secrets or act on "
+                              "managed identities); an agent may not hold it",
             )]),
         )
         role_definition_id = (f"{plan.subscription_scope}/{ROLE_DEFINITIONS}/"

@@ -86,6 +86,16 @@ ROLE_ASSIGNMENT_WRITE_ACTIONS = (
 )
 
 
+# At the subscription (which holds the agents' resource group) a role may not read
+# Key Vault secrets, change vaults, or act on managed identities: (field of the
+# role definition's permissions, regular expression over lower-case actions).
+SUBSCRIPTION_REFUSED_ACTIONS = (
+    ("actions", r"microsoft\.keyvault/(\*|vaults/(\*|write|accesspolicies/.*|secrets/.*))"
+                r"|microsoft\.managedidentity/.*"),
+    ("data_actions", r"\*|microsoft\.keyvault/(\*|vaults/(\*|secrets/.*))"),
+)
+
+
 # --------------------------------------------------------------------------- names
 
 
@@ -261,7 +271,8 @@ def role_assignments(agent: Agent, identities: IdentitiesFile) -> tuple[Assignme
         Assignment(entry.role, entry.scope.kind, assignment_scope(entry, azure),
                    ("azure", "roles", j))
         for j, entry in enumerate(agent.azure.roles)
-        if role_problem(entry.role) is None and scope_problem(entry, azure) is None}
+        if role_problem(entry.role) is None and scope_problem(entry, azure) is None
+        and agent_resource_problem(entry, azure) is None}
     return tuple(sorted(found, key=lambda a: (a.scope, a.role)))
 
 
@@ -280,12 +291,57 @@ def assignment_summary(identities: IdentitiesFile, agent: Agent) -> str:
             "rules and revocation, not by Azure)")
 
 
-def postcondition_expression() -> str:
+def postcondition_expression(scope_kind: str = "resource") -> str:
     """Terraform condition on a role definition: none of its actions writes role
-    assignments (or is a wildcard that does)."""
+    assignments (or is a wildcard that does). At the subscription, which holds the
+    agents' resource group, nor may it read Key Vault secrets or touch managed
+    identities or vaults (:data:`SUBSCRIPTION_REFUSED_ACTIONS`)."""
     refused = ", ".join(f'"{a}"' for a in ROLE_ASSIGNMENT_WRITE_ACTIONS)
-    return ("${length(setintersection(toset([for a in flatten(self.permissions[*].actions) : "
-            f"lower(a)]), toset([{refused}]))) == 0}}")
+    expression = ("length(setintersection(toset([for a in flatten(self.permissions[*].actions) : "
+                  f"lower(a)]), toset([{refused}]))) == 0")
+    if scope_kind == "subscription":
+        for field_, pattern in SUBSCRIPTION_REFUSED_ACTIONS:
+            escaped = pattern.replace("\\", "\\\\")
+            expression += (f" && length([for a in flatten(self.permissions[*].{field_}) : a "
+                           f'if can(regex("^({escaped})$", lower(a)))]) == 0')
+    return f"${{{expression}}}"
+
+
+def refused_at_subscription(actions: list[str], data_actions: list[str]) -> list[str]:
+    """What the subscription-scope part of :func:`postcondition_expression` refuses,
+    evaluated in Python (for tests and review)."""
+    found = {"actions": actions, "data_actions": data_actions}
+    return [a for field_, pattern in SUBSCRIPTION_REFUSED_ACTIONS for a in found[field_]
+            if re.match(f"^({pattern})$", a.lower())]
+
+
+def agent_resource_problem(entry: AzureRole, azure: AzureDefaults) -> tuple[str, str] | None:
+    """Why a role entry reaches agent-owned infrastructure (message, hint), or None.
+
+    ``defaults.azure.resource_group`` holds every agent's managed identity and Key
+    Vault: no role there, on anything in it, or (by its name) on the whole
+    subscription that reads vaults or acts on identities.
+    """
+    target = entry.scope
+    group = resource_group_id(azure, azure.resource_group).lower()
+    if target.kind == "resource_group" and target.name.lower() == azure.resource_group.lower():
+        return (f"resource group {target.name} holds every agent's managed identity and "
+                "Key Vault (defaults.azure.resource_group)",
+                "assign the role on the resource the agent needs, outside the agents' "
+                "resource group")
+    if target.kind == "resource" and target.name.lower().startswith(group + "/"):
+        return (f"{target.name} is in the agents' resource group {azure.resource_group}, "
+                "with every agent's managed identity and Key Vault",
+                "an agent reads its own deploy keys through the assignment agentid "
+                "writes; assign roles only on resources outside that group")
+    lowered = entry.role.lower()
+    if target.kind == "subscription" and (lowered.startswith("key vault")
+                                          or "managed identity" in lowered):
+        return (f"{entry.role} on the whole subscription reaches every agent's Key Vault "
+                "or managed identity",
+                "assign it on the one vault or identity the agent needs, outside the "
+                "agents' resource group")
+    return None
 
 
 # --------------------------------------------------------------------------- plans

@@ -7,6 +7,8 @@ from datetime import date
 
 from ..azure.plan import (
     MAX_FEDERATED_CREDENTIALS,
+    agent_resource_problem,
+    assignment_scope,
     federated_credentials,
     role_problem,
     scope_problem,
@@ -81,6 +83,42 @@ def scope_invalid(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
             if (problem := scope_problem(entry, azure)) is not None:
                 yield Finding("AgentId-AzureScopeInvalid",
                               ("agents", i, "azure", "roles", j, "scope"), *problem)
+
+
+@rule("AgentId-AzureAgentResource")
+def agent_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """The agents' resource group holds every agent's managed identity and Key Vault;
+    agentid assigns each agent `Key Vault Secrets User` on its own secrets and nothing
+    else. A role on that group, on anything in it, or a Key Vault or managed-identity
+    role on the whole subscription would let one agent read another's deploy keys or
+    act as it. Azure has no deny agentid can write (deny assignments are made only by
+    Azure itself), so this rule and the plan-time role check are what hold it."""
+    for i, agent, azure in _scoped(identities):
+        roles = agent.azure.roles if agent.azure is not None else ()
+        for j, entry in enumerate(roles):
+            if (problem := agent_resource_problem(entry, azure)) is not None:
+                yield Finding("AgentId-AzureAgentResource",
+                              ("agents", i, "azure", "roles", j, "scope"), *problem)
+
+
+@rule("AgentId-AzureDuplicateAssignment")
+def duplicate_assignment(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """Azure compares role names and resource ids without case: two entries that differ
+    only in case name one role assignment, which the second would fail to create
+    halfway through an apply."""
+    for i, agent, azure in _scoped(identities):
+        seen: dict[tuple[str, str], int] = {}
+        roles = agent.azure.roles if agent.azure is not None else ()
+        for j, entry in enumerate(roles):
+            key = (entry.role.strip().lower(), assignment_scope(entry, azure).lower())
+            if key in seen:
+                yield Finding("AgentId-AzureDuplicateAssignment",
+                              ("agents", i, "azure", "roles", j),
+                              f"{entry.role} at {entry.scope.name} is already assigned by "
+                              f"roles[{seen[key]}] (Azure ignores case in both)",
+                              "keep one entry per role and scope")
+            else:
+                seen[key] = j
 
 
 @rule("AgentId-AzureTooManySubjects")

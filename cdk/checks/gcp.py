@@ -11,6 +11,7 @@ from ..gcp.plan import (
     CUSTOM_ROLE_RE,
     PREDEFINED_ROLE_RE,
     SUBJECT_MAX_BYTES,
+    agent_resource_problem,
     attribute_condition,
     federated_subject,
     never_hold_roles,
@@ -70,9 +71,11 @@ def basic_role(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
 @rule("AgentId-GcpPrivilegedRole")
 def privileged_role(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
     """Roles that change IAM or mint credentials (setIamPolicy, service account keys and
-    tokens, actAs) let an agent widen itself past every review. Without an offline
-    role catalog this is a named list plus admin-role patterns; the deny policy blocks
-    the same permissions whatever role carries them."""
+    tokens, actAs) let an agent widen itself past every review. Offline this is a named
+    list plus name patterns (admins of IAM, keys and secrets, `*.admin`, `*Owner`,
+    `*TokenCreator`, ...); at plan time every bound role is looked up and the plan fails
+    if its permissions change IAM or mint credentials, whatever it is called, and the
+    deny policy blocks the same permissions."""
     yield from _role_findings(identities, "AgentId-GcpPrivilegedRole")
 
 
@@ -94,6 +97,24 @@ def resource_invalid(identities: IdentitiesFile, today: date) -> Iterator[Findin
             if (problem := resource_problem(entry, gcp)) is not None:
                 yield Finding("AgentId-GcpResourceInvalid",
                               ("agents", i, "gcp", "roles", j, "resource"), *problem)
+
+
+@rule("AgentId-GcpAgentResource")
+def agent_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """Agents' deploy-key secrets, their keys, service accounts and the workload identity
+    pool live in the agents' project; agentid binds each agent to its own secrets and
+    nothing else. A role on another agent's secret, or a Secret Manager, Cloud KMS or
+    IAM role on the whole project, would let one agent read another's deploy keys or
+    act as it. Google's deny policies cannot name "another agent's secret" (their
+    conditions read only resource tags), so this rule, the plan-time role check and
+    each secret's own bindings are what hold it."""
+    for i, agent, _ in _scoped(identities):
+        roles = agent.gcp.roles if agent.gcp is not None else ()
+        for j, entry in enumerate(roles):
+            if (problem := agent_resource_problem(entry)) is not None:
+                field = "resource" if entry.resource.kind == "secret" else "role"
+                yield Finding("AgentId-GcpAgentResource",
+                              ("agents", i, "gcp", "roles", j, field), *problem)
 
 
 @rule("AgentId-GcpMustNeverHold")

@@ -13,10 +13,12 @@ from ..aws.scope import (
     INLINE_POLICY_MAX_CHARS,
     MANAGED_POLICY_MAX_CHARS,
     Deny,
+    agent_owned_patterns,
     all_grants,
     always_denies,
     arn_problem,
     document_sizes,
+    glob_name_problem,
     must_never_hold_deny,
     overlap,
 )
@@ -67,6 +69,43 @@ def arn_invalid(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
         for path, arn, _ in _arns(agent):
             if (problem := arn_problem(arn, aws)) is not None:
                 yield Finding("AgentId-AwsArnInvalid", ("agents", i, *path), *problem)
+
+
+@rule("AgentId-AwsAgentResource")
+def agent_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """What agentid creates for agents (deploy-key secrets under `agents/`, key aliases,
+    roles and boundaries named `agent-*`, the OIDC provider) is reached only through the
+    grants agentid itself writes: a scope that names them, or a glob that covers them,
+    would let one agent read another's deploy keys or act on its role; its own are
+    reached only through agentid's grants, never a wider scope. The boundary also
+    denies every resource tagged for another agent."""
+    for i, agent, aws in _scoped(identities):
+        owned = agent_owned_patterns(aws)
+        for path, arn, _ in _arns(agent):
+            hit = next((what for pattern, what in owned
+                        if catalog.globs_overlap(arn, pattern, casefold=True)), None)
+            if hit is not None:
+                yield Finding("AgentId-AwsAgentResource", ("agents", i, *path),
+                              f"{arn} names or covers {hit}, which agentid manages",
+                              "remove it: an agent reads its own deploy keys through the "
+                              "grants agentid writes, and never another agent's resources")
+
+
+@rule("AgentId-AwsArnGlobName")
+def arn_glob_name(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """A wildcard in a resource's own name (`arn:aws:s3:::a*`, `role/deploy-*`) is not a
+    narrowing of one resource but a pattern over everybody's names: 36 such ARNs cover
+    every bucket. It is refused under `access:`, and in a statement only carries with
+    a `reason:` the reviewer can judge."""
+    for i, agent, aws in _scoped(identities):
+        assert agent.aws is not None
+        for path, arn, from_access in _arns(agent):
+            if arn_problem(arn, aws) is not None:
+                continue
+            if not from_access and agent.aws.statements[int(path[2])].reason is not None:
+                continue
+            if (problem := glob_name_problem(arn)) is not None:
+                yield Finding("AgentId-AwsArnGlobName", ("agents", i, *path), *problem)
 
 
 @rule("AgentId-AwsArnUnknownType")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cdktn import Postcondition, TerraformResourceLifecycle
+from cdktn_provider_google.data_google_iam_role import DataGoogleIamRole
 from cdktn_provider_google.iam_deny_policy import (
     IamDenyPolicy,
     IamDenyPolicyRules,
@@ -26,8 +28,8 @@ from cdktn_provider_google.storage_bucket_iam_member import (
 )
 from constructs import Construct
 
-from ..names import logical_id
-from .plan import WORKLOAD_IDENTITY_USER, Binding, ServiceAccountPlan
+from ..names import unique_ids
+from .plan import WORKLOAD_IDENTITY_USER, Binding, ServiceAccountPlan, postcondition_expression
 
 
 class AgentServiceAccount(Construct):
@@ -51,10 +53,15 @@ class AgentServiceAccount(Construct):
             description=plan.description,
         )
         condition = plan.condition
+        impersonation_ids = unique_ids(
+            (m, ("impersonation", m.rsplit("/subject/", 1)[1]))
+            for m in plan.workload_identity_members)
+        self.binding_ids = unique_ids(
+            (b, ("role", b.construct_id)) for b in plan.bindings if not b.internal)
         for member in plan.workload_identity_members:
             ServiceAccountIamMember(
                 self,
-                logical_id("impersonation", member.rsplit("/subject/", 1)[1]),
+                impersonation_ids[member],
                 service_account_id=self.account.name,
                 role=WORKLOAD_IDENTITY_USER,
                 member=member,
@@ -82,7 +89,21 @@ class AgentServiceAccount(Construct):
 
     def _bind(self, binding: Binding) -> None:
         plan, condition = self.plan, self.plan.condition
-        construct_id = logical_id("role", binding.construct_id)
+        construct_id = self.binding_ids[binding]
+        # Judged by content, not name: the role is looked up at plan time and the
+        # plan fails if it holds a permission that changes IAM or mints credentials
+        # (on the whole project: nor one on secrets, keys or IAM).
+        DataGoogleIamRole(
+            self,
+            f"{construct_id}_definition",
+            name=binding.role,
+            lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
+                condition=postcondition_expression(binding.kind),
+                error_message=f"agentid: role {binding.role} on {binding.resource_name} holds "
+                              "a permission that changes IAM, mints credentials or reaches "
+                              "agents' secrets; an agent may not hold it",
+            )]),
+        )
         if binding.kind == "project":
             ProjectIamMember(self, construct_id, project=binding.resource, role=binding.role,
                              member=plan.member, depends_on=[self.account],

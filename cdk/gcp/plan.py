@@ -85,20 +85,59 @@ REFUSED_ROLES = {
     "roles/iam.securityAdmin": "sets IAM policy on any resource",
     "roles/iam.securityReviewer": "reads every IAM policy of the project",
 }
-# Role name patterns refused with their reason: IAM and resource-manager admins
-# change IAM; a service's `.admin` role includes its resources' setIamPolicy.
+# Role name patterns refused with their reason. Names only hint at content: every
+# bound role is also looked up at plan time and refused by what it holds
+# (``IAM_CHANGE_PERMISSIONS``), whatever it is called.
 REFUSED_PATTERNS = (
     (re.compile(r"^roles/iam\.[a-zA-Z]*[aA]dmin$"), "administers IAM (roles, service "
      "accounts, keys or policies)"),
-    (re.compile(r"^roles/resourcemanager\.[a-zA-Z]*[aA]dmin$"), "changes the IAM policy "
-     "of projects, folders or the organization"),
+    (re.compile(r"^roles/(resourcemanager|orgpolicy|accesscontextmanager|"
+                r"privilegedaccessmanager|cloudkms|secretmanager)\.[a-zA-Z]*[aA]dmin$"),
+     "administers IAM policies, keys or secrets of the project"),
     (re.compile(r"^roles/[a-zA-Z]+\.admin$"), "a service's admin role includes "
      "setIamPolicy on its resources, so the agent could grant itself more"),
+    (re.compile(r"^roles/[a-zA-Z]+\.([a-zA-Z]*[oO]wner)$"), "an owner role (such as "
+     "roles/bigquery.dataOwner) includes setIamPolicy on what it owns"),
+    (re.compile(r"^roles/[a-zA-Z]+\.[a-zA-Z]*([sS]ecurity|[iI]am|[pP]olicy)[aA]dmin$"),
+     "administers IAM or security policies"),
+    (re.compile(r"^roles/[a-zA-Z]+\.[a-zA-Z]*([tT]okenCreator|[kK]eyAdmin)$"),
+     "mints tokens or keys"),
 )
+# Permissions that change IAM or mint credentials (v1 form), as regular expressions
+# a plan-time postcondition matches against every bound role's included
+# permissions: any hit fails the plan, whatever the role is called.
+IAM_CHANGE_PERMISSIONS = (
+    r".*\.setIamPolicy",
+    r"iam\.serviceAccounts\.(actAs|getAccessToken|getOpenIdToken|implicitDelegation"
+    r"|signBlob|signJwt|create|update|patch|delete|undelete|enable|disable)",
+    r"iam\.serviceAccountKeys\..*",
+    r".*\.keys\.create",
+    r".*[hH]macKeys\.create",
+    r"iam\.roles\.(create|update|delete|undelete)",
+    r"iam\.workloadIdentityPool.*\.(create|update|delete|undelete)",
+    r"iam\.googleapis\.com/.*",
+    r"resourcemanager\.projects\.(setIamPolicy|createPolicyBinding|updatePolicyBinding)",
+    r"orgpolicy\.policy\.set",
+    r"iam\.denypolicies\..*",
+)
+# What a role bound on the whole project may not hold at all, on top of the above:
+# the project holds every agent's deploy-key secrets, their keys, service accounts
+# and the workload identity pool.
+PROJECT_FORBIDDEN_PERMISSIONS = (
+    r"secretmanager\..*",
+    r"cloudkms\..*",
+    r"iam\..*",
+)
+# Services whose roles reach agents' infrastructure when bound on the project.
+AGENT_INFRA_SERVICES = ("secretmanager", "cloudkms", "iam")
+# Prefix of every deploy-key secret id agentid creates (``gcp_secret_id``).
+AGENT_SECRET_PREFIX = "agents-"
 
 # Denied to the agent's service account always, whatever its roles say (deny
 # policies take the v2 form SERVICE_FQDN/RESOURCE.VERB): no credential minting,
-# no impersonation, no IAM changes, no writes to its own deploy-key secrets.
+# no impersonation, no IAM changes, no writes to its own deploy-key secrets, and
+# (the isolation backstop) no creating, deleting, disabling or enabling service
+# accounts, its peers' included, and no changes to the workload identity pool.
 ALWAYS_DENIED = (
     "cloudkms.googleapis.com/cryptoKeys.setIamPolicy",
     "cloudresourcemanager.googleapis.com/projects.setIamPolicy",
@@ -107,12 +146,25 @@ ALWAYS_DENIED = (
     "iam.googleapis.com/roles.update",
     "iam.googleapis.com/serviceAccountKeys.create",
     "iam.googleapis.com/serviceAccounts.actAs",
+    "iam.googleapis.com/serviceAccounts.create",
+    "iam.googleapis.com/serviceAccounts.delete",
+    "iam.googleapis.com/serviceAccounts.disable",
+    "iam.googleapis.com/serviceAccounts.enable",
     "iam.googleapis.com/serviceAccounts.getAccessToken",
     "iam.googleapis.com/serviceAccounts.getOpenIdToken",
     "iam.googleapis.com/serviceAccounts.implicitDelegation",
     "iam.googleapis.com/serviceAccounts.setIamPolicy",
     "iam.googleapis.com/serviceAccounts.signBlob",
     "iam.googleapis.com/serviceAccounts.signJwt",
+    "iam.googleapis.com/serviceAccounts.undelete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.create",
+    "iam.googleapis.com/workloadIdentityPoolProviders.delete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.undelete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.update",
+    "iam.googleapis.com/workloadIdentityPools.create",
+    "iam.googleapis.com/workloadIdentityPools.delete",
+    "iam.googleapis.com/workloadIdentityPools.undelete",
+    "iam.googleapis.com/workloadIdentityPools.update",
     "secretmanager.googleapis.com/secrets.setIamPolicy",
     "secretmanager.googleapis.com/versions.add",
     "storage.googleapis.com/buckets.setIamPolicy",
@@ -251,6 +303,48 @@ def role_problem(role: str, gcp: GcpDefaults) -> tuple[str, str, str] | None:
     return None
 
 
+def agent_resource_problem(entry: GcpRole) -> tuple[str, str] | None:
+    """Why a role entry reaches agent-owned infrastructure (message, hint), or None.
+
+    Agents' deploy-key secrets (``agents-...``) are bound only by agentid, for their
+    own agent; a Secret Manager, Cloud KMS or IAM role on the whole project reaches
+    every agent's secrets, keys, service accounts and the workload identity pool.
+    """
+    resource = entry.resource
+    if resource.kind == "secret" and resource.name.startswith(AGENT_SECRET_PREFIX):
+        return (f"secret {resource.name} is named like an agent's deploy-key secret "
+                f"({AGENT_SECRET_PREFIX}...), which only agentid binds, for its own agent",
+                "remove the binding: an agent reads its own deploy keys through the "
+                "binding agentid writes, and never another agent's")
+    service = entry.role.removeprefix("roles/").split(".", 1)[0]
+    if resource.kind == "project" and entry.role.startswith("roles/") \
+            and service in AGENT_INFRA_SERVICES:
+        return (f"{entry.role} on the whole project reaches every agent's deploy-key "
+                "secrets, keys, service accounts or the workload identity pool",
+                "bind it on the one secret or bucket the agent needs (not an agent's)")
+    return None
+
+
+def postcondition_expression(kind: str) -> str:
+    """Terraform condition on a looked-up role: none of its included permissions
+    changes IAM or mints credentials (on the project: nor touches secrets, keys or
+    IAM at all)."""
+    patterns = IAM_CHANGE_PERMISSIONS + (PROJECT_FORBIDDEN_PERMISSIONS
+                                         if kind == "project" else ())
+    alternatives = "|".join(patterns).replace("\\", "\\\\")
+    return ("${length([for p in self.included_permissions : p "
+            f'if can(regex("^({alternatives})$", p))]) == 0}}')
+
+
+def refused_permissions(permissions: list[str], kind: str) -> list[str]:
+    """What :func:`postcondition_expression` refuses among ``permissions`` (for tests
+    and review: the same patterns, evaluated in Python)."""
+    patterns = IAM_CHANGE_PERMISSIONS + (PROJECT_FORBIDDEN_PERMISSIONS
+                                         if kind == "project" else ())
+    pattern = re.compile(f"^({'|'.join(patterns)})$")
+    return [p for p in permissions if pattern.match(p)]
+
+
 @dataclass(frozen=True)
 class Binding:
     """One role on one resource for the agent's service account, until expiry."""
@@ -280,7 +374,8 @@ def role_bindings(agent: Agent, identities: IdentitiesFile) -> tuple[Binding, ..
     bindings: list[Binding] = []
     if agent.gcp is not None:
         for j, entry in enumerate(agent.gcp.roles):
-            if role_problem(entry.role, gcp) is None and resource_problem(entry, gcp) is None:
+            if role_problem(entry.role, gcp) is None and resource_problem(entry, gcp) is None \
+                    and agent_resource_problem(entry) is None:
                 bindings.append(Binding(entry.role, entry.resource.kind, entry.resource.name,
                                         ("gcp", "roles", j)))
     if uses_gcp_store(agent):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..aws.plan import has_role
 from ..azure.plan import assignment_kind, assignment_summary, role_assignments, uses_azure
 from ..azure.plan import plan_secret_store as plan_azure_store
 from ..gcp.plan import role_bindings, service_account_email, uses_gcp
@@ -50,7 +51,7 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
     """The card of ``agent`` as of ``today``."""
     aws = identities.defaults.aws
     minutes = identities.defaults.policy.max_session_minutes
-    if agent.aws is not None and aws is not None:
+    if has_role(agent, identities) and aws is not None:
         source = (f"GitHub Actions OIDC token, exchanged with AWS STS "
                   f"(AssumeRoleWithWebIdentity) for role {role_name(agent.name)} in account "
                   f"{aws.account_id}; sessions last at most {minutes} minutes; no long-lived "

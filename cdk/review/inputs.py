@@ -1,6 +1,7 @@
 """Where the two sides of a review come from: a git revision or a file, validated.
 
-A base is read as ``git show REV:<identities file>`` or from a path. Each side
+A base is read as ``git show REV:<identities file>`` (``--base``) or from a path
+(``--base-file``); the two never mix. Each side
 is validated with the current rules; a side that cannot be planned is kept with
 its findings, so the packet can say why instead of stopping at the first error.
 """
@@ -12,26 +13,39 @@ from datetime import date
 from pathlib import Path
 
 from ..checks import run_checks
-from ..errors import AgentIdError, Finding, InputError
+from ..errors import AgentIdError, Finding, InputError, UsageError
 from ..loader import read, validate_schema
 from ..model import IdentitiesFile
 from ..yamlsafe import Document, YamlError, decode, parse
-from .packet import HEAD_TOLERATED, TIME_RULES, Side
+from .packet import GATE_BASE_NAMES_FILE, HEAD_TOLERATED, TIME_RULES, Side
+
+
+def read_base_file(path: Path) -> tuple[str, Document]:
+    """The base document from a file (``--base-file``)."""
+    if not path.is_file():
+        raise UsageError(f"--base-file {str(path)!r} is not a file — pass the path of the "
+                         "base identities file, or a git revision with --base")
+    return str(path), read(path)
 
 
 def read_base(base: str, head_file: Path) -> tuple[str, Document | None]:
-    """The base document: ``base`` is a file path, or a git revision of ``head_file``.
+    """The base document at git revision ``base`` of ``head_file``; never a file.
 
+    A revision that also names an existing file is refused: a pull request could
+    add a file named like the base revision holding a copy of its own head.
     Returns ``(label, None)`` when the revision exists but holds no identities
     file yet: every agent of the head is then new.
     """
-    candidate = Path(base)
-    if candidate.is_file():
-        return str(candidate), read(candidate)
+    if Path(base).exists() or (head_file.absolute().parent / base).exists():
+        raise UsageError(f"--base {base!r} names an existing file; --base takes a git "
+                         f"revision only — review against a file with --base-file {base} "
+                         f"[{GATE_BASE_NAMES_FILE}]")
+    if base.startswith("-"):
+        raise UsageError(f"--base {base!r} is not a git revision (it starts with '-')")
     directory = head_file.absolute().parent
     spec = f"{base}:./{head_file.name}"
     try:
-        shown = subprocess.run(["git", "-C", str(directory), "show", spec],
+        shown = subprocess.run(["git", "-C", str(directory), "show", "--end-of-options", spec],
                                capture_output=True, check=False, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise AgentIdError(f"cannot run git to read the base {base!r}: {exc}") from None
@@ -40,9 +54,9 @@ def read_base(base: str, head_file: Path) -> tuple[str, Document | None]:
         message = shown.stderr.decode("utf-8", "replace").strip()
         if "exists on disk, but not in" in message or "does not exist in" in message:
             return label, None
-        raise AgentIdError(f"--base {base!r} is neither a file nor a git revision that "
-                           f"holds {head_file.name}: {message.splitlines()[-1] if message else ''}"
-                           " — pass a path or a revision such as origin/main")
+        raise AgentIdError(f"--base {base!r} is not a git revision that holds "
+                           f"{head_file.name}: {message.splitlines()[-1] if message else ''}"
+                           " — pass a revision such as origin/main, or a file with --base-file")
     try:
         return label, parse(label, decode(label, shown.stdout))
     except YamlError as exc:

@@ -366,3 +366,50 @@ def test_an_empty_scope_gets_no_inline_policy_and_a_deny_only_boundary(tmp_path:
     [boundary] = out.resources("release-bot", "aws_iam_policy")
     effects = {s["Effect"] for s in json.loads(boundary["policy"])["Statement"]}
     assert effects == {"Deny"}
+
+
+def test_grant_size_counts_a_condition() -> None:
+    grant = scope.Grant("Decrypt", ("kms:Decrypt",), ("arn:aws:kms:eu-west-1:1:key/*",),
+                        condition={"StringEquals": {"kms:ViaService": "s m"}})
+    assert "Condition" in grant.statement()
+    assert scope.grant_size(grant) == scope.policy_size(grant.statement())
+
+
+def test_agentids_decrypt_grant_keeps_its_condition_in_both_documents(tmp_path: Path) -> None:
+    from ..records import DEPLOY_KEYS
+
+    identities = load(write(tmp_path, DEPLOY_KEYS), TODAY).identities
+    agent = identities.agents[0]
+    expected = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/agent-release-bot"]},
+                "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}
+    permissions = scope.permissions_document(agent, identities)
+    assert permissions is not None
+    for document in (permissions, scope.boundary_document(agent, identities)):
+        assert _statement(document, "DecryptOwnDeployKeySecrets")["Condition"] == expected
+
+
+@pytest.mark.parametrize("agent", ["release-bot", "docs-reader"])
+def test_boundary_denies_every_resource_tagged_for_another_agent(
+        synthesized_example: Synthesized, agent: str) -> None:
+    # GIVEN the synthesized boundary of an agent
+    [boundary] = synthesized_example.resources(agent, "aws_iam_policy")
+    statements = {s["Sid"]: s for s in json.loads(boundary["policy"])["Statement"]}
+    # THEN it denies everything on roles, keys and secrets agentid made for others
+    other = statements["DenyOtherAgentsResources"]
+    assert other["Effect"] == "Deny"
+    assert set(other["Action"]) == {"iam:*", "kms:*", "secretsmanager:*", "sts:*"}
+    assert set(other["Resource"]) == {
+        "arn:aws:iam::123456789012:role/*", "arn:aws:kms:*:123456789012:key/*",
+        "arn:aws:secretsmanager:*:123456789012:secret:*"}
+    assert other["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/managed-by": "agentid"},
+        "StringNotEquals": {"aws:ResourceTag/agent": agent}}
+    # AND every key alias of an agent, its own included
+    aliases = statements["DenyAgentKeyAliases"]
+    assert (aliases["Effect"], aliases["Action"], aliases["Resource"]) == (
+        "Deny", ["kms:*"], ["arn:aws:kms:*:123456789012:alias/agent-*"])
+    # AND the tags the deny reads are those agentid writes on its key, role and secrets
+    for kind in ("aws_iam_role", "aws_kms_key", "aws_secretsmanager_secret"):
+        for resource in synthesized_example.resources(agent, kind):
+            assert resource["tags"]["managed-by"] == "agentid"
+            assert resource["tags"]["agent"] == agent

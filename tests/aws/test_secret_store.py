@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from ..conftest import Synthesized
 
 ROLE = "arn:aws:iam::123456789012:role/agent-release-bot"
@@ -137,3 +139,46 @@ def test_one_secret_per_key_under_one_key_per_agent(
     assert names == ["agents/release-bot/deploy-keys/acme/api",
                      "agents/release-bot/deploy-keys/acme/docs"]
     assert len(synthesized_deploy_keys.resources("release-bot", "aws_kms_key")) == 1
+
+
+def _decrypts(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in document["Statement"] if s["Effect"] == "Allow"
+            and any(a.lower() in ("kms:decrypt", "kms:*", "*") for a in _listed(s["Action"]))]
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("agent", ["release-bot", "docs-sync"])
+def test_decrypt_is_narrowed_to_the_agents_own_key_in_inline_policy_and_boundary(
+    synthesized_deploy_keys: Synthesized, agent: str,
+) -> None:
+    # GIVEN the synthesized inline policy and boundary of an agent with AWS-stored keys
+    [inline] = synthesized_deploy_keys.resources(agent, "aws_iam_role_policy")
+    [boundary] = synthesized_deploy_keys.resources(agent, "aws_iam_policy")
+    for document in (json.loads(inline["policy"]), json.loads(boundary["policy"])):
+        # THEN its one kms:Decrypt allow holds only with the agent's own alias,
+        # through Secrets Manager: no other key of the account decrypts
+        [decrypt] = _decrypts(document)
+        assert decrypt["Sid"] == "DecryptOwnDeployKeySecrets"
+        assert decrypt["Condition"] == {
+            "ForAnyValue:StringEquals": {"kms:ResourceAliases": [f"alias/agent-{agent}"]},
+            "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"},
+        }
+
+
+def test_secret_policy_denies_the_agent_every_write_the_boundary_denies(
+    synthesized_example: Synthesized,
+) -> None:
+    # One list of secret writes (cdk/aws/secret_plan.py): the secret's own policy
+    # denies the agent at least what the boundary denies on agent secrets.
+    resource = _only(synthesized_example, "release-bot", "aws_secretsmanager_secret_policy")
+    writes = {s["Sid"]: s for s in json.loads(resource["policy"])["Statement"]}[
+        "DenyWritesByTheAgent"]
+    [boundary] = synthesized_example.resources("release-bot", "aws_iam_policy")
+    denied = {s["Sid"]: s for s in json.loads(boundary["policy"])["Statement"]}[
+        "DenyAgentSecretWrites"]
+    assert _actions(denied) <= _actions(writes)
+    assert {"secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy",
+            "secretsmanager:TagResource", "secretsmanager:CreateSecret"} <= _actions(writes)

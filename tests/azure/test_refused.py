@@ -76,6 +76,31 @@ CASES = [
     pytest.param(AZURE + '    must_never_hold: ["Microsoft.Storage/storageAccounts/delete"]\n',
                  "agents[0].must_never_hold[0]", "must_never_hold: [\"Microsoft",
                  "an Azure action, which agentid cannot deny", id="must-never-hold-action"),
+    # Agent-owned infrastructure (AgentId-AzureAgentResource)
+    pytest.param(_role("Key Vault Secrets User", "{resource_group: agents}"),
+                 "agents[0].azure.roles[0].scope", "{resource_group: agents}",
+                 "holds every agent's managed identity and Key Vault",
+                 id="agents-resource-group"),
+    pytest.param(_role("Key Vault Administrator", "{resource_group: Agents}"),
+                 "agents[0].azure.roles[0].scope", "{resource_group: Agents}",
+                 "holds every agent's managed identity and Key Vault",
+                 id="agents-resource-group-any-case"),
+    pytest.param(_role("Key Vault Secrets User",
+                       f"{{resource: /subscriptions/{SUBSCRIPTION}/resourceGroups/agents/"
+                       "providers/Microsoft.KeyVault/vaults/agent-docs-sync-1a2b3c4d}"),
+                 "agents[0].azure.roles[0].scope", "vaults/agent-docs-sync-1a2b3c4d",
+                 "is in the agents' resource group agents", id="other-agents-vault"),
+    pytest.param(_role("Reader",
+                       f"{{resource: /subscriptions/{SUBSCRIPTION}/resourceGroups/agents/"
+                       "providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
+                       "agent-docs-sync}"),
+                 "agents[0].azure.roles[0].scope", "userAssignedIdentities/agent-docs-sync",
+                 "is in the agents' resource group agents", id="other-agents-identity"),
+    pytest.param(_role("Key Vault Secrets User", f"{{subscription: {SUBSCRIPTION}}}",
+                       "Reads every vault"),
+                 "agents[0].azure.roles[0].scope", f"{{subscription: {SUBSCRIPTION}}}",
+                 "on the whole subscription reaches every agent's Key Vault",
+                 id="subscription-key-vault-role"),
 ]
 
 

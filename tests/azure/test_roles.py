@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from cdk.azure.plan import ROLE_ASSIGNMENT_WRITE_ACTIONS, assignment_summary
 from cdk.loader import validate_schema
 from cdk.yamlsafe import parse
@@ -89,3 +91,47 @@ def test_the_summary_says_which_kind_of_assignment_an_agent_got() -> None:
     assert "plain role assignments" in assignment_summary(plain, plain.agents[0])
     assert "PIM" in assignment_summary(pim, pim.agents[0])
     assert "2027-02-15T00:00:00Z" in assignment_summary(pim, pim.agents[0])
+
+
+SUBSCRIPTION_CASES = [
+    ({"actions": ["Microsoft.CostManagement/*/read"], "data_actions": []}, True),
+    ({"actions": ["Microsoft.KeyVault/vaults/write"], "data_actions": []}, False),
+    ({"actions": ["Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"],
+      "data_actions": []}, False),
+    ({"actions": [], "data_actions": ["Microsoft.KeyVault/vaults/secrets/getSecret/action"]},
+     False),
+    ({"actions": [], "data_actions": ["*"]}, False),
+    ({"actions": ["Microsoft.Authorization/roleAssignments/write"], "data_actions": []}, False),
+]
+
+
+def test_a_subscription_wide_role_is_refused_at_plan_time_if_it_reaches_agents_vaults(
+        synthesized_azure: Synthesized) -> None:
+    from ..hcl import evaluate
+
+    # GIVEN the synthesized lookup of the subscription-wide role
+    definitions = synthesized_azure.stack("cost-analyst")["data"]["azurerm_role_definition"]
+    [subscription] = [d for d in definitions.values() if d.get("name") == "Cost Management Reader"]
+    [postcondition] = subscription["lifecycle"]["postcondition"]
+    # WHEN Terraform evaluates it over a definition's permissions THEN a role that reads
+    # Key Vault secrets, changes vaults or acts on identities fails the plan
+    for permissions, passes in SUBSCRIPTION_CASES:
+        assert evaluate(postcondition["condition"],
+                        {"permissions": [permissions]}) is passes, permissions
+    # AND a role on one resource is judged only for role-assignment writes
+    [resource] = [d for d in definitions.values() if d.get("name") == "Storage Blob Data Reader"]
+    [narrow] = resource["lifecycle"]["postcondition"]
+    assert evaluate(narrow["condition"], {"permissions": [
+        {"actions": [], "data_actions": ["Microsoft.KeyVault/vaults/secrets/getSecret/action"]}]})
+    assert not evaluate(narrow["condition"], {"permissions": [
+        {"actions": ["*"], "data_actions": []}]})
+
+
+@pytest.mark.parametrize(("permissions", "passes"), SUBSCRIPTION_CASES)
+def test_refused_at_subscription_matches_the_postcondition(
+        permissions: dict[str, list[str]], passes: bool) -> None:
+    from cdk.azure.plan import refused_at_subscription
+
+    found = refused_at_subscription(permissions["actions"], permissions["data_actions"])
+    role_writes = "Microsoft.Authorization/roleAssignments/write" in permissions["actions"]
+    assert (found == [] and not role_writes) is passes

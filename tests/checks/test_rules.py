@@ -93,6 +93,8 @@ NON_COMPLIANT.update({
     "AgentId-GcpRoleName": _gcp_role("roles/storage"),
     "AgentId-GcpResourceInvalid": _gcp_role("roles/storage.objectViewer",
                                             "{project: other-project}"),
+    "AgentId-GcpAgentResource": _gcp_role("roles/secretmanager.secretAccessor",
+                                          "{secret: agents-other-deploy-keys-acme-api}"),
     "AgentId-GcpMustNeverHold": GCP + '    must_never_hold: ["roles/storage.objectViewer"]\n',
     "AgentId-GcpMustNeverHoldUnknown": GCP + '    must_never_hold: ["storage/delete"]\n',
     "AgentId-GcpSubjectTooLong": variant("environment: agent-release-bot",
@@ -123,6 +125,11 @@ NON_COMPLIANT.update({
     "AgentId-AzureRoleName": _azure_role("Storage Blob Data Reader*"),
     "AgentId-AzureScopeInvalid": _azure_role(
         "Reader", "{subscription: 0b1f6471-1bf0-4dda-aec3-111122223333}"),
+    "AgentId-AzureAgentResource": _azure_role("Key Vault Secrets User",
+                                              "{resource_group: agents}"),
+    "AgentId-AzureDuplicateAssignment": variant(
+        AZURE_ROLE, AZURE_ROLE + AZURE_ROLE.replace("Storage Blob Data Reader",
+                                                    "storage blob data reader"), AZURE),
     "AgentId-AzureTooManySubjects": variant(
         RUNS_ON, "".join(f"      - repo: acme/api\n        repo_id: 123456\n"
                          f"        environment: agent-release-bot-{n}\n" for n in range(21)),
@@ -139,7 +146,7 @@ NON_COMPLIANT.update({
 # rule serves as its non-compliant example here too.
 NON_COMPLIANT["AgentId-AwsCredentialChange"] = scope_record(
     '      statements:\n        - actions: ["iam:PutRolePolicy"]\n'
-    '          resources: ["arn:aws:iam::123456789012:role/agent-release-bot"]\n')
+    '          resources: ["arn:aws:iam::123456789012:role/deployer"]\n')
 NON_COMPLIANT["AgentId-AwsPolicyTooLarge"] = scope_record(
     "      access:\n        read: [" + ", ".join(
         f'"arn:aws:s3:::acme-bucket-number-{n:03d}/some/long/prefix/*"' for n in range(150))

@@ -46,8 +46,12 @@ COMPLIANT = [
                         "          resources: [\"*\"]\n"
                         "          reason: no resource-level permissions\n",
                         never='["s3:DeleteObject"]'), id="statements"),
-    pytest.param(_scope("      access:\n        read: [\"arn:aws:secretsmanager:eu-west-1:"
-                        "123456789012:secret:agents/release-bot/*\"]\n"), id="read-own-secrets"),
+    pytest.param(_scope("      statements:\n        - actions: [\"s3:GetObject\"]\n"
+                        "          resources: [\"arn:aws:s3:::acme-build-*/cache/*\"]\n"
+                        "          reason: one cache bucket per build runner, all ours\n"),
+                 id="glob-in-bucket-name-with-reason"),
+    pytest.param(_scope("      access:\n        read: [\"arn:aws:logs:eu-west-1:123456789012:"
+                        "log-group:/etl/x:log-stream:*\"]\n"), id="glob-after-the-name"),
 ]
 
 
@@ -135,6 +139,60 @@ NON_COMPLIANT = [
         ACCESS.join(["      access:\n", ""]), '["s3:DeleteObjekt"]',
         "AgentId-MustNeverHoldUnknown", "agents[0].must_never_hold[0]",
         "'s3:DeleteObjekt' matches no AWS action", id="must-never-hold-typo"),
+    pytest.param(
+        '      access:\n        read: ["arn:aws:secretsmanager:eu-west-1:123456789012:'
+        'secret:agents/docs-sync/deploy-keys/acme/docs-??????"]\n', "",
+        "AgentId-AwsAgentResource", "agents[0].aws.access.read[0]",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agents/docs-sync/deploy-keys/"
+        "acme/docs-?????? names or covers agents' deploy-key secrets, which agentid manages",
+        id="other-agents-secret"),
+    pytest.param(
+        '      access:\n        read: ["arn:aws:secretsmanager:eu-west-1:123456789012:'
+        'secret:agents/release-bot/*"]\n', "",
+        "AgentId-AwsAgentResource", "agents[0].aws.access.read[0]",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agents/release-bot/* names or "
+        "covers agents' deploy-key secrets, which agentid manages", id="own-secrets-by-scope"),
+    pytest.param(
+        '      access:\n        read: ["arn:aws:secretsmanager:eu-west-1:123456789012:'
+        'secret:a*"]\n', "",
+        "AgentId-AwsAgentResource", "agents[0].aws.access.read[0]",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a* names or covers agents' "
+        "deploy-key secrets, which agentid manages", id="glob-over-agents-secrets"),
+    pytest.param(
+        '      statements:\n        - actions: ["kms:Decrypt"]\n'
+        '          resources: ["arn:aws:kms:eu-west-1:123456789012:alias/agent-docs-sync"]\n',
+        "", "AgentId-AwsAgentResource", "agents[0].aws.statements[0].resources[0]",
+        "arn:aws:kms:eu-west-1:123456789012:alias/agent-docs-sync names or covers agents' "
+        "KMS key aliases, which agentid manages", id="other-agents-key-alias"),
+    pytest.param(
+        '      access:\n        read: ["arn:aws:iam::123456789012:role/agent-docs-sync"]\n', "",
+        "AgentId-AwsAgentResource", "agents[0].aws.access.read[0]",
+        "arn:aws:iam::123456789012:role/agent-docs-sync names or covers agents' IAM roles, "
+        "which agentid manages", id="other-agents-role"),
+    pytest.param(
+        '      access:\n        read: ["arn:aws:iam::123456789012:role/ag*"]\n', "",
+        "AgentId-AwsAgentResource", "agents[0].aws.access.read[0]",
+        "arn:aws:iam::123456789012:role/ag* names or covers agents' IAM roles, "
+        "which agentid manages", id="glob-over-agents-roles"),
+    pytest.param(
+        '      access:\n        read: ["arn:aws:s3:::a*"]\n', "",
+        "AgentId-AwsArnGlobName", "agents[0].aws.access.read[0]",
+        "arn:aws:s3:::a* has a wildcard in the bucket's own name ('a*'), so it names every "
+        "bucket whose name fits, whoever owns it", id="glob-in-bucket-name"),
+    pytest.param(
+        '      statements:\n        - actions: ["s3:GetObject"]\n'
+        '          resources: ["arn:aws:s3:::acme-art?facts/releases/*"]\n', "",
+        "AgentId-AwsArnGlobName", "agents[0].aws.statements[0].resources[0]",
+        "arn:aws:s3:::acme-art?facts/releases/* has a wildcard in the bucket's own name "
+        "('acme-art?facts'), so it names every bucket whose name fits, whoever owns it",
+        id="glob-in-bucket-name-statement-without-reason"),
+    pytest.param(
+        '      statements:\n        - actions: ["dynamodb:GetItem"]\n'
+        '          resources: ["arn:aws:dynamodb:eu-west-1:123456789012:table/orders-*"]\n',
+        "", "AgentId-AwsArnGlobName", "agents[0].aws.statements[0].resources[0]",
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/orders-* has a wildcard in the "
+        "table's own name ('orders-*'), so it names every table whose name fits, whoever "
+        "owns it", id="glob-in-table-name"),
 ]
 
 
@@ -241,3 +299,14 @@ def test_credential_change_message_is_exact(tmp_path: Path) -> None:
 ])
 def test_every_credential_change_is_refused(tmp_path: Path, scope: str) -> None:
     assert _only(tmp_path, _scope(scope), "AgentId-AwsCredentialChange")
+
+
+def test_thirty_six_bucket_globs_covering_every_bucket_are_each_refused(tmp_path: Path) -> None:
+    # GIVEN a-z and 0-9 as bucket-name globs: together every bucket name there is
+    chars = "abcdefghijklmnopqrstuvwxyz0123456789"
+    arns = ", ".join(f'"arn:aws:s3:::{c}*"' for c in chars)
+    found = _only(tmp_path, _scope(f"      access:\n        read: [{arns}]\n"),
+                  "AgentId-AwsArnGlobName")
+    # THEN each one is refused at its own position
+    assert sorted(format_path(f.path) for f in found) == sorted(
+        f"agents[0].aws.access.read[{n}]" for n in range(len(chars)))

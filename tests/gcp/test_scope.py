@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from cdk.gcp.plan import ALWAYS_DENIED, permission_v2
 
 from ..conftest import Synthesized
@@ -53,6 +55,12 @@ def test_deny_policy_targets_the_agent_principal_on_the_project(
     assert {"iam.googleapis.com/serviceAccountKeys.create",
             "iam.googleapis.com/serviceAccounts.getAccessToken",
             "cloudresourcemanager.googleapis.com/projects.setIamPolicy"} <= denied
+    # the isolation backstop: no service account lifecycle (its peers' included) and no
+    # change to the workload identity pool or its provider
+    assert {"iam.googleapis.com/serviceAccounts.delete",
+            "iam.googleapis.com/serviceAccounts.disable",
+            "iam.googleapis.com/workloadIdentityPools.update",
+            "iam.googleapis.com/workloadIdentityPoolProviders.update"} <= denied
     # must_never_hold: the permission becomes a denial; the role is refused by a rule
     assert "storage.googleapis.com/objects.delete" in denied
     assert not any("roles/" in p for p in denied)
@@ -128,3 +136,57 @@ def test_scope_gains_exactly_the_accessor_of_its_own_secrets() -> None:
     internal = [b for b in role_bindings(identities.agents[0], identities) if b.internal]
     assert [(b.role, b.kind, b.resource) for b in internal] == [
         ("roles/secretmanager.secretAccessor", "secret", SECRET_ID)]
+
+
+# ------------------------------------------------------------------ roles judged by content
+
+ROLE_CASES = [
+    (["storage.objects.get", "storage.objects.list"], "bucket", True),
+    (["bigquery.datasets.get", "bigquery.datasets.setIamPolicy"], "bucket", False),
+    (["iam.serviceAccounts.actAs"], "bucket", False),
+    (["iam.serviceAccounts.getAccessToken"], "secret", False),
+    (["iam.serviceAccounts.signBlob", "iam.serviceAccounts.signJwt"], "bucket", False),
+    (["iam.serviceAccounts.getOpenIdToken"], "bucket", False),
+    (["iam.serviceAccounts.implicitDelegation"], "bucket", False),
+    (["iam.serviceAccountKeys.create"], "bucket", False),
+    (["apikeys.keys.create"], "bucket", False),
+    (["storage.hmacKeys.create"], "bucket", False),
+    (["iam.roles.update"], "bucket", False),
+    (["secretmanager.versions.access"], "secret", True),
+    (["secretmanager.versions.access"], "project", False),
+    (["cloudkms.cryptoKeyVersions.useToDecrypt"], "project", False),
+    (["iam.serviceAccounts.get"], "project", False),
+    (["cloudtrace.traces.patch", "resourcemanager.projects.get"], "project", True),
+]
+
+
+def test_every_bound_role_is_looked_up_and_judged_by_its_permissions_at_plan_time(
+        synthesized_gcp: Synthesized) -> None:
+    from ..hcl import evaluate
+
+    # GIVEN the synthesized stack: one role lookup per binding the record asks for
+    lookups = synthesized_gcp.stack("model-trainer")["data"]["google_iam_role"]
+    assert sorted(d["name"] for d in lookups.values()) == [
+        "roles/cloudtrace.agent", "roles/secretmanager.secretAccessor",
+        "roles/storage.objectCreator", "roles/storage.objectViewer"]
+    kinds = {"roles/cloudtrace.agent": "project", "roles/secretmanager.secretAccessor": "secret",
+             "roles/storage.objectCreator": "bucket", "roles/storage.objectViewer": "bucket"}
+    for lookup in lookups.values():
+        [postcondition] = lookup["lifecycle"]["postcondition"]
+        assert "agentid: role" in postcondition["error_message"]
+        # WHEN Terraform evaluates the written condition over a role's permissions
+        # THEN it fails exactly the roles that change IAM or mint credentials (and,
+        # on the project, reach secrets, keys or IAM), whatever the role is called
+        for permissions, kind, passes in ROLE_CASES:
+            if kind != kinds[lookup["name"]]:
+                continue
+            assert evaluate(postcondition["condition"],
+                            {"included_permissions": permissions}) is passes, permissions
+
+
+@pytest.mark.parametrize(("permissions", "kind", "passes"), ROLE_CASES)
+def test_refused_permissions_match_the_postcondition(
+        permissions: list[str], kind: str, passes: bool) -> None:
+    from cdk.gcp.plan import refused_permissions
+
+    assert (refused_permissions(permissions, kind) == []) is passes

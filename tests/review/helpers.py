@@ -32,7 +32,7 @@ def review(tmp_path: Path, base: str, head: str, capsys: pytest.CaptureFixture[s
     """Write both files beside each other and review head against base (md and json)."""
     (tmp_path / "base.yaml").write_text(base)
     (tmp_path / "identities.yaml").write_text(head)
-    args = ["review", "--base", str(tmp_path / "base.yaml"), "-f",
+    args = ["review", "--base-file", str(tmp_path / "base.yaml"), "-f",
             str(tmp_path / "identities.yaml"), "--today", TODAY_ARG, *extra]
     capsys.readouterr()
     code = main(args)

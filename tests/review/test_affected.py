@@ -49,7 +49,7 @@ def test_fifty_agents_two_changed_gives_exactly_those_two(
     }))
     capsys.readouterr()
     # WHEN affected runs
-    assert main(["affected", "--base", str(tmp_path / "base.yaml"), "-f",
+    assert main(["affected", "--base-file", str(tmp_path / "base.yaml"), "-f",
                  str(tmp_path / "identities.yaml"), "--today", TODAY_ARG, "--json"]) == 0
     # THEN exactly those two stacks are listed
     assert json.loads(capsys.readouterr().out) == ["agent-07", "agent-42"]
@@ -61,7 +61,7 @@ def test_a_defaults_change_affects_the_foundation_too(
     (tmp_path / "identities.yaml").write_text(
         BASE.replace('account_id: "123456789012"', 'account_id: "210987654321"'))
     capsys.readouterr()
-    assert main(["affected", "--base", str(tmp_path / "base.yaml"), "-f",
+    assert main(["affected", "--base-file", str(tmp_path / "base.yaml"), "-f",
                  str(tmp_path / "identities.yaml"), "--today", TODAY_ARG]) == 0
     assert capsys.readouterr().out.splitlines() == ["foundation", "release-bot"]
 
@@ -80,10 +80,14 @@ def test_base_from_a_git_revision(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["affected", "--base", "HEAD", "-f", str(tmp_path / "identities.yaml"),
                  "--today", TODAY_ARG]) == 0
     assert capsys.readouterr().out == "agent-03\n"
+    # Review reads the same base; creating agent-03 is a grant that needs an escalation
+    # (it passed before the gate failed closed on new agents).
     assert main(["review", "--base", "HEAD", "-f", str(tmp_path / "identities.yaml"),
-                 "--today", TODAY_ARG, "--no-synth"]) == 0
-    assert "Base `HEAD:identities.yaml`" in capsys.readouterr().out
+                 "--today", TODAY_ARG, "--no-synth"]) == 1
+    out = capsys.readouterr().out
+    assert "Base `HEAD:identities.yaml`" in out
+    assert "AgentId-Review-UnapprovedNewAgent" in out
     # An unknown revision is a clear error, not a traceback
     assert main(["review", "--base", "no-such-rev", "-f", str(tmp_path / "identities.yaml"),
                  "--today", TODAY_ARG, "--no-synth"]) == 1
-    assert "neither a file nor a git revision" in capsys.readouterr().err
+    assert "is not a git revision that holds identities.yaml" in capsys.readouterr().err

@@ -64,7 +64,7 @@ def test_card_and_review_without_synth_never_load_provider_bindings() -> None:
     code = ("import sys; from cdk.cli import main; "
             f"a = main(['card', 'release-bot', '-f', {str(EXAMPLE)!r}, '--today', "
             f"{TODAY_ARG!r}]); "
-            f"b = main(['review', '--base', {str(EXAMPLE)!r}, '-f', {str(EXAMPLE)!r}, "
+            f"b = main(['review', '--base-file', {str(EXAMPLE)!r}, '-f', {str(EXAMPLE)!r}, "
             f"'--today', {TODAY_ARG!r}, '--no-synth']); "
             "loaded = [m for m in sys.modules if m == 'jsii' or m.startswith('cdktn')]; "
             "print(loaded); sys.exit(a or b or bool(loaded))")

@@ -15,7 +15,7 @@ from cdk.cli import main
 
 from ..conftest import FIXTURES, TODAY_ARG
 from ..records import BASE, variant
-from .test_review import ESCALATION, SECOND_AGENT, TOMBSTONE, WIDEN
+from .test_review import ESCALATION, SECOND_AGENT, SECOND_AGENT_ESCALATION, TOMBSTONE, WIDEN
 
 GOLDEN = FIXTURES / "review"
 
@@ -25,6 +25,18 @@ APPROVED_WIDENING = variant(
     base=variant("expires: 2027-02-15", "expires: 2027-02-20",
                  base=variant(*ESCALATION, base=variant(*WIDEN))))
 REVOCATION_AND_ORPHAN = variant(*TOMBSTONE)
+ENFORCED = variant("  github: {owner: acme, owner_id: 1342004}\n",
+                   "  github:\n    owner: acme\n    owner_id: 1342004\n"
+                   "    identities: {repo: acme/identities, security_team: \"@acme/security\"}\n",
+                   base=variant(*ESCALATION))
+# Everything the gate refuses at once: sessions lengthened for every agent, an
+# approver replaced by a person, an approval rewritten, and a new agent without one.
+UNAPPROVED = variant(
+    "max_session_minutes: 60", "max_session_minutes: 720",
+    base=variant('approvers: ["@acme/release-managers"]', 'approvers: ["@alice"]',
+                 base=variant("reason: Uploads release artifacts once the release job is "
+                              "approved", "reason: Uploads anything anywhere",
+                              base=ENFORCED))) + SECOND_AGENT
 
 CASES = {
     # An existing agent widened (write access, a second repository), approved by an
@@ -32,7 +44,11 @@ CASES = {
     "approved-widening": (BASE, APPROVED_WIDENING, 0),
     # One agent revoked (red banner, destroy list), another dropped without a
     # tombstone (orphan): fails.
-    "revocation-and-orphan": (BASE + SECOND_AGENT, REVOCATION_AND_ORPHAN, 1),
+    "revocation-and-orphan": (BASE + SECOND_AGENT + SECOND_AGENT_ESCALATION,
+                              REVOCATION_AND_ORPHAN, 1),
+    # Fail closed: weakened defaults and approvers, a rewritten approval and a new
+    # agent without one each fail their gate; GitHub enforces the review (ruleset).
+    "unapproved-changes": (ENFORCED, UNAPPROVED, 1),
 }
 
 
@@ -44,7 +60,7 @@ def test_golden_markdown(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     (tmp_path / "identities.yaml").write_text(head)
     monkeypatch.chdir(tmp_path)
     capsys.readouterr()
-    code = main(["review", "--base", "base.yaml", "-f", "identities.yaml", "--today",
+    code = main(["review", "--base-file", "base.yaml", "-f", "identities.yaml", "--today",
                  TODAY_ARG])
     markdown = capsys.readouterr().out
     assert code == expected_code

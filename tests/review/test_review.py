@@ -31,6 +31,12 @@ SECOND_AGENT = """\
       access:
         read: ["arn:aws:s3:::acme-docs/*"]
 """
+SECOND_AGENT_ESCALATION = """\
+    escalations:
+      - on: 2026-11-27
+        reason: Builds the documentation site from published release artifacts
+        approved_by: "@acme/security"
+"""
 TOMBSTONE = ("    aws:\n", '    revoked: {on: 2026-11-28, by: "@acme/platform", '
              "reason: Agent retired}\n    aws:\n")
 
@@ -97,8 +103,10 @@ def test_narrowing_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 def test_a_new_agent_is_shown_with_its_grants_and_resources(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = review(tmp_path, BASE, BASE + SECOND_AGENT, capsys)
-    assert result.code == 0
+    # Creating an agent is a grant: with its escalation entry the new agent passes
+    # (without one it fails: tests/review/test_fail_closed.py, class 7).
+    result = review(tmp_path, BASE, BASE + SECOND_AGENT + SECOND_AGENT_ESCALATION, capsys)
+    assert result.code == 0, result.packet["gates"]
     assert [a["name"] for a in result.packet["agents"]] == ["docs-reader"]
     agent = result.agent("docs-reader")
     assert agent["status"] == "new"

@@ -69,7 +69,7 @@ def test_a_plan_dir_that_is_not_terraform_json_is_refused(
     plans.mkdir()
     (plans / "release-bot.json").write_text('{"hello": 1}')
     (tmp_path / "identities.yaml").write_text(BASE)
-    code = main(["review", "--base", str(tmp_path / "identities.yaml"), "-f",
+    code = main(["review", "--base-file", str(tmp_path / "identities.yaml"), "-f",
                  str(tmp_path / "identities.yaml"), "--plan-json", str(plans), "--no-synth"])
     assert code == 1
     assert "not a `terraform show -json` plan" in capsys.readouterr().err

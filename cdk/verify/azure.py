@@ -1,0 +1,215 @@
+"""Azure invariants: federated credentials, role assignments, and the agent's Key Vault."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ..model import Agent, AzureDefaults
+from ..names import principal
+from . import expect
+from .core import Finding, Invariant, Reporter, Resource, Stack, listed
+
+TARGET = "Azure"
+AUDIENCE = "api://AzureADTokenExchange"
+ASSIGNMENTS = ("azurerm_role_assignment", "azurerm_pim_active_role_assignment",
+               "azurerm_pim_eligible_role_assignment")
+SECRETS_USER_ID = "4633458b-17de-408a-b874-0445c86b69e6"
+# Built-in roles that read or manage Key Vault contents, or write role assignments,
+# anywhere below their scope: held at a scope containing the agents' resource group,
+# they reach every agent's vault.
+REACHING_ROLE_IDS = {
+    "00482a5a-887f-4fb3-b363-3b7fe8e74483",  # Key Vault Administrator
+    "4633458b-17de-408a-b874-0445c86b69e6",  # Key Vault Secrets User
+    "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",  # Key Vault Secrets Officer
+    "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",  # Key Vault Crypto Officer
+    "12338af0-0e69-4776-bea7-57ae8d297424",  # Key Vault Crypto User
+    "e147488a-f6f5-4113-8e2d-b22465e65bf6",  # Key Vault Crypto Service Encryption User
+    "a4417e6f-fecd-4de8-b567-7b0420556985",  # Key Vault Certificates Officer
+    "8b54135c-b56d-4d72-a534-26097cfdc8d8",  # Key Vault Data Access Administrator
+    "f25e0fa2-a7c8-4377-a976-54943a77a395",  # Key Vault Contributor
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",  # Owner
+    "b24988ac-6180-42a0-ab88-20f7382dd24c",  # Contributor
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",  # User Access Administrator
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168",  # Role Based Access Control Administrator
+}
+REACHING_ROLE_NAMES = ("owner", "contributor", "user access administrator",
+                       "role based access control administrator")
+GUID_RE = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                     r"[0-9a-fA-F]{12})$")
+
+
+def _azure_stack(stack: Stack) -> tuple[Agent, AzureDefaults] | None:
+    agent, azure = stack.agent, stack.identities.defaults.azure
+    if agent is None or azure is None or not expect.live(agent) or not expect.uses_azure(
+            stack.identities, agent):
+        return None
+    return agent, azure
+
+
+def _identity_refs(stack: Stack, attribute: str) -> set[str]:
+    return {f"${{azurerm_user_assigned_identity.{r.name}.{attribute}}}"
+            for r in stack.resources("azurerm_user_assigned_identity")}
+
+
+def federation(stack: Stack) -> Iterator[Finding]:
+    """The agent's managed identity trusts exactly the record's subjects, one credential
+    each, with GitHub's issuer and the audience ``api://AzureADTokenExchange``."""
+    report = Reporter(FEDERATION.id, stack)
+    found = _azure_stack(stack)
+    if found is None:
+        return
+    agent, azure = found
+    identities = stack.resources("azurerm_user_assigned_identity")
+    if [(i.get("name"), i.get("resource_group_name")) for i in identities] != [
+            (principal(agent.name), azure.resource_group)]:
+        yield report(stack.name, f"the stack does not hold exactly managed identity "
+                                 f"{principal(agent.name)} in {azure.resource_group}")
+    own = _identity_refs(stack, "id")
+    want = expect.all_subjects(stack.identities, agent)
+    got: list[str] = []
+    for credential in stack.resources("azurerm_federated_identity_credential"):
+        got.append(str(credential.get("subject")))
+        if credential.get("issuer") != expect.GITHUB_ISSUER:
+            yield report(credential.address, f"issuer {credential.get('issuer')!r} is not "
+                                             f"{expect.GITHUB_ISSUER}")
+        if listed(credential.get("audience")) != [AUDIENCE]:
+            yield report(credential.address, f"audience {credential.get('audience')!r} is "
+                                             f"not [{AUDIENCE}]")
+        if credential.get("user_assigned_identity_id") not in own:
+            yield report(credential.address, "is on an identity other than the agent's own")
+    duplicated = sorted({s for s in got if got.count(s) > 1})
+    if duplicated:
+        yield report(stack.name, f"subjects with more than one credential: {duplicated}")
+    if set(got) != want:
+        yield report(stack.name, f"federated subjects differ from the record's: extra "
+                                 f"{sorted(set(got) - want)}, missing {sorted(want - set(got))}")
+
+
+def _assignments(stack: Stack) -> list[Resource]:
+    return stack.resources(*ASSIGNMENTS)
+
+
+def assignment_principal(stack: Stack) -> Iterator[Finding]:
+    """Every role assignment is for the agent's own managed identity."""
+    report = Reporter(ASSIGNMENT_PRINCIPAL.id, stack)
+    if _azure_stack(stack) is None:
+        return
+    own = _identity_refs(stack, "principal_id")
+    for assignment in _assignments(stack):
+        if assignment.get("principal_id") not in own:
+            yield report(assignment.address, f"assigns a role to "
+                                             f"{assignment.get('principal_id')!r}, not the "
+                                             "agent's managed identity")
+
+
+def _role_of(stack: Stack, assignment: Resource) -> tuple[str | None, str | None]:
+    """The assignment's role as (definition GUID, lower-case name), as far as the output
+    says: a literal definition id, a looked-up definition, or a role name."""
+    if assignment.get("role_definition_name"):
+        return None, str(assignment.get("role_definition_name")).lower()
+    value = str(assignment.get("role_definition_id") or "")
+    lookup = re.search(r"\$\{data\.azurerm_role_definition\.([A-Za-z0-9_-]+)\.", value)
+    if lookup is not None:
+        data = stack.reference(f"${{data.azurerm_role_definition.{lookup[1]}.id}}")
+        if data is None:
+            return None, None
+        guid, name = data.get("role_definition_id"), data.get("name")
+        return (str(guid).lower() if guid else None, str(name).lower() if name else None)
+    match = GUID_RE.search(value)
+    return (match[1].lower() if match else None), None
+
+
+def _reaches_vaults(guid: str | None, name: str | None) -> bool:
+    if guid is None and name is None:
+        return True  # unknown: fail closed
+    return (guid in REACHING_ROLE_IDS) or (name is not None and (
+        "key vault" in name or name in REACHING_ROLE_NAMES))
+
+
+def no_grant_on_agent_infrastructure(stack: Stack) -> Iterator[Finding]:
+    """No assignment on the agents' resource group or anything in it (another agent's
+    vault or identity) beyond Key Vault Secrets User on the agent's own secrets, and no
+    Key Vault or access-granting role at a scope that contains that group."""
+    report = Reporter(NO_GRANT_ON_AGENT_INFRASTRUCTURE.id, stack)
+    found = _azure_stack(stack)
+    if found is None:
+        return
+    _, azure = found
+    group = f"/subscriptions/{azure.subscription_id}/resourceGroups/{azure.resource_group}"
+    containing = {"/", f"/subscriptions/{azure.subscription_id}".lower()}
+    for assignment in _assignments(stack):
+        scope = assignment.get("scope")
+        guid, name = _role_of(stack, assignment)
+        if isinstance(scope, str) and scope.startswith("${"):
+            secret = stack.reference(scope, "azurerm_key_vault_secret")
+            if secret is None:
+                yield report(assignment.address, f"is at {scope}, not a secret of this stack")
+            elif guid != SECRETS_USER_ID:
+                yield report(assignment.address, f"grants role {guid or name!r} on the "
+                                                 "agent's own secret: only Key Vault Secrets "
+                                                 "User is read-only")
+            continue
+        lowered = str(scope).lower().rstrip("/") or "/"
+        if lowered == group.lower() or lowered.startswith(group.lower() + "/"):
+            yield report(assignment.address, f"is at {scope}, in the resource group that "
+                                             "holds every agent's identity and vault")
+        elif (lowered in containing or lowered.startswith("/providers/microsoft.management/")
+              ) and _reaches_vaults(guid, name):
+            yield report(assignment.address, f"grants {name or guid!r} at {scope}, which "
+                                             "contains every agent's vault")
+
+
+def vaults(stack: Stack) -> Iterator[Finding]:
+    """The agent's Key Vault is in RBAC mode (no access policies) with public network
+    access off and a deny-by-default network rule, and holds the agent's secrets."""
+    report = Reporter(VAULT.id, stack)
+    found = _azure_stack(stack)
+    if found is None:
+        return
+    agent, _ = found
+    found_vaults = stack.resources("azurerm_key_vault")
+    if expect.uses_store(agent, "azure") and len(found_vaults) != 1:
+        yield report(stack.name, f"{len(found_vaults)} Key Vaults: the record calls for one")
+    for policy in stack.resources("azurerm_key_vault_access_policy"):
+        yield report(policy.address, "an access policy: vaults are RBAC only")
+    for secret in stack.resources("azurerm_key_vault_secret"):
+        if stack.reference(secret.get("key_vault_id"), "azurerm_key_vault") is None:
+            yield report(secret.address, f"is in vault {secret.get('key_vault_id')!r}, not "
+                                         "the agent's own")
+    for vault in found_vaults:
+        rbac = vault.get("rbac_authorization_enabled", vault.get("enable_rbac_authorization"))
+        if rbac is not True:
+            yield report(vault.address, "RBAC authorization is not on")
+        if vault.get("access_policy"):
+            yield report(vault.address, "holds access policies: vaults are RBAC only")
+        if vault.get("public_network_access_enabled") is not False:
+            yield report(vault.address, "public network access is not off")
+        acls = vault.get("network_acls")
+        if not isinstance(acls, dict) or acls.get("default_action") != "Deny":
+            yield report(vault.address, "network rules do not deny by default")
+
+
+def _inv(suffix: str, promise: str, check: Any) -> Invariant:
+    return Invariant(f"AgentId-Verify-{suffix}", TARGET, promise, check)
+
+
+FEDERATION = _inv(
+    "AzureFederation", "The managed identity trusts exactly the record's subjects, one "
+    "credential each, with GitHub's issuer and the audience `api://AzureADTokenExchange`.",
+    federation)
+ASSIGNMENT_PRINCIPAL = _inv(
+    "AzureAssignmentPrincipal", "Every role assignment is for the agent's own managed "
+    "identity.", assignment_principal)
+NO_GRANT_ON_AGENT_INFRASTRUCTURE = _inv(
+    "AzureNoGrantOnAgentInfrastructure", "No assignment on the agents' resource group or "
+    "another agent's vault beyond Key Vault Secrets User on the agent's own secrets, and "
+    "no Key Vault or access-granting role at a scope containing that group.",
+    no_grant_on_agent_infrastructure)
+VAULT = _inv(
+    "AzureVault", "The agent's Key Vault is in RBAC mode with public network access off, "
+    "and the agent's secrets are in it.",
+    vaults)
+
+INVARIANTS = (FEDERATION, ASSIGNMENT_PRINCIPAL, NO_GRANT_ON_AGENT_INFRASTRUCTURE, VAULT)

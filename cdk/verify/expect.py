@@ -1,0 +1,86 @@
+"""What the output must hold, derived again from the record alone.
+
+Only the pure naming of :mod:`cdk.names` is shared with the code that writes the
+stacks; every other expectation (subjects, environments, ARNs, which clouds an
+agent uses) is spelled out here from the record, so verify never repeats a
+plan function's mistake.
+"""
+
+from __future__ import annotations
+
+from ..model import Agent, IdentitiesFile, RunsOn
+from ..names import FOUNDATION, OIDC_HOST, default_environment, principal
+
+GITHUB_ISSUER = f"https://{OIDC_HOST}"
+
+
+def environment(agent: Agent, run: RunsOn) -> str:
+    """The GitHub environment a ``runs_on`` entry runs in."""
+    return run.environment or default_environment(agent.name)
+
+
+def subjects(identities: IdentitiesFile, agent: Agent, run: RunsOn) -> tuple[str, ...]:
+    """Every OIDC ``sub`` a trust may accept for one ``runs_on`` entry.
+
+    The one place verify decides a subject's form: today GitHub's legacy
+    ``repo:<owner>/<repo>:environment:<env>``. A subject form per organization or
+    entry (the immutable ``repo:<owner>@<owner_id>/<repo>@<repo_id>:...``, or
+    both) extends this function only.
+    """
+    del identities  # the organization's subject form will be read from here
+    return (f"repo:{run.repo}:environment:{environment(agent, run)}",)
+
+
+def all_subjects(identities: IdentitiesFile, agent: Agent) -> set[str]:
+    """Every subject of every ``runs_on`` entry of the agent."""
+    return {s for run in agent.runs_on for s in subjects(identities, agent, run)}
+
+
+def workflow_pin(run: RunsOn) -> str | None:
+    """``<owner>/<repo>/<workflow>@<ref>`` when the entry pins a workflow."""
+    if run.workflow is None or run.ref is None:
+        return None
+    return f"{run.repo}/{run.workflow}@{run.ref}"
+
+
+def expiry(agent: Agent) -> str:
+    """The instant every cloud stops honouring the agent: ``expires`` at 00:00:00Z."""
+    return f"{agent.expires.isoformat()}T00:00:00Z"
+
+
+def uses_store(agent: Agent, store: str) -> bool:
+    """Whether the agent's deploy-key private halves live in ``store``."""
+    return bool(agent.github.deploy_keys) and agent.secrets.store == store
+
+
+def uses_aws(identities: IdentitiesFile, agent: Agent) -> bool:
+    """Whether the agent has an AWS role (a scope, or deploy keys kept in AWS)."""
+    return identities.defaults.aws is not None and (
+        agent.aws is not None or uses_store(agent, "aws"))
+
+
+def uses_gcp(identities: IdentitiesFile, agent: Agent) -> bool:
+    """Whether the agent has a Google Cloud service account."""
+    return identities.defaults.gcp is not None and (
+        agent.gcp is not None or uses_store(agent, "gcp"))
+
+
+def uses_azure(identities: IdentitiesFile, agent: Agent) -> bool:
+    """Whether the agent has an Azure managed identity."""
+    return identities.defaults.azure is not None and (
+        agent.azure is not None or uses_store(agent, "azure"))
+
+
+def live(agent: Agent) -> bool:
+    """Whether the agent's stack may hold resources (not a tombstone)."""
+    return agent.revoked is None
+
+
+def record_names(identities: IdentitiesFile) -> set[str]:
+    """Every stack name the records call for: foundation and one per agent."""
+    return {FOUNDATION, *(a.name for a in identities.agents)}
+
+
+def identity_name(agent: Agent) -> str:
+    """The agent's principal name in every cloud: ``agent-<name>``."""
+    return principal(agent.name)

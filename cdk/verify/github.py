@@ -1,0 +1,144 @@
+"""GitHub invariants: environments gate every run on a human; deploy keys as the record says."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..names import deploy_key_title
+from . import expect
+from .core import Finding, Invariant, Reporter, Resource, Stack, listed
+
+TARGET = "GitHub"
+
+
+def _environments(stack: Stack) -> list[Resource]:
+    return stack.resources("github_repository_environment")
+
+
+def _reviewer(stack: Stack, value: Any, kind: str, attribute: str) -> str | None:
+    data = stack.reference(value, kind)
+    if data is None or not data.data:
+        return None
+    found = data.get(attribute)
+    return str(found) if found is not None else None
+
+
+def environment_reviewers(stack: Stack) -> Iterator[Finding]:
+    """One environment per ``runs_on`` entry, each requiring the record's approvers."""
+    report = Reporter(ENVIRONMENT_REVIEWERS.id, stack)
+    agent = stack.agent
+    if agent is None or not expect.live(agent):
+        return
+    teams = sorted({a.split("/", 1)[1] for a in agent.approvers if "/" in a})
+    users = sorted({a[1:] for a in agent.approvers if "/" not in a})
+    want = {(run.repo.split("/", 1)[1], expect.environment(agent, run)) for run in agent.runs_on}
+    got = set()
+    for environment in _environments(stack):
+        got.add((str(environment.get("repository")), str(environment.get("environment"))))
+        blocks = listed(environment.get("reviewers"))
+        team_refs = [t for b in blocks if isinstance(b, dict) for t in listed(b.get("teams"))]
+        user_refs = [u for b in blocks if isinstance(b, dict) for u in listed(b.get("users"))]
+        got_teams = [_reviewer(stack, t, "github_team", "slug") for t in team_refs]
+        got_users = [_reviewer(stack, u, "github_user", "username") for u in user_refs]
+        if None in got_teams or None in got_users:
+            yield report(environment.address, "a reviewer is not a looked-up team or user "
+                                              "of the record's approvers")
+        if sorted({t for t in got_teams if t}) != teams or sorted(
+                {u for u in got_users if u}) != users:
+            yield report(environment.address, f"required reviewers are not the record's "
+                                              f"approvers {list(agent.approvers)}")
+    if got != want:
+        yield report(stack.name, f"environments differ from the record's: extra "
+                                 f"{sorted(got - want)}, missing {sorted(want - got)}")
+
+
+def environment_no_bypass(stack: Stack) -> Iterator[Finding]:
+    """Every environment prevents self-review and admits no admin bypass."""
+    report = Reporter(ENVIRONMENT_NO_BYPASS.id, stack)
+    if stack.agent is None or not expect.live(stack.agent):
+        return
+    for environment in _environments(stack):
+        if environment.get("prevent_self_review") is not True:
+            yield report(environment.address, "prevent_self_review is not true: whoever "
+                                              "started a run could approve it")
+        if environment.get("can_admins_bypass") is not False:
+            yield report(environment.address, "can_admins_bypass is not false: an admin "
+                                              "could run without an approval")
+
+
+def environment_branches(stack: Stack) -> Iterator[Finding]:
+    """Each environment deploys only from protected branches, or only from the ref the
+    record pins with its workflow."""
+    report = Reporter(ENVIRONMENT_BRANCHES.id, stack)
+    agent = stack.agent
+    if agent is None or not expect.live(agent):
+        return
+    pins = {(run.repo.split("/", 1)[1], expect.environment(agent, run)): run.ref
+            for run in agent.runs_on}
+    policies = stack.resources("github_repository_environment_deployment_policy")
+    for environment in _environments(stack):
+        key = (str(environment.get("repository")), str(environment.get("environment")))
+        if key not in pins:
+            continue  # reported by the reviewers invariant
+        ref = pins[key]
+        mine = [p for p in policies if p.get("environment") ==
+                f"${{github_repository_environment.{environment.name}.environment}}"]
+        got = sorted((str(p.get("branch_pattern") or ""), str(p.get("tag_pattern") or ""))
+                     for p in mine)
+        branch = environment.get("deployment_branch_policy")
+        if ref is None:
+            want_policy, want = {"protected_branches": True,
+                                 "custom_branch_policies": False}, []
+        else:
+            kind, _, name = ref.removeprefix("refs/").partition("/")
+            want_policy = {"protected_branches": False, "custom_branch_policies": True}
+            want = [(name, "") if kind == "heads" else ("", name)]
+        if branch != want_policy or got != want:
+            yield report(environment.address,
+                         f"deploys from {branch!r} with patterns {got}, not only "
+                         + ("protected branches" if ref is None else f"the pinned {ref}"))
+
+
+def deploy_keys(stack: Stack) -> Iterator[Finding]:
+    """Deploy keys are exactly the record's, titled ``agent-<name>``, read-only unless the
+    record says ``write``."""
+    report = Reporter(DEPLOY_KEYS.id, stack)
+    agent = stack.agent
+    if agent is None or not expect.live(agent):
+        return
+    access = {key.repo.split("/", 1)[1]: key.access for key in agent.github.deploy_keys}
+    got = set()
+    for key in stack.resources("github_repository_deploy_key"):
+        repository = str(key.get("repository"))
+        got.add(repository)
+        if key.get("title") != deploy_key_title(agent.name):
+            yield report(key.address, f"title {key.get('title')!r} is not "
+                                      f"{deploy_key_title(agent.name)}")
+        if access.get(repository) != "write" and key.get("read_only") is not True:
+            yield report(key.address, f"can write to {repository}: the record does not say "
+                                      "`access: write`")
+    if got != set(access):
+        yield report(stack.name, f"deploy keys differ from the record's: extra "
+                                 f"{sorted(got - set(access))}, missing "
+                                 f"{sorted(set(access) - got)}")
+
+
+def _inv(suffix: str, promise: str, check: Any) -> Invariant:
+    return Invariant(f"AgentId-Verify-{suffix}", TARGET, promise, check)
+
+
+ENVIRONMENT_REVIEWERS = _inv(
+    "GitHubEnvironmentReviewers", "One environment per `runs_on` entry, each requiring "
+    "the record's approvers.", environment_reviewers)
+ENVIRONMENT_NO_BYPASS = _inv(
+    "GitHubEnvironmentNoBypass", "Every environment prevents self-review and lets no "
+    "admin bypass it.", environment_no_bypass)
+ENVIRONMENT_BRANCHES = _inv(
+    "GitHubEnvironmentBranches", "Every environment deploys only from protected branches, "
+    "or only from the ref the record pins.", environment_branches)
+DEPLOY_KEYS = _inv(
+    "GitHubDeployKeys", "Deploy keys are exactly the record's, read-only unless the "
+    "record says `write`.", deploy_keys)
+
+INVARIANTS = (ENVIRONMENT_REVIEWERS, ENVIRONMENT_NO_BYPASS, ENVIRONMENT_BRANCHES, DEPLOY_KEYS)

@@ -1,0 +1,118 @@
+"""Invariants of the output as a whole: stacks match records, resources match what the
+records use, and carry the agent's tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..names import FOUNDATION, gcp_labels, tags
+from . import expect
+from .core import Finding, Invariant, Reporter, Stack
+
+TARGET = "Stacks"
+GITHUB = {"github_repository_environment", "github_repository_environment_deployment_policy",
+          "github_actions_environment_variable"}
+DEPLOY_KEY = {"github_repository_deploy_key", "tls_private_key", "time_rotating", "time_static"}
+AWS = {"aws_iam_role", "aws_iam_role_policy", "aws_iam_policy",
+       "aws_iam_role_policies_exclusive", "aws_iam_role_policy_attachments_exclusive",
+       "aws_kms_key", "aws_kms_alias", "aws_secretsmanager_secret",
+       "aws_secretsmanager_secret_policy", "aws_secretsmanager_secret_version"}
+GCP = {"google_service_account", "google_service_account_iam_member",
+       "google_project_iam_member", "google_storage_bucket_iam_member",
+       "google_secret_manager_secret_iam_member", "google_iam_deny_policy",
+       "google_kms_key_ring", "google_kms_crypto_key", "google_kms_crypto_key_iam_member",
+       "google_secret_manager_secret", "google_secret_manager_secret_version"}
+AZURE = {"azurerm_user_assigned_identity", "azurerm_federated_identity_credential",
+         "azurerm_role_assignment", "azurerm_pim_active_role_assignment",
+         "azurerm_key_vault", "azurerm_key_vault_secret"}
+# Resource types agentid tags (AWS, Azure) or labels (Google Cloud) with the agent's
+# tags: who it belongs to, who owns it, when it expires.
+TAGGED = {"aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_secretsmanager_secret",
+          "azurerm_user_assigned_identity", "azurerm_key_vault", "azurerm_key_vault_secret"}
+LABELLED = {"google_kms_crypto_key", "google_secret_manager_secret"}
+FOUNDATION_TYPES = {"aws_iam_openid_connect_provider", "google_iam_workload_identity_pool",
+                    "google_iam_workload_identity_pool_provider"}
+
+
+def stack_matches_record(stack: Stack) -> Iterator[Finding]:
+    """A stack with no record is an orphan; a tombstone's stack holds no resources.
+
+    Live records without a stack are reported by :func:`missing_stacks`, which needs
+    every stack at once.
+    """
+    report = Reporter(STACK_MATCHES_RECORD.id, stack)
+    if stack.name == FOUNDATION:
+        return
+    if stack.agent is None:
+        yield report(stack.name, "no record in the identities file has this name: an "
+                                 "orphan stack (revoke the agent with a tombstone instead)")
+        return
+    if not expect.live(stack.agent):
+        for resource in stack.resources():
+            yield report(resource.address, "the agent is revoked: its stack must hold no "
+                                           "resources")
+
+
+def missing_stacks(names: set[str], identities: Any) -> Iterator[Finding]:
+    """A finding per record (and the foundation) whose stack is not in the output."""
+    for name in sorted(expect.record_names(identities) - names):
+        yield Finding(STACK_MATCHES_RECORD.id, name, name,
+                      "the record calls for this stack but the output has none (synthesize "
+                      "the whole file)")
+
+
+def resources_from_record(stack: Stack) -> Iterator[Finding]:
+    """Every resource is of a type agentid writes for what the record uses."""
+    report = Reporter(RESOURCES_FROM_RECORD.id, stack)
+    identities, agent = stack.identities, stack.agent
+    if stack.name == FOUNDATION:
+        allowed = FOUNDATION_TYPES
+    elif agent is None or not expect.live(agent):
+        return  # orphans and tombstones: see stack_matches_record
+    else:
+        allowed = set(GITHUB)
+        if agent.github.deploy_keys:
+            allowed |= DEPLOY_KEY
+        for uses, types in ((expect.uses_aws, AWS), (expect.uses_gcp, GCP),
+                            (expect.uses_azure, AZURE)):
+            if uses(identities, agent):
+                allowed |= types
+    for resource in stack.resources():
+        if resource.kind not in allowed:
+            yield report(resource.address, f"a {resource.kind} is nothing agentid writes "
+                                           "for this record")
+
+
+def resources_tagged(stack: Stack) -> Iterator[Finding]:
+    """Every taggable resource carries the agent's ``agent``, ``owner``, ``expires`` and
+    ``managed-by`` tags (labels on Google Cloud)."""
+    report = Reporter(RESOURCES_TAGGED.id, stack)
+    agent = stack.agent
+    if agent is None or not expect.live(agent):
+        return
+    for resource in stack.resources(*TAGGED, *LABELLED):
+        key, want = ("labels", gcp_labels(agent)) if resource.kind in LABELLED else (
+            "tags", tags(agent))
+        got = resource.get(key)
+        got = got if isinstance(got, dict) else {}
+        wrong = sorted(k for k, v in want.items() if got.get(k) != v)
+        if wrong:
+            yield report(resource.address, f"{key} {', '.join(wrong)} are not the agent's "
+                                           f"({', '.join(f'{k}={want[k]}' for k in wrong)})")
+
+
+STACK_MATCHES_RECORD = Invariant(
+    "AgentId-Verify-StackMatchesRecord", TARGET, "Every stack matches a record and every "
+    "record has its stack; a revoked agent's stack holds no resources.",
+    stack_matches_record)
+RESOURCES_FROM_RECORD = Invariant(
+    "AgentId-Verify-ResourcesFromRecord", TARGET, "Every resource is of a type agentid "
+    "writes for what the record uses.", resources_from_record)
+
+RESOURCES_TAGGED = Invariant(
+    "AgentId-Verify-ResourcesTagged", TARGET, "Every taggable resource carries the agent's "
+    "`agent`, `owner`, `expires` and `managed-by` tags (labels on Google Cloud).",
+    resources_tagged)
+
+INVARIANTS = (STACK_MATCHES_RECORD, RESOURCES_FROM_RECORD, RESOURCES_TAGGED)
