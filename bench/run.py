@@ -475,6 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mixed", default="100,1000",
                         help="agent counts of the AWS + Google Cloud + Azure synth "
                         "('' or 0 for none)")
+    parser.add_argument("--no-extras", action="store_true",
+                        help="skip the largest size's type-checked synth, one-stack synth "
+                        "and round-trip count")
     parser.add_argument("--no-incremental", action="store_true",
                         help="skip the one-changed synth and review of the largest size")
     parser.add_argument("--repeat", type=int, default=3,
@@ -496,7 +499,8 @@ def main(argv: list[str] | None = None) -> int:
     for count in sizes + validate_only:
         print(f"{count} agents ...", file=sys.stderr)
         results["sizes"].append(run_size(work, count, today, count in sizes, args.repeat,
-                                         bare_runs, largest=bool(sizes) and count == max(sizes)))
+                                         bare_runs, largest=bool(sizes) and count == max(sizes)
+                                         and not args.no_extras))
     if not bare_runs:
         bare_runs = [measure([sys.executable, "-O", "-c", BARE_IMPORT], work)]
     results["bare_import"] = _median(bare_runs)
