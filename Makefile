@@ -15,6 +15,7 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 FILE     ?= identities.yaml
 AGENT    ?=
 BASE     ?=
+BASE_FILE ?=
 RUN_ID   ?=
 APPROVALS ?=
 NO_SYNTH ?=
@@ -25,14 +26,15 @@ ON_DAY   := $(if $(strip $(TODAY)),--today $(TODAY))
 ifneq ($(strip $(TODAY)),)
 export AGENTID_TODAY := $(TODAY)
 endif
+BASE_ARG := $(if $(strip $(BASE_FILE)),--base-file $(BASE_FILE),--base $(BASE))
 CDKTN    := $(BIN)/npx --no-install cdktn
 
 # A target that needs AGENT or BASE stops before installing anything without it.
 ifneq ($(and $(filter diff deploy destroy card,$(MAKECMDGOALS)),$(if $(strip $(AGENT)),,x)),)
 $(error AGENT is missing: make $(firstword $(filter diff deploy destroy card,$(MAKECMDGOALS))) AGENT=<agent name or foundation>)
 endif
-ifneq ($(and $(filter review affected,$(MAKECMDGOALS)),$(if $(strip $(BASE)),,x)),)
-$(error BASE is missing: make $(firstword $(filter review affected,$(MAKECMDGOALS))) BASE=origin/main (a git revision; agentid review --base-file PATH takes a file))
+ifneq ($(and $(filter review affected,$(MAKECMDGOALS)),$(if $(strip $(BASE)$(BASE_FILE)),,x)),)
+$(error BASE is missing: make $(firstword $(filter review affected,$(MAKECMDGOALS))) BASE=origin/main (a git revision), or BASE_FILE=PATH for a file)
 endif
 
 .PHONY: synth verify validate review affected card atlantis schema diff deploy destroy \
@@ -53,14 +55,14 @@ verify: install
 validate: install
 	$(AGENTID) validate -f $(FILE) $(ON_DAY)
 
-## review: review packet of this change against BASE (a git revision or file), Markdown;
-## NO_SYNTH=1 compares records and policies only
+## review: review packet of this change against BASE (a git revision; BASE_FILE=PATH for a
+## file), Markdown; NO_SYNTH=1 compares records and policies only
 review: install node
-	$(AGENTID) review -f $(FILE) $(ON_DAY) --base $(BASE) $(if $(NO_SYNTH),--no-synth)
+	$(AGENTID) review -f $(FILE) $(ON_DAY) $(BASE_ARG) $(if $(NO_SYNTH),--no-synth)
 
-## affected: stacks whose synthesized output changes against BASE
+## affected: stacks whose synthesized output changes against BASE (or BASE_FILE)
 affected: install node
-	$(AGENTID) affected -f $(FILE) $(ON_DAY) --base $(BASE)
+	$(AGENTID) affected -f $(FILE) $(ON_DAY) $(BASE_ARG)
 
 ## card: identity card of AGENT [RUN_ID=...] [APPROVALS=approvals.json from GitHub]
 card: install

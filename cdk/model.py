@@ -95,7 +95,34 @@ def _not_reserved(value: str) -> str:
     return value
 
 
+SUBJECT_FORMS = ("immutable", "legacy", "both")
+SUBJECT_FORM_HELP = (
+    "write `immutable` (repo:<owner>@<owner_id>/<repo>@<repo_id>:environment:<env>, every "
+    "repository created, renamed or transferred since 2026-07-15), `legacy` "
+    "(repo:<owner>/<repo>:environment:<env>) or `both`; the README's \"Which subject "
+    "form\" prints a repository's `sub` in one workflow step")
+
+
+def _subject_form(value: Any) -> Any:
+    """Only the three forms agentid can match exactly; custom templates are refused."""
+    if isinstance(value, str) and value in SUBJECT_FORMS:
+        return value
+    if isinstance(value, (dict, list)) or (
+            isinstance(value, str) and value.lower() in ("custom", "include_claim_keys")):
+        raise ValueError(
+            f"custom OIDC subject templates (include_claim_keys) are not supported: "
+            f"agentid matches only GitHub's default subject — reset the repository's "
+            f"template (`gh api -X PUT repos/OWNER/REPO/actions/oidc/customization/sub "
+            f"-F use_default=true`) and {SUBJECT_FORM_HELP}")
+    raise ValueError(f"unknown subject form {value!r} — {SUBJECT_FORM_HELP}")
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+SubjectForm = Annotated[
+    Literal["immutable", "legacy", "both"], BeforeValidator(_subject_form),
+    Field(description="How the repository's OIDC tokens spell `sub`: immutable "
+                      "(repo:<owner>@<owner_id>/<repo>@<repo_id>:environment:<env>), legacy "
+                      "(repo:<owner>/<repo>:environment:<env>) or both (not on Azure).")]
 GcpPoolId = Annotated[str, Field(pattern=GCP_POOL_RE), AfterValidator(_not_reserved)]
 # Free text people write for reviewers: reasons for escalations, revocations, '*'.
 Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_one_line)]
@@ -147,6 +174,12 @@ class GitHubDefaults(Record):
     owner_id: Annotated[
         int, Strict(), Field(gt=0, description="Numeric organization id (survives a rename).")
     ]
+    subject_form: Annotated[
+        SubjectForm,
+        Field(description="Subject form of the organization's repositories (default "
+                          "immutable; a mismatch fails authentication, never widens it); "
+                          "runs_on entries may override it."),
+    ] = "immutable"
     identities: Annotated[
         IdentitiesRepository | None,
         Field(description="Repository of this file and its security team: the foundation "
@@ -335,6 +368,10 @@ class RunsOn(Record):
     ] = None
     ref: Annotated[
         str | None, Field(pattern=REF_RE, description="Pin, with workflow: refs/heads/main")
+    ] = None
+    subject_form: Annotated[
+        SubjectForm | None,
+        Field(description="This repository's subject form; default defaults.github's."),
     ] = None
 
     @model_validator(mode="after")

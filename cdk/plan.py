@@ -18,16 +18,6 @@ def environment_of(agent: Agent, run: RunsOn) -> str:
     return run.environment or default_environment(agent.name)
 
 
-def subject_of(agent: Agent, run: RunsOn) -> str:
-    """The exact OIDC ``sub`` of a job that runs in the entry's environment.
-
-    A job that uses an environment gets ``environment:`` in its subject, never
-    ``ref:`` or ``pull_request``, so approval by the environment's reviewers is
-    a precondition of every token this identity accepts.
-    """
-    return f"repo:{run.repo}:environment:{environment_of(agent, run)}"
-
-
 def job_workflow_ref(run: RunsOn) -> str | None:
     """``<owner>/<repo>/<workflow>@<ref>`` when the entry pins a workflow."""
     if run.workflow is None or run.ref is None:

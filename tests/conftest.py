@@ -101,3 +101,11 @@ def synthesized_azure(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     project = tmp_path_factory.mktemp("azure")
     shutil.copy(FIXTURES / "azure.yaml", project / "identities.yaml")
     return synthesize(project / "identities.yaml", project / "cdktf.out")
+
+
+@pytest.fixture(scope="session")
+def synthesized_forms(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """Subject forms: legacy-only and mixed (legacy, immutable, both) agents per cloud."""
+    project = tmp_path_factory.mktemp("subject-forms")
+    shutil.copy(FIXTURES / "subject-forms.yaml", project / "identities.yaml")
+    return synthesize(project / "identities.yaml", project / "cdktf.out")

@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cdk.model import Agent, AwsDefaults
-from cdk.plan import expiry_timestamp, job_workflow_ref, subject_of
+from cdk.model import Agent, AwsDefaults, GitHubDefaults
+from cdk.plan import expiry_timestamp, job_workflow_ref
+from cdk.subjects import accepted_subjects
 
 OIDC = "token.actions.githubusercontent.com"
 # AWS tag values: letters, digits, spaces and _ . : / = + - @ (max 256).
 TAG_VALUE_RE = re.compile(r"^[\w\s.:/=+\-@]{0,256}$")
 
 
-def assert_trust_invariants(policy: dict[str, Any], agent: Agent, aws: AwsDefaults) -> None:
-    """Exact sub, aud, repository_id, expiry; StringEquals only; nothing else allowed."""
+def assert_trust_invariants(policy: dict[str, Any], agent: Agent, aws: AwsDefaults,
+                            github: GitHubDefaults) -> None:
+    """Exact sub (in each entry's stated form), aud, repository_id, expiry;
+    StringEquals only; nothing else allowed."""
     assert policy["Version"] == "2012-10-17"
     statements = policy["Statement"]
     assert statements, "a trust policy with no statement"
@@ -35,13 +38,18 @@ def assert_trust_invariants(policy: dict[str, Any], agent: Agent, aws: AwsDefaul
         assert equals[f"{OIDC}:aud"] == "sts.amazonaws.com"
         assert equals[f"{OIDC}:sub"] and equals[f"{OIDC}:repository_id"]
         for sub in equals[f"{OIDC}:sub"]:
-            assert re.fullmatch(r"repo:[^*?:\s]+/[^*?:\s]+:environment:[^*?:\s]+", sub), sub
+            assert re.fullmatch(r"repo:[^*?:@\s]+(@[0-9]+)?/[^*?:@\s]+(@[0-9]+)?"
+                                r":environment:[^*?:\s]+", sub), sub
             assert "pull_request" not in sub
+            # An immutable subject's repository id is one the statement also pins.
+            ids = re.findall(r"@([0-9]+)", sub)
+            assert not ids or ids[-1] in equals[f"{OIDC}:repository_id"], sub
         assert all(re.fullmatch(r"[1-9][0-9]*", i) for i in equals[f"{OIDC}:repository_id"])
         subjects.update(equals[f"{OIDC}:sub"])
         repo_ids.update(equals[f"{OIDC}:repository_id"])
         pins.update(equals.get(f"{OIDC}:job_workflow_ref", []))
-    assert subjects == {subject_of(agent, run) for run in agent.runs_on}
+    assert subjects == {sub for run in agent.runs_on
+                        for sub in accepted_subjects(github, agent, run)}
     assert repo_ids == {str(run.repo_id) for run in agent.runs_on}
     assert pins == {ref for run in agent.runs_on if (ref := job_workflow_ref(run))}
     assert all("*" not in pin and "?" not in pin for pin in pins)

@@ -101,7 +101,10 @@ def test_gcp_buckets_differing_by_dot_and_underscore_get_a_binding_each(
 
 def test_azure_subjects_differing_by_dot_and_underscore_get_a_credential_each(
         tmp_path: Path) -> None:
-    out = _synth(tmp_path, variant(RUNS_ON, TWIN_RUNS, AZURE))
+    # Legacy subjects differ only by `.`/`_` (immutable ones also by their ids)
+    legacy = variant("github: {owner: acme, owner_id: 1342004}",
+                     "github: {owner: acme, owner_id: 1342004, subject_form: legacy}", AZURE)
+    out = _synth(tmp_path, variant(RUNS_ON, TWIN_RUNS, legacy))
     credentials = out.stack("release-bot")["resource"]["azurerm_federated_identity_credential"]
     assert sorted(c["subject"] for c in credentials.values()) == [
         "repo:acme/a.b:environment:agent-release-bot",

@@ -127,7 +127,8 @@ def check_validated(source: Path) -> None:
     for agent in loaded.identities.agents:
         if agent.aws is not None and aws is not None:
             role = plan_role(agent, loaded.identities)
-            assert_trust_invariants(role.trust_policy, agent, aws)
+            assert_trust_invariants(role.trust_policy, agent, aws,
+                                    loaded.identities.defaults.github)
             assert_tags_are_valid(role.tags)
             assert len(role.description) <= 1000
 
@@ -195,5 +196,6 @@ def test_records_that_validate_synthesize_and_keep_the_invariants(
         for agent in loaded.identities.agents:
             roles = out.resources(agent.name, "aws_iam_role")
             assert len(roles) == 1
-            assert_trust_invariants(json.loads(roles[0]["assume_role_policy"]), agent, aws)
+            assert_trust_invariants(json.loads(roles[0]["assume_role_policy"]), agent, aws,
+                                    loaded.identities.defaults.github)
             assert roles[0]["tags"]["agent"] == agent.name

@@ -54,6 +54,11 @@ EXPECTED_PASSES = {
     ("CKV_AWS_33", "aws_kms_key"),     # no wildcard principal in the key policy
     ("CKV2_AWS_64", "aws_kms_key"),    # key policy defined
     ("CKV_AWS_149", "aws_secretsmanager_secret"),  # secret encrypted with a CMK
+    # GitHub OIDC subjects, legacy and immutable (tests/fixtures/subject-forms.yaml):
+    # checkov judges every trust, with upstream's fix for immutable subjects (gates.py).
+    # (Its Azure twin, CKV_AZURE_249, reads only azuread_* credentials, not the
+    # azurerm_federated_identity_credential agentid writes: tests/azure assert those.)
+    ("CKV_AWS_393", "aws_iam_role"),
     # Google Cloud (tests/fixtures/gcp.yaml and the example)
     ("CKV_GCP_118", "google_iam_workload_identity_pool_provider"),  # attribute condition
     ("CKV_GCP_125", "google_iam_workload_identity_pool_provider"),  # GitHub sub pinned
@@ -101,6 +106,10 @@ def test_the_gcp_fixture_is_among_the_scanned_stacks() -> None:
 
 def test_the_azure_fixture_is_among_the_scanned_stacks() -> None:
     assert FIXTURES / "azure.yaml" in VALID_FIXTURES
+
+
+def test_the_subject_forms_fixture_is_among_the_scanned_stacks() -> None:
+    assert FIXTURES / "subject-forms.yaml" in VALID_FIXTURES
 
 
 def test_the_identities_ruleset_is_among_the_scanned_stacks(scanned: list[Path]) -> None:

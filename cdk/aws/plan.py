@@ -1,8 +1,10 @@
 """Record -> AWS role plan, as plain data (no provider bindings).
 
-The trust policy follows SECURITY.md: ``StringEquals`` only, exact subjects,
-audience, numeric repository ids, optional workflow pin, and an expiry the
-cloud enforces on its own through ``aws:CurrentTime``.
+The trust policy follows SECURITY.md: ``StringEquals`` only, exact subjects in
+the form(s) each entry states (legacy names, immutable ids, or both: the
+``repository_id`` condition pins the numeric id whatever the form), audience,
+numeric repository ids, optional workflow pin, and an expiry the cloud enforces
+on its own through ``aws:CurrentTime``.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Agent, AwsDefaults, IdentitiesFile
+from ..model import Agent, AwsDefaults, GitHubDefaults, IdentitiesFile
 from ..names import OIDC_HOST, STS_AUDIENCE, role_name, tags
-from ..plan import expiry_timestamp, job_workflow_ref, render_json, subject_of
+from ..plan import expiry_timestamp, job_workflow_ref, render_json
+from ..subjects import accepted_subjects
 
 POLICY_VERSION = "2012-10-17"
 # Trust policies are capped at 2,048 characters by default (4,096 with a quota raise).
@@ -30,19 +33,22 @@ def role_arn(aws: AwsDefaults, name: str) -> str:
     return f"arn:{aws.partition}:iam::{aws.account_id}:role/{role_name(name)}"
 
 
-def trust_policy(agent: Agent, aws: AwsDefaults) -> dict[str, Any]:
+def trust_policy(agent: Agent, aws: AwsDefaults, github: GitHubDefaults) -> dict[str, Any]:
     """The role's trust policy.
 
-    Entries without a workflow pin share one statement with the exact lists of
-    subjects and repository ids. Each pinned entry gets its own statement, so a
-    pin on one repository never applies to (or is satisfied by) another.
+    Each entry contributes the exact subjects of its stated form
+    (:func:`cdk.subjects.accepted_subjects`). Entries without a workflow pin share
+    one statement with the exact lists of subjects and repository ids. Each pinned
+    entry gets its own statement, so a pin on one repository never applies to (or
+    is satisfied by) another.
     """
     return {"Version": POLICY_VERSION,
-            "Statement": [_trust_statement(*parts) for parts in _trust_parts(agent, aws)]}
+            "Statement": [_trust_statement(*parts)
+                          for parts in _trust_parts(agent, aws, github)]}
 
 
-def trust_policy_size(agent: Agent, aws: AwsDefaults) -> int:
-    """``len(render_json(trust_policy(agent, aws)))``, counted without building it.
+def trust_policy_size(agent: Agent, aws: AwsDefaults, github: GitHubDefaults) -> int:
+    """``len(render_json(trust_policy(agent, aws, github)))``, counted without building it.
 
     Every agent's trust policy is held to IAM's limit; a statement renders as a
     fixed frame (measured once) around its values, so its size is the frame's
@@ -52,14 +58,14 @@ def trust_policy_size(agent: Agent, aws: AwsDefaults) -> int:
              + _json_size(expiry) + _list_size(subjects) + _list_size(repository_ids)
              + (_list_size(pins) if pins else 0)
              for sid, principal, expiry, subjects, repository_ids, pins
-             in _trust_parts(agent, aws)]
+             in _trust_parts(agent, aws, github)]
     return _EMPTY_TRUST_POLICY_SIZE + sum(sizes) + max(len(sizes) - 1, 0)
 
 
 _TrustParts = tuple[str, str, str, list[str], list[str], list[str]]
 
 
-def _trust_parts(agent: Agent, aws: AwsDefaults) -> list[_TrustParts]:
+def _trust_parts(agent: Agent, aws: AwsDefaults, github: GitHubDefaults) -> list[_TrustParts]:
     """Each statement's Sid, principal, expiry, subjects, repository ids and pins."""
     refs = [(run, job_workflow_ref(run)) for run in agent.runs_on]
     unpinned = [run for run, ref in refs if ref is None]
@@ -67,12 +73,14 @@ def _trust_parts(agent: Agent, aws: AwsDefaults) -> list[_TrustParts]:
     parts: list[_TrustParts] = []
     if unpinned:
         parts.append(("GitHubActionsEnvironments", principal, expiry,
-                      sorted({subject_of(agent, run) for run in unpinned}),
+                      sorted({sub for run in unpinned
+                              for sub in accepted_subjects(github, agent, run)}),
                       sorted({str(run.repo_id) for run in unpinned}, key=int), []))
     pinned = [(run, ref) for run, ref in refs if ref is not None]
     for number, (run, ref) in enumerate(pinned, 1):
         parts.append((f"GitHubActionsPinnedWorkflow{number}", principal, expiry,
-                      [subject_of(agent, run)], [str(run.repo_id)], [ref]))
+                      list(accepted_subjects(github, agent, run)), [str(run.repo_id)],
+                      [ref]))
     return parts
 
 
@@ -150,7 +158,7 @@ def plan_role(agent: Agent, identities: IdentitiesFile) -> RolePlan:
         name=role_name(agent.name),
         arn=role_arn(aws, agent.name),
         description=f"agentid: {agent.description}"[:1000],
-        trust_policy=trust_policy(agent, aws),
+        trust_policy=trust_policy(agent, aws, identities.defaults.github),
         max_session_duration=identities.defaults.policy.max_session_minutes * 60,
         tags=tags(agent),
     )

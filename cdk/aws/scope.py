@@ -599,7 +599,7 @@ def policy_documents(agent: Agent, identities: IdentitiesFile) -> dict[str, dict
     aws = identities.defaults.aws
     if aws is None or agent.aws is None:
         return {}
-    documents = {"trust": trust_policy(agent, aws),
+    documents = {"trust": trust_policy(agent, aws, identities.defaults.github),
                  "boundary": boundary_document(agent, identities)}
     if (permissions := permissions_document(agent, identities)) is not None:
         documents["permissions"] = permissions

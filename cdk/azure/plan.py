@@ -4,13 +4,18 @@ SECURITY.md's federation rules, in Azure's terms:
 
 - Each agent is one user-assigned managed identity ``agent-<name>``; each
   ``runs_on`` entry is one federated identity credential with GitHub's issuer,
-  the audience ``api://AzureADTokenExchange`` and the exact subject
+  the audience ``api://AzureADTokenExchange`` and the exact subject of the form
+  the entry states: immutable
+  ``repo:<owner>@<owner_id>/<repo>@<repo_id>:environment:<env>`` or legacy
   ``repo:<owner>/<repo>:environment:<env>``. Entra ID compares the subject
   exactly (no wildcards), which is what we want.
 - Entra ID cannot match any other claim: ``repository_id`` and
-  ``job_workflow_ref`` cannot be pinned in a credential. The exact subject plus
-  the environment's required reviewers are the gate; a workflow pin is refused
-  for Azure agents rather than shown as enforced.
+  ``job_workflow_ref`` cannot be pinned beside the subject. An immutable
+  subject carries the owner and repository ids itself, so those entries are
+  rename-proof; a legacy one names the repository only. ``both`` is refused
+  (the legacy spelling would undo the pin). The exact subject plus the
+  environment's required reviewers are the gate; a workflow pin is refused for
+  Azure agents rather than shown as enforced.
 - An identity takes at most 20 federated credentials, and Azure refuses
   concurrent credential writes on one identity
   (``ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity``):
@@ -29,9 +34,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Path
-from ..model import AZURE_UUID_RE, Agent, AzureDefaults, AzureRole, IdentitiesFile, RunsOn
+from ..model import (
+    AZURE_UUID_RE,
+    Agent,
+    AzureDefaults,
+    AzureRole,
+    GitHubDefaults,
+    IdentitiesFile,
+    RunsOn,
+)
 from ..names import OIDC_URL, principal, secret_name, tags
-from ..plan import expiry_timestamp, subject_of
+from ..plan import expiry_timestamp
+from ..subjects import is_rename_proof, primary_subject
 
 AUDIENCE = "api://AzureADTokenExchange"
 # Entra ID: at most 20 federated identity credentials per managed identity.
@@ -153,10 +167,10 @@ def key_vault_secret_name(name: str, repo: str) -> str:
     return f"{mapped[:SECRET_NAME_MAX - 9]}-{_short_hash(full)}"
 
 
-def credential_name(agent: Agent, run: RunsOn) -> str:
+def credential_name(github: GitHubDefaults, agent: Agent, run: RunsOn) -> str:
     """A federated credential's name: readable repository and environment, plus a hash
     of the exact subject (names allow 3-120 of ``[A-Za-z0-9_-]``)."""
-    subject = subject_of(agent, run)
+    subject = primary_subject(github, agent, run)
     readable = re.sub(r"[^A-Za-z0-9_-]", "-", f"{run.repo}-{run.environment or ''}".rstrip("-"))
     return f"github-{readable[:100]}-{_short_hash(subject)}"
 
@@ -177,14 +191,22 @@ class FederatedCredential:
     subject: str
     issuer: str = OIDC_URL
     audience: tuple[str, ...] = (AUDIENCE,)
+    rename_proof: bool = False
 
 
-def federated_credentials(agent: Agent) -> tuple[FederatedCredential, ...]:
-    """One credential per distinct subject, sorted by subject (the write order)."""
+def federated_credentials(agent: Agent, github: GitHubDefaults
+                          ) -> tuple[FederatedCredential, ...]:
+    """One credential per distinct subject, sorted by subject (the write order).
+
+    Each entry has exactly one subject on Azure (``both`` is refused by the
+    rules); :func:`cdk.subjects.primary_subject` is it.
+    """
     seen: dict[str, FederatedCredential] = {}
     for run in agent.runs_on:
-        subject = subject_of(agent, run)
-        seen.setdefault(subject, FederatedCredential(credential_name(agent, run), subject))
+        subject = primary_subject(github, agent, run)
+        seen.setdefault(subject, FederatedCredential(
+            credential_name(github, agent, run), subject,
+            rename_proof=is_rename_proof(github, run)))
     return tuple(seen[s] for s in sorted(seen))
 
 
@@ -383,7 +405,7 @@ def plan_identity(agent: Agent, identities: IdentitiesFile) -> IdentityPlan:
         location=azure.location,
         resource_id=identity_id(azure, agent.name),
         tags=tags(agent),
-        credentials=federated_credentials(agent),
+        credentials=federated_credentials(agent, identities.defaults.github),
         assignments=role_assignments(agent, identities),
         assignment_kind=assignment_kind(identities),
         subscription_scope=subscription_scope(azure),

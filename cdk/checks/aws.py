@@ -35,7 +35,7 @@ def trust_policy_too_large(identities: IdentitiesFile, today: date) -> Iterator[
     for i, agent in enumerate(identities.agents):
         if agent.aws is None:
             continue
-        size = trust_policy_size(agent, aws)
+        size = trust_policy_size(agent, aws, identities.defaults.github)
         if size > TRUST_POLICY_MAX_CHARS:
             yield Finding("AgentId-TrustPolicyTooLarge", ("agents", i, "runs_on"),
                           f"trust policy would be {size} characters, over IAM's "

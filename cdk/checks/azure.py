@@ -126,7 +126,7 @@ def too_many_subjects(identities: IdentitiesFile, today: date) -> Iterator[Findi
     """Entra ID allows at most 20 federated credentials per managed identity; the 21st
     would fail halfway through an apply, after the others were written."""
     for i, agent, _ in _scoped(identities):
-        count = len(federated_credentials(agent))
+        count = len(federated_credentials(agent, identities.defaults.github))
         if count > MAX_FEDERATED_CREDENTIALS:
             yield Finding("AgentId-AzureTooManySubjects", ("agents", i, "runs_on"),
                           f"this agent runs as {count} distinct subjects; an Azure managed "

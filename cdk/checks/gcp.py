@@ -153,8 +153,9 @@ def gcp_must_never_hold_unknown(identities: IdentitiesFile, today: date) -> Iter
 
 @rule("AgentId-GcpSubjectTooLong")
 def subject_too_long(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
-    """Google caps google.subject at 127 bytes; agentid maps it to the exact subject plus
-    the repository id, and a longer one would make every token exchange fail."""
+    """Google caps google.subject at 127 bytes; agentid maps it to
+    `repository_id:<id>:environment:<environment>` (numeric claims only, whatever the
+    subject form), and a longer one would make every token exchange fail."""
     for i, agent, _ in _scoped(identities):
         for k, run in enumerate(agent.runs_on):
             subject = federated_subject(agent, run)

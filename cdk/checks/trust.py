@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from ..azure.plan import uses_azure
 from ..errors import Finding
 from ..model import IdentitiesFile
-from ..plan import environment_of, subject_of
+from ..plan import environment_of
+from ..subjects import BOTH, form_of, legacy_subject, primary_subject
 from . import rule
 
 
@@ -32,14 +34,17 @@ def repo_outside_owner(identities: IdentitiesFile, today: date) -> Iterator[Find
 
 @rule("AgentId-DuplicateSubject")
 def duplicate_subject(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
-    """Each `runs_on` entry is one exact subject; a repeated one hides which pin
-    (workflow, ref) really applies."""
+    """Each `runs_on` entry is one job identity (repository and environment); a
+    repeated one, in either subject form, hides which pin (workflow, ref) and which
+    form really apply."""
+    github = identities.defaults.github
     for i, agent in enumerate(identities.agents):
         seen: dict[str, int] = {}
         for j, run in enumerate(agent.runs_on):
-            sub = subject_of(agent, run)
-            # GitHub compares repository and environment names without case.
-            key = sub.casefold()
+            sub = primary_subject(github, agent, run)
+            # GitHub compares repository and environment names without case; the
+            # legacy spelling names the job whatever form the entry states.
+            key = legacy_subject(agent, run).casefold()
             if key in seen:
                 yield Finding("AgentId-DuplicateSubject", ("agents", i, "runs_on", j),
                               f"subject {sub} repeats runs_on[{seen[key]}]",
@@ -78,3 +83,27 @@ def shared_environment(identities: IdentitiesFile, today: date) -> Iterator[Find
                               f"environment {environment_of(agent, run)} in {run.repo} "
                               f"already belongs to agent {first}",
                               "give every agent its own environment (default agent-<name>)")
+
+
+@rule("AgentId-AzureBothSubjectForms")
+def azure_both_subject_forms(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    """An Azure federated credential matches the subject and nothing else: accepting
+    the legacy spelling beside the immutable one would let a repository re-created
+    under the same name in, since no other condition pins the repository id. Azure
+    entries state one form."""
+    github = identities.defaults.github
+    for i, agent in enumerate(identities.agents):
+        if not uses_azure(agent) or agent.revoked is not None:
+            continue
+        for j, run in enumerate(agent.runs_on):
+            if form_of(github, run) != BOTH:
+                continue
+            inherited = run.subject_form is None
+            where = ("defaults.github.subject_form is `both`" if inherited
+                     else "`subject_form: both`")
+            yield Finding("AgentId-AzureBothSubjectForms",
+                          ("agents", i, "runs_on", j) + (() if inherited else ("subject_form",)),
+                          f"{where}, but Azure cannot pin the repository id beside a "
+                          f"legacy subject: {run.repo} would be trusted by name alone",
+                          "write `subject_form: immutable` on this entry (or `legacy` while "
+                          "the repository still issues legacy subjects)")

@@ -3,12 +3,14 @@
 SECURITY.md's federation rules, in Google's terms:
 
 - The shared pool's GitHub provider accepts only tokens of the organization
-  whose exact subject and repository id some live agent runs as
-  (``attribute_condition`` pins ``repository_owner_id``, ``sub`` and
-  ``repository_id``), and maps
-  ``google.subject`` to ``<sub>::<repository_id>``: a binding names the exact
-  subject *and* the numeric repository id, so a renamed-and-re-created
-  repository never inherits the trust.
+  whose repository id, environment and exact subject (in the form(s) the entry
+  states: legacy names, immutable ids, or both) some live agent runs as
+  (``attribute_condition`` pins ``repository_owner_id``, ``repository_id``,
+  ``environment`` and ``sub``), and maps ``google.subject`` from numeric claims
+  only: ``repository_id:<repository_id>:environment:<environment>``. A binding
+  never depends on names or on the subject form, so a renamed-and-re-created
+  repository never inherits the trust and switching a repository to immutable
+  subjects changes the condition, not the binding.
 - Each ``runs_on`` entry becomes one ``principal://.../subject/...`` granted
   ``roles/iam.workloadIdentityUser`` on the agent's own service account, never a
   whole-pool ``principalSet``.
@@ -35,7 +37,8 @@ from ..names import (
     principal,
     service_account_id,
 )
-from ..plan import expiry_timestamp, never_hold, subject_of
+from ..plan import environment_of, expiry_timestamp, never_hold
+from ..subjects import accepted_subjects
 
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
@@ -46,11 +49,15 @@ ATTRIBUTE_CONDITION_MAX_CHARS = 4096
 # CMEK rotation: every 30 days (checkov CKV_GCP_43 asks for at most 90).
 KEY_ROTATION_PERIOD = f"{30 * 24 * 3600}s"
 
-# ``assertion.*`` claims mapped onto the pool's attributes. google.subject joins the
-# exact subject and the numeric repository id (see module docstring).
-SUBJECT_SEPARATOR = "::"
+# ``assertion.*`` claims mapped onto the pool's attributes. google.subject is built
+# from the numeric repository id and the environment (see module docstring): the
+# id is digits only, so the first `:` after the prefix ends it and no environment
+# name can forge another repository's subject.
+SUBJECT_PREFIX = "repository_id:"
+ENVIRONMENT_INFIX = ":environment:"
 ATTRIBUTE_MAPPING = {
-    "google.subject": f'assertion.sub + "{SUBJECT_SEPARATOR}" + assertion.repository_id',
+    "google.subject": (f'"{SUBJECT_PREFIX}" + assertion.repository_id + '
+                       f'"{ENVIRONMENT_INFIX}" + assertion.environment'),
     "attribute.repository_id": "assertion.repository_id",
     "attribute.repository_owner_id": "assertion.repository_owner_id",
     "attribute.environment": "assertion.environment",
@@ -202,8 +209,9 @@ def deny_principal(gcp: GcpDefaults, name: str) -> str:
 
 
 def federated_subject(agent: Agent, run: RunsOn) -> str:
-    """The ``google.subject`` a run's token maps to: ``<sub>::<repository_id>``."""
-    return f"{subject_of(agent, run)}{SUBJECT_SEPARATOR}{run.repo_id}"
+    """The ``google.subject`` a run's token maps to, from numeric claims only:
+    ``repository_id:<repository_id>:environment:<environment>``."""
+    return f"{SUBJECT_PREFIX}{run.repo_id}{ENVIRONMENT_INFIX}{environment_of(agent, run)}"
 
 
 def federated_principal(gcp: GcpDefaults, agent: Agent, run: RunsOn) -> str:
@@ -220,27 +228,39 @@ def deny_policy_parent(gcp: GcpDefaults) -> str:
 # --------------------------------------------------------------------------- pool
 
 
-def federated_runs(identities: IdentitiesFile) -> list[tuple[str, int]]:
-    """Every (exact subject, repository id) a live Google Cloud agent runs as, sorted."""
-    return sorted({(subject_of(agent, run), run.repo_id)
+def federated_runs(identities: IdentitiesFile) -> list[tuple[int, str, tuple[str, ...]]]:
+    """Every (repository id, environment, accepted subjects) a live Google Cloud agent
+    runs as, sorted."""
+    github = identities.defaults.github
+    return sorted({(run.repo_id, environment_of(agent, run),
+                    accepted_subjects(github, agent, run))
                    for agent in identities.agents if uses_gcp(agent) and agent.revoked is None
                    for run in agent.runs_on})
 
 
+def _subject_test(subjects: tuple[str, ...]) -> str:
+    """``assertion.sub == "<sub>"``, one per accepted form, or-ed."""
+    tests = [f'assertion.sub == "{subject}"' for subject in subjects]
+    return tests[0] if len(tests) == 1 else f"({' || '.join(tests)})"
+
+
 def attribute_condition(identities: IdentitiesFile) -> str:
     """The provider's condition (Google requires one): the organization, and only the
-    exact subjects with their repository ids that some live agent runs as.
+    (repository id, environment, exact subject) triples that some live agent runs as,
+    the subject in the form(s) its entry states.
 
-    Bindings already name one subject each; the condition makes the provider refuse
-    every other token too, so a hand-made binding to a wider ``principalSet`` of the
-    pool finds nothing to accept. With no live agent it accepts nothing.
+    Bindings already name one repository id and environment each; the condition
+    makes the provider refuse every other token too, so a hand-made binding to a
+    wider ``principalSet`` of the pool finds nothing to accept. With no live agent
+    it accepts nothing.
     """
     owner = f'assertion.repository_owner_id == "{identities.defaults.github.owner_id}"'
-    pairs = [f'assertion.sub == "{subject}" && assertion.repository_id == "{repo_id}"'
-             for subject, repo_id in federated_runs(identities)]
-    if not pairs:
+    runs = [f'assertion.repository_id == "{repo_id}" && assertion.environment == '
+            f'"{environment}" && {_subject_test(subjects)}'
+            for repo_id, environment, subjects in federated_runs(identities)]
+    if not runs:
         return f"{owner} && false"
-    return f"{owner} && ({' || '.join(f'({pair})' for pair in pairs)})"
+    return f"{owner} && ({' || '.join(f'({run})' for run in runs)})"
 
 
 @dataclass(frozen=True)
@@ -565,11 +585,19 @@ def policy_documents(agent: Agent, identities: IdentitiesFile) -> dict[str, dict
     if identities.defaults.gcp is None or not uses_gcp(agent):
         return {}
     plan = plan_service_account(agent, identities)
+    gcp, github = _gcp(identities), identities.defaults.github
     condition = {"expression": plan.condition["expression"]}
+    # One row per entry: its principal, and (from the pool's condition) the exact
+    # subjects a token of that principal must carry, so a change of subject form
+    # shows here although the principal stays the same.
+    impersonation = {
+        federated_principal(gcp, agent, run): list(accepted_subjects(github, agent, run))
+        for run in agent.runs_on}
     return {
         "gcp-impersonation": {"Statement": [
-            {"Effect": "Allow", "Action": [WORKLOAD_IDENTITY_USER],
-             "Resource": list(plan.workload_identity_members), "Condition": condition}]},
+            {"Effect": "Allow", "Action": [WORKLOAD_IDENTITY_USER], "Resource": [who],
+             "Condition": {**condition, "sub": impersonation[who]}}
+            for who in sorted(impersonation)]},
         # Allows and denies in one document, like AWS's boundary: a deny that
         # disappears while the agent still holds a role is a widening.
         "gcp-scope": {"Statement": [

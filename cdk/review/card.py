@@ -16,6 +16,7 @@ from ..gcp.plan import role_bindings, service_account_email, uses_gcp
 from ..model import Agent, IdentitiesFile
 from ..names import principal, role_name
 from ..plan import environment_of, job_workflow_ref
+from ..subjects import BOTH, IMMUTABLE, accepted_subjects, form_of
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,18 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
             f"GitHub Actions OIDC token, exchanged with Entra ID through an exact federated "
             f"credential for managed identity agent-{agent.name} in subscription "
             f"{azure.subscription_id} (short-lived tokens; no secrets; Azure checks the "
-            "exact subject only, not the repository id); "
+            "exact subject only: rename-proof where the subject is immutable, by name "
+            "alone where it is legacy); "
             f"{assignment_summary(identities, agent)}")
     source = source or "GitHub Actions OIDC token; no cloud role"
     runs = []
+    github = identities.defaults.github
     for run in agent.runs_on:
         where = f"{run.repo} (id {run.repo_id}), environment {environment_of(agent, run)}"
         pin = job_workflow_ref(run)
-        runs.append(where + (f", only workflow {pin}" if pin else ""))
+        runs.append(where + (f", only workflow {pin}" if pin else "")
+                    + _subject_line(form_of(github, run), accepted_subjects(github, agent, run),
+                                    uses_azure(agent)))
     scope: list[str] = []
     if agent.aws is not None:
         for level, arns in agent.aws.access.levels().items():
@@ -121,6 +126,21 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
         revocation_command=revocation_command(agent.name),
         expiry_enforcement=_expiry_enforcement(agent, identities),
     )
+
+
+def _subject_line(form: str, subjects: tuple[str, ...], azure: bool) -> str:
+    """How the entry's tokens must name it, and whether that survives a re-created
+    repository of the same name."""
+    exact = " or ".join(subjects)
+    if form == IMMUTABLE:
+        return (f"; immutable subject {exact} (rename-proof: the owner and repository ids "
+                "are in the subject)")
+    if form == BOTH:
+        return (f"; accepts BOTH subject forms, {exact} (the repository id is pinned by "
+                "the trust's other conditions; not allowed on Azure)")
+    note = ("; on Azure a repository re-created under this name would be accepted"
+            if azure else "; the repository id is pinned by the trust's other conditions")
+    return f"; legacy subject {exact} (names only{note})"
 
 
 def _expiry_enforcement(agent: Agent, identities: IdentitiesFile) -> str:

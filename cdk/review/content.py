@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from ..aws.scope import AGENT_TAG, MANAGED_BY_TAG
+from ..subjects import classify_subject_change
 from .diff import diff_trust, expand, strip_metadata
 
 Content = dict[str, dict[str, Any]]
@@ -167,7 +168,8 @@ def _trust(old: Any, new: Any) -> Verdict | None:
     if trust.broadened:
         return BROADENING, "trust: " + "; ".join(trust.broadened)
     if trust.narrowed or trust.changed:
-        return NARROWING, "trust: " + "; ".join(trust.narrowed or trust.pins_added)
+        return NARROWING, "trust: " + "; ".join(
+            trust.narrowed or trust.respelled or trust.pins_added)
     return HARMLESS, "the same subjects, repositories and pins, written differently"
 
 
@@ -206,32 +208,71 @@ def _assignment_kind(old: Any, new: Any) -> Verdict | None:
     return None
 
 
-_POOL_PAIR = re.compile(r'\(assertion\.sub == "([^"]*)" && assertion\.repository_id == "([^"]*)"\)')
+_POOL_RUN = re.compile(
+    r'\(assertion\.repository_id == "([^"]*)" && assertion\.environment == "([^"]*)" && '
+    r'(assertion\.sub == "[^"]*"|\(assertion\.sub == "[^"]*"(?: \|\| assertion\.sub == '
+    r'"[^"]*")+\))\)')
+_POOL_SUB = re.compile(r'assertion\.sub == "([^"]*)"')
 _POOL_OWNER = re.compile(r'^assertion\.repository_owner_id == "([^"]*)" && ')
+_PoolRun = tuple[str, str, str]  # (repository id, environment, subject)
 
 
-def _pool_parts(value: Any) -> tuple[str, set[tuple[str, str]]] | None:
-    """(owner id, {(subject, repository id)}) of a pool condition agentid writes, else None."""
+def _pool_parts(value: Any) -> tuple[str, set[_PoolRun]] | None:
+    """(owner id, {(repository id, environment, subject)}) of a pool condition agentid
+    writes (see cdk.gcp.plan.attribute_condition), else None."""
     if not isinstance(value, str) or (owner := _POOL_OWNER.match(value)) is None:
         return None
-    pairs = _POOL_PAIR.findall(value)
+    runs = _POOL_RUN.findall(value)
     rest = value[owner.end():]
-    expected = "false" if not pairs else "(" + " || ".join(
-        f'(assertion.sub == "{sub}" && assertion.repository_id == "{rid}")'
-        for sub, rid in pairs) + ")"
-    return (owner.group(1), set(pairs)) if rest == expected else None
+    expected = "false" if not runs else "(" + " || ".join(
+        f'(assertion.repository_id == "{rid}" && assertion.environment == "{env}" && {test})'
+        for rid, env, test in runs) + ")"
+    if rest != expected:
+        return None
+    return owner.group(1), {(rid, env, sub) for rid, env, test in runs
+                            for sub in _POOL_SUB.findall(test)}
 
 
 def _pool_condition(old: Any, new: Any) -> Verdict | None:
     before, after = _pool_parts(old), _pool_parts(new)
     if before is None or after is None or before[0] != after[0]:
         return None
-    added, removed = after[1] - before[1], before[1] - after[1]
-    if added:
+    jobs_added = {(rid, env) for rid, env, _ in after[1]} - {
+        (rid, env) for rid, env, _ in before[1]}
+    if jobs_added:
         return BROADENING, "the pool now admits " + "; ".join(
-            f"{sub} (repository id {rid})" for sub, rid in sorted(added))
-    return NARROWING, "the pool no longer admits " + "; ".join(
-        f"{sub} (repository id {rid})" for sub, rid in sorted(removed))
+            f"{sub} (repository id {rid}, environment {env})"
+            for rid, env, sub in sorted(after[1]) if (rid, env) in jobs_added)
+    # The same jobs: their subjects judged by form (a respelling to the immutable
+    # subject with the same ids tightens; a second form beside the first broadens).
+    change = classify_subject_change({sub for *_, sub in before[1]},
+                                     {sub for *_, sub in after[1]},
+                                     {rid for rid, *_ in before[1]})
+    if change.broadened:
+        return BROADENING, "the pool now admits " + "; ".join(change.broadened)
+    return NARROWING, "the pool " + "; ".join(
+        [f"admits {line}" for line in change.respelled]
+        + [f"no longer admits {line}" for line in change.narrowed]) if change.changed \
+        else "the pool admits fewer jobs"
+
+
+def _credentials(old: Any, new: Any) -> Verdict | None:
+    """Azure's federated credentials: judged by subject form when only subjects differ."""
+    def parts(value: Any) -> tuple[set[str], set[str]] | None:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(c, dict) for c in value):
+            return None
+        rest = {json.dumps({k: v for k, v in c.items()
+                            if k not in ("name", "subject", "rename_proof")}, sort_keys=True)
+                for c in value}
+        return rest, {str(c.get("subject")) for c in value}
+    before, after = parts(old), parts(new)
+    if before is None or after is None or not after[0] <= before[0]:
+        return _grants("Azure grants")(old, new)
+    change = classify_subject_change(before[1], after[1])
+    if change.broadened:
+        return BROADENING, "new Azure federated subjects: " + "; ".join(change.broadened)
+    return NARROWING, "Azure federated subjects: " + "; ".join(
+        change.respelled + change.narrowed)
 
 
 def _deny_rules(value: Any) -> tuple[str, set[str]] | None:
@@ -316,14 +357,20 @@ RULES: tuple[Rule, ...] = (
          _grants("Google Cloud grants"), "bindings and impersonation members are grants"),
     Rule(("plan.gcp_service_account",), ("denied_permissions",),
          _denies("denied on Google Cloud"), "deny policy permissions guard the agent"),
-    Rule(("plan.azure_identity",), ("credentials", "assignments"), _grants("Azure grants"),
-         "federated credentials and role assignments are grants"),
+    Rule(("plan.azure_identity",), ("credentials",), _credentials,
+         "federated credentials are grants: a new subject broadens, unless it is the "
+         "immutable subject of a job whose legacy subject it replaces (a respelling that "
+         "pins the ids); removed ones narrow"),
+    Rule(("plan.azure_identity",), ("assignments",), _grants("Azure grants"),
+         "role assignments are grants"),
     Rule(("plan.azure_identity", "plan.secret_store"), ("assignment_kind",), _assignment_kind,
          "time-bound assignments make Azure end access at expiry"),
     Rule(("google_iam_workload_identity_pool_provider", "plan.gcp_pool"),
          ("attribute_condition",), _pool_condition,
-         "the pool's condition lists the exact subjects and repository ids it admits: one "
-         "added broadens, one removed narrows; any other change is unclassified"),
+         "the pool's condition lists the exact repository ids, environments and subjects "
+         "it admits: a new job or a second subject form broadens, a legacy subject "
+         "respelled immutable with the same ids or one removed narrows; any other change "
+         "is unclassified"),
     Rule(("google_iam_deny_policy",), ("rules",), _deny_policy,
          "a permission no longer denied broadens; one newly denied narrows; a change to "
          "whom the rules deny is unclassified"),
@@ -557,9 +604,29 @@ def _removals(base: Content, head: Content) -> dict[str, Verdict]:
     return verdicts
 
 
+def _respelled_credential(body: Mapping[str, Any], base: Content, head: Content
+                          ) -> Verdict | None:
+    """A new Azure credential whose subject is the immutable spelling of a removed one's
+    (same identity, issuer and audience; the legacy subject gone from the head)."""
+    keys = ("user_assigned_identity_id", "issuer", "audience")
+    still = {str(head[a].get("subject")) for a in head
+             if kind_of(a) == "azurerm_federated_identity_credential"}
+    for address in set(base) - set(head):
+        old = base[address]
+        if kind_of(address) != "azurerm_federated_identity_credential" or any(
+                old.get(k) != body.get(k) for k in keys) or old.get("subject") in still:
+            continue
+        change = classify_subject_change({str(old.get("subject"))}, {str(body.get("subject"))})
+        if change.respelled and not change.broadened:
+            return NARROWING, "the same job's credential, respelled: " + change.respelled[0]
+    return None
+
+
 def _replacement(kind: str, body: Mapping[str, Any], base: Content, head: Content
                  ) -> Verdict | None:
     """The verdict of a created resource that replaces a removed one granting the same."""
+    if kind == "azurerm_federated_identity_credential":
+        return _respelled_credential(body, base, head)
     for created, removed, keys, verdict in REPLACEMENTS:
         if kind != created:
             continue

@@ -85,8 +85,22 @@ def _dropped(old: Any, new: Any) -> bool | None:
     return old is not None  # added narrows; dropped or changed broadens
 
 
+_FORMS_ACCEPTED = {"legacy": {"legacy"}, "immutable": {"immutable"},
+                   "both": {"legacy", "immutable"}}
+
+
+def _subject_form(old: Any, new: Any) -> bool | None:
+    """legacy -> immutable respells every inheriting entry with its ids pinned (narrows);
+    otherwise a form accepted that was not broadens (cdk.subjects)."""
+    if old == "legacy" and new == "immutable":
+        return False
+    before, after = _FORMS_ACCEPTED.get(str(old)), _FORMS_ACCEPTED.get(str(new))
+    return before is None or after is None or not after <= before
+
+
 # Paths of `defaults` whose direction is known; every other difference broadens.
 DEFAULTS_JUDGES: dict[str, tuple[Judge, str]] = {
+    "github.subject_form": (_subject_form, "the OIDC subject form inheriting entries accept"),
     "policy.max_session_minutes": (_larger, "sessions"),
     "policy.max_lifetime_days": (_larger, "the longest lifetime an agent may get"),
     "policy.deploy_key_rotation_days": (_larger, "deploy-key rotation period"),

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..names import OIDC_HOST
 from ..plan import render_json
+from ..subjects import SubjectChange, classify_subject_change, parse_subject
 from .plans import PolicyDocument
 
 TRUST = "trust"
@@ -167,11 +168,15 @@ class TrustDiff:
     pins_removed: tuple[str, ...] = ()
     broadened: tuple[str, ...] = ()
     narrowed: tuple[str, ...] = ()
+    # Legacy subjects replaced by the immutable spelling of the same job: a trust
+    # change shown in the packet, not a broadening (see cdk.subjects).
+    respelled: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
         """Whether anything about trust differs."""
-        return bool(self.broadened or self.narrowed or self.pins_added or self.pins_removed)
+        return bool(self.broadened or self.narrowed or self.respelled or self.pins_added
+                    or self.pins_removed)
 
 
 def trust_grants(document: PolicyDocument) -> tuple[set[tuple[str, str]], set[str]]:
@@ -189,25 +194,41 @@ def trust_grants(document: PolicyDocument) -> tuple[set[tuple[str, str]], set[st
 
 
 def repo_of_subject(subject: str) -> str:
-    """``repo:acme/api:environment:x`` -> ``acme/api``."""
+    """``repo:acme/api:environment:x`` (or ``repo:acme@1/api@2:...``) -> ``acme/api``."""
+    parsed = parse_subject(subject)
+    if parsed is not None:
+        return f"{parsed.owner}/{parsed.repo}"
     parts = subject.split(":")
     return parts[1] if len(parts) > 2 and parts[0] == "repo" else subject
 
 
-def diff_trust(base: PolicyDocument, head: PolicyDocument) -> TrustDiff:
-    """Subjects, repositories and ids added widen trust; so does a pin removed or moved."""
+def diff_trust(base: PolicyDocument, head: PolicyDocument,
+               subjects: SubjectChange | None = None,
+               base_subjects: set[str] | None = None,
+               head_subjects: set[str] | None = None) -> TrustDiff:
+    """Subjects, repositories and ids added widen trust; so does a pin removed or moved.
+
+    Subjects are judged by :func:`cdk.subjects.classify_subject_change`: the
+    immutable spelling of a legacy subject of the same job is a respelling, not a
+    new subject. ``subjects``, ``base_subjects`` and ``head_subjects`` carry every
+    cloud's accepted subjects (:mod:`cdk.review.subjects`); without them the AWS
+    trust policies' alone are compared.
+    """
     base_grants, base_ids = trust_grants(base)
     head_grants, head_ids = trust_grants(head)
     base_subs = {sub for sub, _ in base_grants}
     head_subs = {sub for sub, _ in head_grants}
-    base_repos = {repo_of_subject(s) for s in base_subs}
-    head_repos = {repo_of_subject(s) for s in head_subs}
+    all_base = base_subs | (base_subjects or set())
+    all_head = head_subs | (head_subjects or set())
+    if subjects is None:
+        subjects = classify_subject_change(base_subs, head_subs, base_ids if base else None)
+    base_repos = {repo_of_subject(s) for s in all_base}
+    head_repos = {repo_of_subject(s) for s in all_head}
     broadened: list[str] = []
     narrowed: list[str] = []
     for repo in sorted(head_repos - base_repos):
         broadened.append(f"new repository {repo}")
-    for sub in sorted(head_subs - base_subs):
-        broadened.append(f"new subject {sub}")
+    broadened.extend(subjects.broadened)
     for repo_id in sorted(head_ids - base_ids, key=_numeric):
         broadened.append(f"new repository id {repo_id}")
     pins_added, moved = _pins(base_grants, head_grants, base_subs,
@@ -218,13 +239,12 @@ def diff_trust(base: PolicyDocument, head: PolicyDocument) -> TrustDiff:
     narrowed.extend(kept)
     for repo in sorted(base_repos - head_repos):
         narrowed.append(f"repository {repo} removed")
-    for sub in sorted(base_subs - head_subs):
-        narrowed.append(f"subject {sub} removed")
+    narrowed.extend(subjects.narrowed)
     for repo_id in sorted(base_ids - head_ids, key=_numeric):
         narrowed.append(f"repository id {repo_id} removed")
     return TrustDiff(
-        subjects_added=tuple(sorted(head_subs - base_subs)),
-        subjects_removed=tuple(sorted(base_subs - head_subs)),
+        subjects_added=tuple(sorted(all_head - all_base)),
+        subjects_removed=tuple(sorted(all_base - all_head)),
         repos_added=tuple(sorted(head_repos - base_repos)),
         repos_removed=tuple(sorted(base_repos - head_repos)),
         repository_ids_added=tuple(sorted(head_ids - base_ids, key=_numeric)),
@@ -233,6 +253,7 @@ def diff_trust(base: PolicyDocument, head: PolicyDocument) -> TrustDiff:
         pins_removed=tuple(pins_removed),
         broadened=tuple(broadened),
         narrowed=tuple(narrowed),
+        respelled=subjects.respelled,
     )
 
 

@@ -45,6 +45,7 @@ from .diff import (
     resources_of,
 )
 from .plans import agent_documents, planned_content, planned_foundation
+from .subjects import accepted, subject_change, without_subjects
 from .terraform import PlanSummary
 
 MARKER = "<!-- agentid-review -->"
@@ -409,8 +410,10 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
         name=name,
         status=status,
         card=card,
-        permissions=diff_permissions(base_docs, head_docs),
-        trust=diff_trust(base_docs.get(TRUST, {}), head_docs.get(TRUST, {})),
+        permissions=diff_permissions(without_subjects(base_docs), without_subjects(head_docs)),
+        trust=diff_trust(base_docs.get(TRUST, {}), head_docs.get(TRUST, {}),
+                         subject_change(base_docs, head_docs), accepted(base_docs)[0],
+                         accepted(head_docs)[0]),
         deploy_keys=diff_deploy_keys(base_keys, head_keys),
         controls=agent_controls(base, head) if base is not None else ControlDiff(),
         content=content,

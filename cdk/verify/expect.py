@@ -22,13 +22,20 @@ def environment(agent: Agent, run: RunsOn) -> str:
 def subjects(identities: IdentitiesFile, agent: Agent, run: RunsOn) -> tuple[str, ...]:
     """Every OIDC ``sub`` a trust may accept for one ``runs_on`` entry.
 
-    The one place verify decides a subject's form: today GitHub's legacy
-    ``repo:<owner>/<repo>:environment:<env>``. A subject form per organization or
-    entry (the immutable ``repo:<owner>@<owner_id>/<repo>@<repo_id>:...``, or
-    both) extends this function only.
+    The one place verify decides a subject's form, from the record's
+    ``subject_form`` (the entry's, else ``defaults.github``'s): ``legacy``
+    ``repo:<owner>/<repo>:environment:<env>``, ``immutable``
+    ``repo:<owner>@<owner_id>/<repo>@<repo_id>:environment:<env>``, or ``both``.
     """
-    del identities  # the organization's subject form will be read from here
-    return (f"repo:{run.repo}:environment:{environment(agent, run)}",)
+    form = run.subject_form or identities.defaults.github.subject_form
+    env = environment(agent, run)
+    owner, repo = run.repo.split("/", 1)
+    spelled = {"legacy": (f"repo:{run.repo}:environment:{env}",),
+               "immutable": (f"repo:{owner}@{identities.defaults.github.owner_id}/"
+                             f"{repo}@{run.repo_id}:environment:{env}",)}
+    if form == "both":
+        return tuple(sorted(spelled["legacy"] + spelled["immutable"]))
+    return spelled[form]
 
 
 def all_subjects(identities: IdentitiesFile, agent: Agent) -> set[str]:

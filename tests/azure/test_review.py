@@ -78,13 +78,18 @@ def test_card_says_which_kind_of_assignment_the_agent_got(
         capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["card", "report-builder", "-f", str(EXAMPLE), "--today", TODAY_ARG]) == 0
-    plain = capsys.readouterr().out
+    plain = capsys.readouterr().out.replace("\u2060", "")  # word joiners after `@`
     assert main(["card", "cost-analyst", "-f", str(FIXTURES / "azure.yaml"),
                  "--today", TODAY_ARG]) == 0
     pim = capsys.readouterr().out
 
     assert "managed identity agent-report-builder" in plain
-    assert "Azure checks the exact subject only, not the repository id" in plain
+    # The example's report-builder runs in a repository with immutable subjects:
+    # its one credential pins the owner and repository ids itself.
+    assert "Azure checks the exact subject only: rename-proof where" in plain
+    assert ("acme/reports (id 314159), environment agent-report-builder; immutable "
+            "subject repo:acme@1342004/reports@314159:environment:agent-report-builder "
+            "(rename-proof") in plain
     assert "plain role assignments without an end date" in plain
     assert "(plain assignment, no end date in Azure)" in plain
     assert "Key Vault Secrets User on Key Vault secret agents-report-builder" in plain

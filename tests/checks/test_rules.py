@@ -138,6 +138,9 @@ NON_COMPLIANT.update({
         "environment: agent-release-bot",
         "environment: agent-release-bot\n        workflow: .github/workflows/x.yml\n"
         "        ref: refs/heads/main", AZURE),
+    "AgentId-AzureBothSubjectForms": variant(
+        "environment: agent-release-bot",
+        "environment: agent-release-bot\n        subject_form: both", AZURE),
     "AgentId-AzureMustNeverHold": AZURE + (
         '    must_never_hold: ["Microsoft.Storage/storageAccounts/delete"]\n'),
 })

@@ -1,9 +1,11 @@
 """Federation on Google Cloud: the pool's provider, exact principals, expiring bindings.
 
-GIVEN tests/fixtures/gcp.yaml synthesized, WHEN the foundation and agent stacks are
-read, THEN the provider pins the organization and every live (subject, repository
-id), each runs_on entry is one principal:// subject on the agent's own service
-account, and every binding expires with the agent.
+GIVEN tests/fixtures/gcp.yaml (immutable subjects, the default) and
+tests/fixtures/subject-forms.yaml (legacy, immutable and both) synthesized, WHEN the
+foundation and agent stacks are read, THEN the provider pins the organization and
+every live (repository id, environment, subject in its stated forms), google.subject
+is built from numeric claims only, each runs_on entry is one principal:// subject on
+the agent's own service account, and every binding expires with the agent.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cdk.gcp.plan import attribute_condition, federated_principal, plan_pool
 from cdk.loader import load, validate_schema
 from cdk.yamlsafe import parse
 
 from ..conftest import FIXTURES, TODAY, Synthesized, synthesize
+from ..records import GCP, assert_refused, variant, write
 
 POOL = ("principal://iam.googleapis.com/projects/987654321098/locations/global/"
         "workloadIdentityPools/agentid-github/subject/")
@@ -34,10 +39,11 @@ def test_provider_condition_pins_owner_and_each_subject_with_its_repository_id(
 
     assert provider["attribute_condition"] == (
         'assertion.repository_owner_id == "1342004" && ('
-        '(assertion.sub == "repo:acme/ranking-data:environment:training" '
-        '&& assertion.repository_id == "55502") || '
-        '(assertion.sub == "repo:acme/ranking:environment:agent-model-trainer" '
-        '&& assertion.repository_id == "55501"))')
+        '(assertion.repository_id == "55501" && assertion.environment == '
+        '"agent-model-trainer" && assertion.sub == '
+        '"repo:acme@1342004/ranking@55501:environment:agent-model-trainer") || '
+        '(assertion.repository_id == "55502" && assertion.environment == "training" '
+        '&& assertion.sub == "repo:acme@1342004/ranking-data@55502:environment:training"))')
     assert provider["oidc"] == {"issuer_uri": "https://token.actions.githubusercontent.com"}
     assert provider["workload_identity_pool_provider_id"] == "github"
 
@@ -47,9 +53,11 @@ def test_provider_maps_subject_with_repository_id_and_the_pinning_attributes(
     mapping = _only(synthesized_gcp, "foundation",
                     "google_iam_workload_identity_pool_provider")["attribute_mapping"]
 
-    # google.subject carries the repository id: a re-created repository of the same
-    # name has a new id, so its tokens map to a subject no binding names.
-    assert mapping["google.subject"] == 'assertion.sub + "::" + assertion.repository_id'
+    # google.subject is built from numeric claims only: a re-created repository of
+    # the same name has a new id, so its tokens map to a subject no binding names,
+    # and no binding depends on a name or on the subject form.
+    assert mapping["google.subject"] == (
+        '"repository_id:" + assertion.repository_id + ":environment:" + assertion.environment')
     assert {k: mapping[k] for k in mapping if k.startswith("attribute.")} == {
         "attribute.repository_id": "assertion.repository_id",
         "attribute.repository_owner_id": "assertion.repository_owner_id",
@@ -68,15 +76,15 @@ def test_a_revoked_agent_leaves_the_condition_and_none_left_accepts_nothing() ->
 
     # THEN the provider's condition accepts no token at all
     assert attribute_condition(identities) == 'assertion.repository_owner_id == "1342004" && false'
-    assert plan_pool(identities).attribute_mapping["google.subject"].startswith("assertion.sub")
+    assert "assertion.sub" not in plan_pool(identities).attribute_mapping["google.subject"]
 
 
 def test_each_run_is_one_exact_principal_never_a_pool_set(synthesized_gcp: Synthesized) -> None:
     members = synthesized_gcp.resources("model-trainer", "google_service_account_iam_member")
 
     assert sorted(m["member"] for m in members) == [
-        POOL + "repo:acme/ranking-data:environment:training::55502",
-        POOL + "repo:acme/ranking:environment:agent-model-trainer::55501",
+        POOL + "repository_id:55501:environment:agent-model-trainer",
+        POOL + "repository_id:55502:environment:training",
     ]
     assert {m["role"] for m in members} == {"roles/iam.workloadIdentityUser"}
     [account] = synthesized_gcp.stack("model-trainer")["resource"]["google_service_account"]
@@ -91,7 +99,7 @@ def test_principal_uri_matches_the_plan() -> None:
     agent = identities.agents[0]
     assert identities.defaults.gcp is not None
     assert federated_principal(identities.defaults.gcp, agent, agent.runs_on[0]) == (
-        POOL + "repo:acme/ranking:environment:agent-model-trainer::55501")
+        POOL + "repository_id:55501:environment:agent-model-trainer")
 
 
 def test_every_binding_carries_the_expiry_condition(synthesized_gcp: Synthesized) -> None:
@@ -139,7 +147,7 @@ def test_environments_carry_what_google_github_actions_auth_needs(
 
 
 def _evaluate(expression: str, claims: dict[str, str]) -> object:
-    # The provider's CEL uses only ==, &&, ||, + on strings and `false`: Python
+    # The provider's CEL uses only ==, &&, ||, + on strings, parentheses and `false`: Python
     # reads the same expression once the operators and claim lookups are spelled its way.
     text = expression.replace("&&", " and ").replace("||", " or ").replace("false", "False")
     return eval(text, {"__builtins__": {}}, {"assertion": type("A", (), claims)})  # noqa: S307
@@ -150,10 +158,14 @@ def test_a_recreated_repository_of_the_same_name_matches_no_binding(
     provider = _only(synthesized_gcp, "foundation", "google_iam_workload_identity_pool_provider")
     members = {m["member"] for m in
                synthesized_gcp.resources("model-trainer", "google_service_account_iam_member")}
-    genuine = {"sub": "repo:acme/ranking:environment:agent-model-trainer",
-               "repository_id": "55501", "repository_owner_id": "1342004"}
-    recreated = {**genuine, "repository_id": "99999"}   # same name, new repository
+    genuine = {"sub": "repo:acme@1342004/ranking@55501:environment:agent-model-trainer",
+               "repository_id": "55501", "repository_owner_id": "1342004",
+               "environment": "agent-model-trainer"}
+    # same name, new repository (its immutable subject names the new id too)
+    recreated = {**genuine, "repository_id": "99999",
+                 "sub": "repo:acme@1342004/ranking@99999:environment:agent-model-trainer"}
     foreign = {**genuine, "repository_owner_id": "666"}  # another organization
+    legacy = {**genuine, "sub": "repo:acme/ranking:environment:agent-model-trainer"}
 
     # THEN the genuine token passes the condition and maps to a bound principal
     assert _evaluate(provider["attribute_condition"], genuine) is True
@@ -165,6 +177,8 @@ def test_a_recreated_repository_of_the_same_name_matches_no_binding(
     subject = _evaluate(provider["attribute_mapping"]["google.subject"], recreated)
     assert POOL + str(subject) not in members
     assert _evaluate(provider["attribute_condition"], foreign) is False
+    # AND the entry states the immutable form: a legacy-spelt token is refused
+    assert _evaluate(provider["attribute_condition"], legacy) is False
 
 
 def test_a_revoked_gcp_agent_keeps_its_provider_and_holds_nothing(tmp_path: Path) -> None:
@@ -178,3 +192,90 @@ def test_a_revoked_gcp_agent_keeps_its_provider_and_holds_nothing(tmp_path: Path
     assert "google" in out.stack("model-trainer")["provider"]
     provider = _only(out, "foundation", "google_iam_workload_identity_pool_provider")
     assert provider["attribute_condition"].endswith("&& false")
+
+
+# --------------------------------------------------------------------------- subject forms
+
+def _principal(repo_id: int, environment: str) -> str:
+    return POOL + f"repository_id:{repo_id}:environment:{environment}"
+
+
+def test_legacy_immutable_and_mixed_agents_bind_numeric_principals_and_pin_their_forms(
+        synthesized_forms: Synthesized) -> None:
+    # GIVEN an organization whose default is legacy, a legacy-only agent and a mixed
+    # agent (legacy, immutable, both)
+    legacy = {m["member"] for m in
+              synthesized_forms.resources("gcp-legacy", "google_service_account_iam_member")}
+    mixed = {m["member"] for m in
+             synthesized_forms.resources("gcp-mixed", "google_service_account_iam_member")}
+    provider = _only(synthesized_forms, "foundation",
+                     "google_iam_workload_identity_pool_provider")
+
+    # THEN every binding names a principal built from the repository id and the
+    # environment, whatever form the entry states
+    assert legacy == {_principal(80001, "agent-gcp-legacy")}
+    assert mixed == {_principal(80001, "agent-gcp-mixed"), _principal(80002, "agent-gcp-mixed"),
+                     _principal(80003, "agent-gcp-mixed")}
+    # AND the pool's condition requires exactly the stated form(s) of each entry
+    assert provider["attribute_condition"] == (
+        'assertion.repository_owner_id == "1342004" && ('
+        '(assertion.repository_id == "80001" && assertion.environment == "agent-gcp-legacy" '
+        '&& assertion.sub == "repo:acme/old-ml:environment:agent-gcp-legacy") || '
+        '(assertion.repository_id == "80001" && assertion.environment == "agent-gcp-mixed" '
+        '&& assertion.sub == "repo:acme/old-ml:environment:agent-gcp-mixed") || '
+        '(assertion.repository_id == "80002" && assertion.environment == "agent-gcp-mixed" '
+        '&& assertion.sub == "repo:acme@1342004/new-ml@80002:environment:agent-gcp-mixed") || '
+        '(assertion.repository_id == "80003" && assertion.environment == "agent-gcp-mixed" '
+        '&& (assertion.sub == "repo:acme/moving-ml:environment:agent-gcp-mixed" || '
+        'assertion.sub == "repo:acme@1342004/moving-ml@80003:environment:agent-gcp-mixed")))')
+
+
+def test_each_form_admits_its_own_tokens_only_and_both_admits_the_two(
+        synthesized_forms: Synthesized) -> None:
+    provider = _only(synthesized_forms, "foundation",
+                     "google_iam_workload_identity_pool_provider")
+    mixed = {m["member"] for m in
+             synthesized_forms.resources("gcp-mixed", "google_service_account_iam_member")}
+
+    def token(repo: str, repo_id: str, immutable: bool) -> dict[str, str]:
+        owner = "acme@1342004" if immutable else "acme"
+        name = f"{repo}@{repo_id}" if immutable else repo
+        return {"sub": f"repo:{owner}/{name}:environment:agent-gcp-mixed",
+                "repository_id": repo_id, "repository_owner_id": "1342004",
+                "environment": "agent-gcp-mixed"}
+
+    cases = [  # (repository, id, immutable token?, admitted?)
+        ("old-ml", "80001", False, True), ("old-ml", "80001", True, False),
+        ("new-ml", "80002", True, True), ("new-ml", "80002", False, False),
+        ("moving-ml", "80003", False, True), ("moving-ml", "80003", True, True),
+    ]
+    for repo, repo_id, immutable, admitted in cases:
+        claims = token(repo, repo_id, immutable)
+        assert _evaluate(provider["attribute_condition"], claims) is admitted, claims
+        # AND an admitted token maps to a principal a binding names
+        subject = _evaluate(provider["attribute_mapping"]["google.subject"], claims)
+        assert (POOL + str(subject) in mixed) is True
+
+
+def test_an_environment_name_cannot_forge_another_repositorys_principal() -> None:
+    # The id is digits only: the first ':' after the prefix ends it, so no environment
+    # name of repository 1 maps to a principal of repository 12.
+    from cdk.gcp.plan import ATTRIBUTE_MAPPING
+
+    claims = {"repository_id": "1", "environment": "2:environment:x"}
+    subject = _evaluate(ATTRIBUTE_MAPPING["google.subject"], claims)
+    assert subject == "repository_id:1:environment:2:environment:x"
+    assert subject != "repository_id:12:environment:x"
+
+
+def test_google_subject_over_127_bytes_is_refused_at_the_entry(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "repository_id:123456:environment:" is 33 bytes: 94 more fit, 95 do not
+    (tmp_path / "fits").mkdir()
+    (tmp_path / "long").mkdir()
+    fits = variant("environment: agent-release-bot", "environment: e" + "x" * 93, GCP)
+    assert load(write(tmp_path / "fits", fits), TODAY).identities.agents
+
+    too_long = variant("environment: agent-release-bot", "environment: e" + "x" * 94, GCP)
+    assert_refused(tmp_path / "long", capsys, too_long, "agents[0].runs_on[0]", "- repo: acme/api",
+                   "is 128 bytes, over Google's 127")

@@ -66,7 +66,7 @@ def test_a_new_subject_is_a_broadened_impersonation_row(
     assert ("roles/iam.workloadIdentityUser",
             "principal://iam.googleapis.com/projects/987654321098/locations/global/"
             "workloadIdentityPools/agentid-github/subject/"
-            "repo:acme/docs:environment:agent-release-bot::918273645") in broadened
+            "repository_id:918273645:environment:agent-release-bot") in broadened
 
 
 def test_dropping_a_must_never_hold_permission_broadens_the_deny(

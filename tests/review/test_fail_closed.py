@@ -531,7 +531,8 @@ def test_a_run_added_to_a_gcp_agent_widens_the_shared_pool_too(
     result = review(tmp_path, GCP, head, capsys)
     gate = next(g for g in result.packet["gates"] if g["agent"] == "foundation")
     assert gate["id"] == BROADENING
-    assert "the pool now admits repo:acme/web:environment:agent-release-bot" in gate["message"]
+    assert ("the pool now admits repo:acme@1342004/web@654321:environment:agent-release-bot "
+            "(repository id 654321, environment agent-release-bot)") in gate["message"]
     passed(review(tmp_path, GCP, escalate(head), capsys))
 
 

@@ -22,4 +22,4 @@ def _output(synthesized: Synthesized) -> Output:
 def outputs(request: pytest.FixtureRequest) -> dict[str, Output]:
     """Every synthesized fixture of tests/conftest.py by short name."""
     return {name: _output(request.getfixturevalue(f"synthesized_{name}"))
-            for name in ("example", "deploy_keys", "gcp", "azure")}
+            for name in ("example", "deploy_keys", "gcp", "azure", "forms")}
