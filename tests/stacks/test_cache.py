@@ -158,8 +158,7 @@ def test_a_default_every_agent_reads_rebuilds_every_stack(
     project: Project, built: list[list[str]],
 ) -> None:
     # WHEN a default every stack reads changes
-    project.edit("github: {owner: acme, owner_id: 1342004}",
-                 "github: {owner: acme, owner_id: 1342005}")
+    project.edit("owner_id: 1342004", "owner_id: 1342005")
     cached = project.synth()
     # THEN every stack is constructed again, and the output is a full synth's
     assert built == [NAMES]
