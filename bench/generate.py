@@ -5,7 +5,8 @@ Every agent is valid against the example's date window (expires 60 days after
 agents that read one S3 prefix, half of them pinning a workflow, so the
 generated stacks look like the example's, repeated. With ``clouds`` the agents
 take turns: an AWS agent, then one reading a bucket on Google Cloud, then one
-reading a storage account on Azure (those two cannot pin workflows).
+reading a storage account on Azure (those two cannot pin workflows); past
+:data:`GCP_AGENTS_PER_FILE` Google Cloud agents, AWS and Azure take its turns.
 """
 
 from __future__ import annotations
@@ -77,12 +78,25 @@ def agent_name(i: int) -> str:
     return f"bench-agent-{i:05d}"
 
 
+# Google's limit on the pool's attribute condition (4096 characters), which lists
+# every live Google Cloud agent's subject, holds about 33 such agents per file; past
+# that many, the generator's Google Cloud turns go to the other clouds.
+GCP_AGENTS_PER_FILE = 30
+
+
 def generate(count: int, today: date, clouds: tuple[str, ...] = ("aws",)) -> str:
     """YAML text of an identities file with ``count`` agents valid on ``today``."""
     expires = (today + timedelta(days=60)).isoformat()
     parts = [HEADER.format(), *(CLOUD_DEFAULTS[c] for c in clouds if c != "aws"), "agents:\n"]
+    others = [c for c in clouds if c != "gcp"] or ["aws"]
+    gcp_agents = 0
     for i in range(count):
         cloud = clouds[i % len(clouds)]
+        if cloud == "gcp":
+            if gcp_agents >= GCP_AGENTS_PER_FILE:
+                cloud = others[i % len(others)]
+            else:
+                gcp_agents += 1
         team = i % 20
         parts.append(AGENT.format(
             name=agent_name(i), i=i, team=team, expires=expires, repo_id=100000 + i,

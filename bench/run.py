@@ -6,9 +6,16 @@ run, a process that only imports the provider bindings a synth needs, under
 ``python -O`` as a synth runs (the floor no synth can go below). Writes
 ``results.json``, ``results.md`` and ``results.png`` into the output directory.
 
+Every synth row but the incremental ones starts from an empty synth cache
+(``.agentid-cache/``), so it constructs every stack and also writes the cache.
+The incremental rows change one agent of the largest file and synthesize it with
+the cache warm, and review a one-agent change against the base file.
+
 Targets (ratios, so they travel between machines): synth of 1,000 agents at
-most 1.5x the bare import, peak RSS at most 2.5 GB, validate of 10,000 agents
-under 2 s without Node.
+most 1.5x the bare import (and, with the cache, cold no slower than the 3.42x
+measured before it); one agent changed with a warm cache at most 1.3x; review of
+a one-agent change at most 2x; peak RSS at most 2.5 GB; validate of 10,000
+agents under 2 s without Node.
 """
 
 from __future__ import annotations
@@ -45,6 +52,9 @@ BARE_IMPORT_ALL = BARE_IMPORT_OF.format(
 CLOUDS = ("aws", "gcp", "azure")
 # validate takes a second or two: more runs steady its median on a shared host.
 VALIDATE_REPEAT = 5
+# The 1,000-agent synth before the synth cache existed (bench/results of 2026-11-29).
+COLD_BEFORE_CACHE = 3.42
+CACHE_DIR = ".agentid-cache"
 
 # validate must never start Node: checked in the same process it is timed in.
 # main() reads sys.argv itself, exactly as the `agentid` console script calls it.
@@ -64,16 +74,29 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {**env, **(extra or {})}
 
 
-def measure(argv: list[str], cwd: Path, extra_env: dict[str, str] | None = None
-            ) -> dict[str, Any]:
-    """Run ``argv`` under a fresh :mod:`bench.measure` wrapper; fail loudly on error."""
+def measure(argv: list[str], cwd: Path, extra_env: dict[str, str] | None = None,
+            ok: tuple[int, ...] = (0,)) -> dict[str, Any]:
+    """Run ``argv`` under a fresh :mod:`bench.measure` wrapper; fail loudly on error
+    (an exit code outside ``ok``)."""
     wrapper = [sys.executable, "-m", "bench.measure", *argv]
     out = subprocess.run(wrapper, cwd=cwd, env=_env(extra_env), capture_output=True,
                          text=True, check=True)
     result: dict[str, Any] = json.loads(out.stdout)
-    if result["returncode"] != 0:
+    if result["returncode"] not in ok:
         raise SystemExit(f"{' '.join(argv)} failed:\n{result['stderr']}")
     return result
+
+
+def cold(folder: Path) -> Path:
+    """Remove ``folder``'s synth cache, so the next synth constructs every stack."""
+    shutil.rmtree(folder / CACHE_DIR, ignore_errors=True)
+    return folder
+
+
+def measure_cold(argv: list[str], folder: Path, extra_env: dict[str, str] | None = None
+                 ) -> dict[str, Any]:
+    """:func:`measure` of a synth that starts from an empty synth cache."""
+    return measure(argv, cold(folder), extra_env)
 
 
 def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -108,22 +131,80 @@ def run_size(work: Path, count: int, today: date, synth: bool, repeat: int,
     runs = []
     for _ in range(repeat):
         bare_runs.append(measure([sys.executable, "-O", "-c", BARE_IMPORT], folder))
-        runs.append(measure(synth_argv, folder))
+        runs.append(measure_cold(synth_argv, folder))
     row["synth"] = _median(runs)
     stacks = outdir / "stacks"
     row["stacks"] = sum(1 for _ in stacks.iterdir())
     row["resources_per_agent"] = _resources(stacks / "bench-agent-00000" / "cdk.tf.json")
     if largest:
         row["synth_type_checks"] = _median([
-            measure(synth_argv, folder, {"AGENTID_TYPE_CHECKS": "1"}) for _ in range(repeat)])
+            measure_cold(synth_argv, folder, {"AGENTID_TYPE_CHECKS": "1"})
+            for _ in range(repeat)])
         row["synth_one_stack"] = _median([
-            measure([*synth_argv, "--stack", "bench-agent-00000"], folder)
+            measure_cold([*synth_argv, "--stack", "bench-agent-00000"], folder)
             for _ in range(repeat)])
         row["round_trips"] = json.loads(subprocess.run(
             [sys.executable, "-O", "-m", "bench.roundtrips", str(source), today.isoformat()],
             cwd=ROOT, env=_env(), capture_output=True, text=True, check=True).stdout)
     shutil.rmtree(outdir)
+    cold(folder)
     return row
+
+
+def _edit(text: str, i: int, label: str) -> str:
+    """``text`` with agent ``i``'s description changed (its record, nothing else)."""
+    old = f"description: Generated agent number {i} for the benchmark\n"
+    assert text.count(old) == 1, old
+    return text.replace(old, f"description: Generated agent number {i} ({label})\n")
+
+
+def _base_args(path: Path) -> list[str]:
+    """The review's base as a file: ``--base-file`` where the CLI has it, else ``--base``."""
+    from cdk.cli import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    options = {o for a in sub.choices["review"]._actions for o in a.option_strings}
+    return ["--base-file" if "--base-file" in options else "--base", str(path)]
+
+
+def run_incremental(work: Path, count: int, today: date, repeat: int) -> dict[str, Any]:
+    """What a pull request waits for: ``count`` agents, one changed, the cache warm.
+
+    The cache is warmed by one synth of the unchanged file. Each run then changes
+    another agent (so exactly one stack has no entry) and synthesizes; each review
+    compares the unchanged file (base) with one where another agent changed
+    (head). Every run is preceded by a bare import, as in :func:`run_size`.
+    """
+    folder = work / f"incremental{count}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    source = write(folder / "identities.yaml", count, today)
+    base = folder / "base.yaml"
+    base.write_text(source.read_text())
+    args = ["--today", today.isoformat()]
+    synth_argv = [sys.executable, "-m", "cdk.cli", "synth", "-f", str(source), *args,
+                  "-o", str(folder / "cdktf.out")]
+    warm_up = measure(synth_argv, folder)
+    bare, changed, unchanged, reviews = [], [], [], []
+    for r in range(repeat):
+        source.write_text(_edit(base.read_text(), r % count, f"synth {r}"))
+        bare.append(measure([sys.executable, "-O", "-c", BARE_IMPORT], folder))
+        changed.append(measure(synth_argv, folder))
+    for _ in range(repeat):
+        unchanged.append(measure(synth_argv, folder))
+    head = folder / "head.yaml"
+    review_argv = [sys.executable, "-m", "cdk.cli", "review", "-f", str(head),
+                   *_base_args(base), *args, "--format", "json"]
+    for r in range(repeat):
+        head.write_text(_edit(base.read_text(), (count // 2 + r) % count, f"review {r}"))
+        bare.append(measure([sys.executable, "-O", "-c", BARE_IMPORT], folder))
+        # Exit 1 is a packet that asks for more review: still a complete review.
+        reviews.append(measure(review_argv, folder, ok=(0, 1)))
+    shutil.rmtree(folder / "cdktf.out")
+    return {"agents": count, "warm_up": _median([warm_up]), "bare_import": _median(bare),
+            "one_changed": _median(changed), "nothing_changed": _median(unchanged),
+            "review_one_changed": _median(reviews)}
 
 
 def run_mixed(work: Path, count: int, today: date, repeat: int) -> dict[str, Any]:
@@ -138,8 +219,9 @@ def run_mixed(work: Path, count: int, today: date, repeat: int) -> dict[str, Any
     bare, runs = [], []
     for _ in range(repeat):
         bare.append(measure([sys.executable, "-O", "-c", BARE_IMPORT_ALL], folder))
-        runs.append(measure(argv, folder))
+        runs.append(measure_cold(argv, folder))
     shutil.rmtree(folder / "cdktf.out")
+    cold(folder)
     return {"agents": count, "clouds": list(CLOUDS), "bare_import": _median(bare),
             "synth": _median(runs)}
 
@@ -148,6 +230,14 @@ def _resources(path: Path) -> int:
     data = json.loads(path.read_text())
     return sum(len(v) for section in ("resource", "data")
                for v in data.get(section, {}).values())
+
+
+def load_average() -> str:
+    """``uptime``'s 1, 5 and 15 minute load averages: how busy the host was."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def machine() -> dict[str, Any]:
@@ -160,6 +250,7 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     return {"cpus": os.cpu_count(), "memory_gib": round(mem / GIB, 1),
+            "load_before": load_average(),
             "python": platform.python_version(), "platform": platform.platform(),
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
@@ -184,6 +275,19 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         peak = rows[biggest]["synth"]["peak_rss_bytes"]
         summary["rss_target"] = {"agents": biggest, "gib": peak / GIB, "limit_gb": 2.5,
                                  "met": peak <= 2.5e9}
+    if biggest is not None:
+        summary["cold_target"] = {
+            "agents": biggest, "ratio": rows[biggest]["synth_ratio"],
+            "limit": COLD_BEFORE_CACHE, "met": rows[biggest]["synth_ratio"] <= COLD_BEFORE_CACHE}
+    inc = results.get("incremental")
+    if inc:
+        inc_bare = inc["bare_import"]["seconds"]
+        for name, limit in (("one_changed", 1.3), ("review_one_changed", 2.0)):
+            ratio = inc[name]["seconds"] / inc_bare
+            summary[f"{name}_target"] = {"agents": inc["agents"], "ratio": ratio,
+                                         "limit": limit, "met": ratio <= limit,
+                                         "cpu_ratio": inc[name]["cpu_seconds"]
+                                         / inc["bare_import"]["cpu_seconds"]}
     largest_validate = max(rows)
     secs = rows[largest_validate]["validate"]["seconds"]
     summary["validate_target"] = {
@@ -199,7 +303,9 @@ def markdown(results: dict[str, Any]) -> str:
         "# agentid benchmark",
         "",
         f"Machine: {m['cpus']} cores, {m['memory_gib']} GiB RAM, Python {m['python']}, "
-        f"{m['platform']}; {m['date']}. Generated AWS + GitHub agents "
+        f"{m['platform']}; {m['date']}; load average before the run "
+        f"{m.get('load_before', '?')}, after {m.get('load_after', '?')}. "
+        "Generated AWS + GitHub agents "
         "(`bench/generate.py`), each command in a fresh process; peak RSS counts the "
         "Python process and the Node.js process jsii starts together.",
         "",
@@ -245,15 +351,42 @@ def markdown(results: dict[str, Any]) -> str:
                       f"(Node's share {t['node_share_of_build']:.0%}, the rest Python "
                       f"serializing); building the stacks {t['build_seconds']:.2f} s, "
                       f"writing them {t['write_seconds']:.2f} s."]
-    if "mixed" in results:
-        mx = results["mixed"]
-        ratio = mx["synth"]["seconds"] / mx["bare_import"]["seconds"]
-        lines += ["", f"{mx['agents']} agents taking turns on AWS, Google Cloud and Azure: "
-                  f"synth {mx['synth']['seconds']:.2f} s, "
-                  f"{mx['synth']['peak_rss_bytes'] / 2**20:.0f} MiB peak; bare import of "
-                  "all four clouds' bindings "
-                  f"{mx['bare_import']['seconds']:.2f} s, "
-                  f"{mx['bare_import']['peak_rss_bytes'] / 2**20:.0f} MiB ({ratio:.2f}x)."]
+    inc = results.get("incremental")
+    if inc:
+        b = inc["bare_import"]
+        lines += ["", f"## Incremental: {inc['agents']:,} agents, one changed, synth cache warm",
+                  "",
+                  f"The cache warmed by one synth of the file ({inc['warm_up']['seconds']:.2f} "
+                  "s, constructing every stack and writing the cache); then each run changes "
+                  "another agent's record. Bare import beside these runs: "
+                  f"{b['seconds']:.2f} s ({b['cpu_seconds']:.2f} s CPU, median of "
+                  f"{len(b['runs'])}).", "",
+                  "| command | s | CPU s | / bare import | CPU / bare CPU | peak MiB |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for name, label in (("one_changed", "synth, one agent changed"),
+                            ("nothing_changed", "synth, nothing changed"),
+                            ("review_one_changed", "review of a one-agent change "
+                             "(base and head)")):
+            m = inc[name]
+            lines.append(f"| {label} | {m['seconds']:.2f} | {m['cpu_seconds']:.2f} | "
+                         f"{m['seconds'] / b['seconds']:.2f}x | "
+                         f"{m['cpu_seconds'] / b['cpu_seconds']:.2f}x | "
+                         f"{m['peak_rss_bytes'] / 2**20:.0f} |")
+    mixed = results.get("mixed") or []
+    if isinstance(mixed, dict):
+        mixed = [mixed]
+    if mixed:
+        lines += ["", "## AWS, Google Cloud and Azure agents taking turns (cache cold)", "",
+                  "| agents | synth s | synth CPU s | bare import of all four clouds s | "
+                  "synth / bare import | synth peak MiB | bare peak MiB |",
+                  "|---:|---:|---:|---:|---:|---:|---:|"]
+        for mx in mixed:
+            ratio = mx["synth"]["seconds"] / mx["bare_import"]["seconds"]
+            lines.append(f"| {mx['agents']:,} | {mx['synth']['seconds']:.2f} | "
+                         f"{mx['synth']['cpu_seconds']:.2f} | "
+                         f"{mx['bare_import']['seconds']:.2f} | {ratio:.2f}x | "
+                         f"{mx['synth']['peak_rss_bytes'] / 2**20:.0f} | "
+                         f"{mx['bare_import']['peak_rss_bytes'] / 2**20:.0f} |")
     lines += ["", "Marginal synth cost per agent:"]
     for span, secs in s["marginal_synth_seconds_per_agent"].items():
         lines.append(f"- {span} agents: {secs * 1000:.1f} ms per agent")
@@ -265,6 +398,18 @@ def markdown(results: dict[str, Any]) -> str:
         r = s["rss_target"]
         lines.append(f"- peak RSS of that synth <= 2.5 GB: {r['gib']:.2f} GiB — "
                      f"{'met' if r['met'] else 'NOT met'}")
+    if "cold_target" in s:
+        t = s["cold_target"]
+        lines.append(f"- cold synth of {t['agents']:,} agents (empty cache, writing it) no "
+                     f"slower than before the cache ({t['limit']:.2f}x): {t['ratio']:.2f}x — "
+                     f"{'met' if t['met'] else 'NOT met'}")
+    for name, what in (("one_changed_target", "one agent changed, cache warm: synth"),
+                       ("review_one_changed_target", "review of a one-agent change")):
+        if name in s:
+            t = s[name]
+            lines.append(f"- {what} of {t['agents']:,} agents <= {t['limit']}x bare import: "
+                         f"{t['ratio']:.2f}x ({t['cpu_ratio']:.2f}x in CPU time) — "
+                         f"{'met' if t['met'] else 'NOT met'}")
     t = s["validate_target"]
     lines.append(f"- validate of {t['agents']:,} agents < 2 s without Node: "
                  f"{t['seconds']:.2f} s ({t['cpu_seconds']:.2f} s CPU) — "
@@ -289,11 +434,23 @@ def plot(results: dict[str, Any], path: Path) -> None:
     one = [r for r in synth if "synth_one_stack" in r]
     left.plot([r["agents"] for r in one], [r["synth_one_stack"]["seconds"] for r in one], "D",
               label="synth of one selected stack")
+    inc = results.get("incremental")
+    if inc:
+        for name, marker, label in (("one_changed", "^", "synth, one changed, cache warm"),
+                                    ("review_one_changed", "v", "review of a one-agent change")):
+            left.plot([inc["agents"]], [inc[name]["seconds"]], marker, label=label)
+    mixed = results.get("mixed") or []
+    mixed = [mixed] if isinstance(mixed, dict) else mixed
+    if mixed:
+        left.plot([m["agents"] for m in mixed], [m["synth"]["seconds"] for m in mixed], "x-",
+                  label="synth, AWS + Google Cloud + Azure")
+        left.plot([m["agents"] for m in mixed], [m["bare_import"]["seconds"] for m in mixed],
+                  "x:", color="grey", label="bare import, all four clouds")
     bare = results["bare_import"]["seconds"]
     left.axhline(bare, color="grey", linestyle="--", label="bare provider import")
     left.axhline(1.5 * bare, color="red", linestyle=":", label="1.5x bare import")
     left.set(xscale="log", xlabel="agents", ylabel="wall time (s)", title="Time")
-    left.legend()
+    left.legend(fontsize="x-small")
     right.plot([r["agents"] for r in rows],
                [r["validate"]["peak_rss_bytes"] / 2**20 for r in rows], "o-", label="validate")
     right.plot([r["agents"] for r in synth],
@@ -315,8 +472,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="agent counts to validate and synth")
     parser.add_argument("--validate-only", default="10000",
                         help="agent counts to validate only ('' for none)")
-    parser.add_argument("--mixed", type=int, default=99,
-                        help="agents of the AWS + Google Cloud + Azure synth (0 for none)")
+    parser.add_argument("--mixed", default="100,1000",
+                        help="agent counts of the AWS + Google Cloud + Azure synth "
+                        "('' or 0 for none)")
+    parser.add_argument("--no-extras", action="store_true",
+                        help="skip the largest size's type-checked synth, one-stack synth "
+                        "and round-trip count")
+    parser.add_argument("--no-incremental", action="store_true",
+                        help="skip the one-changed synth and review of the largest size")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each measurement (medians are reported)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
@@ -336,13 +499,19 @@ def main(argv: list[str] | None = None) -> int:
     for count in sizes + validate_only:
         print(f"{count} agents ...", file=sys.stderr)
         results["sizes"].append(run_size(work, count, today, count in sizes, args.repeat,
-                                         bare_runs, largest=bool(sizes) and count == max(sizes)))
+                                         bare_runs, largest=bool(sizes) and count == max(sizes)
+                                         and not args.no_extras))
     if not bare_runs:
         bare_runs = [measure([sys.executable, "-O", "-c", BARE_IMPORT], work)]
     results["bare_import"] = _median(bare_runs)
-    if args.mixed:
-        print(f"{args.mixed} agents on three clouds ...", file=sys.stderr)
-        results["mixed"] = run_mixed(work, args.mixed, today, args.repeat)
+    if sizes and not args.no_incremental:
+        print(f"{max(sizes)} agents, one changed, cache warm ...", file=sys.stderr)
+        results["incremental"] = run_incremental(work, max(sizes), today, args.repeat)
+    results["mixed"] = []
+    for count in (int(n) for n in args.mixed.split(",") if n and n != "0"):
+        print(f"{count} agents on three clouds ...", file=sys.stderr)
+        results["mixed"].append(run_mixed(work, count, today, args.repeat))
+    results["machine"]["load_after"] = load_average()
     results["summary"] = summarize(results)
     (out / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     text = markdown(results)

@@ -27,6 +27,7 @@ from .synthesis import app
 if TYPE_CHECKING:
     from .review.packet import Side
     from .review.terraform import PlanSummary
+    from .synth_cache import SynthCache
     from .yamlsafe import Document
 
 DEFAULT_FILE = "identities.yaml"
@@ -75,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stack", action="append", dest="stacks", metavar="NAME",
                    help="write only this stack (an agent's name or foundation; repeatable): "
                    "the output then holds no other stack, for CI jobs that plan one")
+    p.add_argument("--no-cache", action="store_true",
+                   help="construct every stack: read nothing from the synth cache "
+                   "(.agentid-cache/ beside the identities file; still refreshed)")
 
     p = sub.add_parser("review", help="review packet of what a change to the file does")
     with_file(p)
@@ -293,7 +297,7 @@ def _synth(args: argparse.Namespace) -> int:
     if args.stacks is not None:
         # Before the staging directory exists and any binding loads.
         app().check_stacks(loaded.identities, args.stacks, args.file)
-    synth_atomically(loaded, outdir, args.stacks)
+    synth_atomically(loaded, outdir, args.stacks, use_cache=not args.no_cache)
     if args.stacks is not None:
         from .names import stack_names
 
@@ -332,22 +336,31 @@ def _with_stacks(base: Side, head: Side, head_path: Path) -> tuple[Side, Side]:
     """Synthesize both usable sides with the current code, as CI would."""
     from dataclasses import replace
 
+    from .synth_cache import disabled, open_cache
+
     base_dir = head_path.absolute().parent
+    # Both sides share the synth cache: a stack equal on both is constructed at most once.
+    cache = None if disabled() else open_cache(base_dir)
     with tempfile.TemporaryDirectory(prefix="agentid-review-") as work:
         # Same depth under one directory: relative local-state paths come out
         # equal for both sides, so only real differences show.
         if base.identities is not None:
             base = replace(base, stacks=synth_stacks(base.identities, Path(work) / "base",
-                                                     base_dir))
+                                                     base_dir, cache))
         if head.identities is not None:
             head = replace(head, stacks=synth_stacks(head.identities, Path(work) / "head",
-                                                     base_dir))
+                                                     base_dir, cache))
     return base, head
 
 
-def synth_stacks(identities: IdentitiesFile, outdir: Path, base_dir: Path
-                 ) -> dict[str, dict[str, Any]]:
-    """Synthesize into ``outdir`` and read back every stack's ``cdk.tf.json``."""
+def synth_stacks(identities: IdentitiesFile, outdir: Path, base_dir: Path,
+                 cache: SynthCache | None = None) -> dict[str, dict[str, Any]]:
+    """Every stack's ``cdk.tf.json``: synthesized into ``outdir`` and read back, or
+    taken from ``cache`` where a stack's key matches (cdk/synth_cache.py)."""
+    if cache is not None:
+        from .synth_cache import cached_stack_json
+
+        return cached_stack_json(identities, outdir, base_dir, cache)
     app().build_app(identities, outdir, base_dir).synth()
     found: dict[str, dict[str, Any]] = {}
     for stack_dir in sorted((outdir / "stacks").iterdir()):
@@ -444,17 +457,20 @@ def _read_json(source: str) -> Any:
 
 
 def synth_atomically(loaded: Loaded, outdir: Path,
-                     stacks: Collection[str] | None = None) -> None:
+                     stacks: Collection[str] | None = None, use_cache: bool = True) -> None:
     """Synthesize into a sibling temporary directory, then swap it in.
 
     If anything fails (or the process is killed) before the swap, the previous
     output is untouched and the temporary directory is removed or left aside
     under a name that marks it as incomplete. ``stacks`` selects the stacks
     written (see :func:`stacks.app.build_app`, reached through :mod:`cdk.synthesis`);
-    the swap replaces ``outdir`` whole either way.
+    the swap replaces ``outdir`` whole either way. Stacks whose key is in the synth
+    cache are copied from it, the rest constructed (cdk/synth_cache.py); ``use_cache``
+    False constructs every stack, and still refreshes the cache.
     """
     from .extras import require_extras
     from .progress import Progress
+    from .synth_cache import Fallback, disabled, open_cache, synth_with_cache
 
     # Before the staging directory exists: a missing extra leaves nothing behind.
     require_extras(loaded.identities)
@@ -464,6 +480,17 @@ def synth_atomically(loaded: Loaded, outdir: Path,
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.incomplete-", dir=outdir.parent))
     try:
         base_dir = Path(loaded.document.file).absolute().parent
+        cache = open_cache(base_dir)
+        if cache is not None:
+            cache.skip_reads = not use_cache or disabled()
+            try:
+                synth_with_cache(loaded.identities, staging, base_dir, cache, stacks, progress)
+                _swap(staging, outdir)
+                return
+            except Fallback as exc:
+                print(f"agentid: {exc}; constructing every stack", file=sys.stderr)
+                shutil.rmtree(staging)
+                staging.mkdir()
         built = app().build_app(loaded.identities, staging, base_dir, progress, stacks)
         count = len(loaded.identities.agents) + 1 if stacks is None else len(set(stacks))
         progress.note(f"writing {count} stacks")
@@ -544,7 +571,8 @@ def env_stacks() -> list[str] | None:
 def app_main(file: str | None = None) -> None:
     """What ``main.py`` runs under the CDK Terrain CLI: validate, then synth in place.
 
-    ``AGENTID_STACKS`` limits what is written to those stacks (:func:`env_stacks`).
+    ``AGENTID_STACKS`` limits what is written to those stacks (:func:`env_stacks`);
+    the synth cache supplies unchanged stacks (``AGENTID_NO_CACHE=1`` turns it off).
     """
     path = file or os.environ.get("AGENTID_FILE", DEFAULT_FILE)
     stacks = env_stacks()
@@ -555,8 +583,13 @@ def app_main(file: str | None = None) -> None:
                 app().check_stacks(loaded.identities, stacks, path)
             except AgentIdError as exc:
                 raise AgentIdError(f"AGENTID_STACKS={','.join(stacks)}: {exc}") from None
-        built = app().build_app(loaded.identities, None, Path(path).absolute().parent,
-                                stacks=stacks)
+        base_dir = Path(path).absolute().parent
+        from .synth_cache import synth_for_cli
+
+        # Stacks whose key is in the synth cache are copied from it (cdk/synth_cache.py).
+        if synth_for_cli(loaded.identities, base_dir, stacks):
+            return
+        built = app().build_app(loaded.identities, None, base_dir, stacks=stacks)
     except AgentIdError as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(1) from None

@@ -44,5 +44,13 @@ def test_bench_runs_for_two_agents(tmp_path: Path) -> None:
     assert {"synth_type_checks", "synth_one_stack"} <= set(two)
     trips = two["round_trips"]
     assert trips["agents"] == 2 and trips["round_trips_per_agent"] > 0
-    assert "| 2 |" in (out / "results.md").read_text()
+    # One agent changed with the cache warm, and its review, beside a bare import.
+    inc = results["incremental"]
+    assert inc["agents"] == 2
+    assert {"one_changed", "nothing_changed", "review_one_changed", "bare_import"} <= set(inc)
+    assert {"one_changed_target", "review_one_changed_target", "cold_target"} <= set(
+        results["summary"])
+    assert results["mixed"] == []
+    text = (out / "results.md").read_text()
+    assert "| 2 |" in text and "synth, one agent changed" in text
     assert (out / "results.png").read_bytes()[:4] == b"\x89PNG"
