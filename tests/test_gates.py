@@ -113,7 +113,8 @@ def test_the_identities_ruleset_is_among_the_scanned_stacks(scanned: list[Path])
     rulesets = [name for outdir in scanned
                 for name in Synthesized(outdir).stack("foundation").get("resource", {})
                 .get("github_repository_ruleset", {})]
-    assert rulesets == ["identities_ruleset"]
+    # The example (identities.yaml) and the identities-ruleset fixture both name one.
+    assert rulesets == ["identities_ruleset", "identities_ruleset"]
 
 
 def test_every_agent_with_aws_has_a_scanned_trust_policy(scanned: list[Path]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..names import deploy_key_title
+from ..names import FOUNDATION, deploy_key_title
 from . import expect
 from .core import Finding, Invariant, Reporter, Resource, Stack, listed
 
@@ -124,6 +124,63 @@ def deploy_keys(stack: Stack) -> Iterator[Finding]:
                                  f"{sorted(set(access) - got)}")
 
 
+def _rules(ruleset: Resource) -> dict[str, Any]:
+    rules = ruleset.get("rules")
+    return rules if isinstance(rules, dict) else {}
+
+
+def identities_ruleset(stack: Stack) -> Iterator[Finding]:
+    """The identities repository's ruleset, where the record names that repository: the
+    security team's approving review, code owners, stale approvals dismissed, the review
+    check required, no bypass for anyone."""
+    report = Reporter(IDENTITIES_RULESET.id, stack)
+    if stack.name != FOUNDATION:
+        return
+    want = stack.identities.defaults.github.identities
+    rulesets = stack.resources("github_repository_ruleset")
+    if want is None:
+        return  # a ruleset the record does not ask for: ResourcesFromRecord reports it
+    if len(rulesets) != 1:
+        yield report(stack.name, f"{len(rulesets)} rulesets: the record asks for one, on "
+                                 f"{want.repo}")
+        return
+    ruleset = rulesets[0]
+    rules = _rules(ruleset)
+    review = rules.get("pull_request")
+    review = review if isinstance(review, dict) else {}
+    checks = rules.get("required_status_checks")
+    checks = checks if isinstance(checks, dict) else {}
+    contexts = [c.get("context") for c in checks.get("required_check") or []
+                if isinstance(c, dict)]
+    conditions = ruleset.get("conditions")
+    branches = (conditions or {}).get("ref_name", {}) if isinstance(conditions, dict) else {}
+    teams = []
+    for reviewer in review.get("required_reviewers") or []:
+        who = reviewer.get("reviewer", {}) if isinstance(reviewer, dict) else {}
+        team = stack.reference(who.get("id"), "github_team")
+        if who.get("type") == "Team" and team is not None:
+            teams.append(f"@{stack.identities.defaults.github.owner}/{team.get('slug')}")
+    wrong = [what for what, holds in (
+        (f"repository is not {want.repo}", ruleset.get("repository") == want.repo.split("/")[1]),
+        ("not active", ruleset.get("enforcement") == "active"),
+        ("bypass actors are listed", not ruleset.get("bypass_actors")),
+        ("not on the default branch",
+         isinstance(branches, dict) and "~DEFAULT_BRANCH" in (branches.get("include") or [])),
+        ("no approving review required",
+         isinstance(review.get("required_approving_review_count"), int)
+         and review["required_approving_review_count"] >= 1),
+        ("code owners not required", review.get("require_code_owner_review") is True),
+        ("stale approvals not dismissed", review.get("dismiss_stale_reviews_on_push") is True),
+        (f"{want.security_team} is not a required reviewer", want.security_team in teams),
+        (f"check {want.check!r} not required", want.check in contexts),
+        ("deletion allowed", rules.get("deletion") is True),
+        ("force-push allowed", rules.get("non_fast_forward") is True),
+    ) if not holds]
+    if wrong:
+        yield report(ruleset.address, "the identities ruleset does not enforce the review: "
+                                      + "; ".join(wrong))
+
+
 def _inv(suffix: str, promise: str, check: Any) -> Invariant:
     return Invariant(f"AgentId-Verify-{suffix}", TARGET, promise, check)
 
@@ -141,4 +198,11 @@ DEPLOY_KEYS = _inv(
     "GitHubDeployKeys", "Deploy keys are exactly the record's, read-only unless the "
     "record says `write`.", deploy_keys)
 
-INVARIANTS = (ENVIRONMENT_REVIEWERS, ENVIRONMENT_NO_BYPASS, ENVIRONMENT_BRANCHES, DEPLOY_KEYS)
+IDENTITIES_RULESET = _inv(
+    "GitHubIdentitiesRuleset", "Where the record names the identities repository, its "
+    "ruleset requires the security team's approving review and code owners, dismisses "
+    "stale approvals, requires the review check and lets no one bypass it.",
+    identities_ruleset)
+
+INVARIANTS = (ENVIRONMENT_REVIEWERS, ENVIRONMENT_NO_BYPASS, ENVIRONMENT_BRANCHES, DEPLOY_KEYS,
+              IDENTITIES_RULESET)

@@ -67,7 +67,9 @@ def resources_from_record(stack: Stack) -> Iterator[Finding]:
     report = Reporter(RESOURCES_FROM_RECORD.id, stack)
     identities, agent = stack.identities, stack.agent
     if stack.name == FOUNDATION:
-        allowed = FOUNDATION_TYPES
+        allowed = set(FOUNDATION_TYPES)
+        if identities.defaults.github.identities is not None:
+            allowed.add("github_repository_ruleset")
     elif agent is None or not expect.live(agent):
         return  # orphans and tombstones: see stack_matches_record
     else:

@@ -71,7 +71,39 @@ def _extra_key(documents: Documents) -> str:
     return "release-bot"
 
 
+def _ruleset_bypass(documents: Documents) -> str:
+    address, body = resource(documents, "foundation", "github_repository_ruleset")
+    body["bypass_actors"] = [{"actor_id": 5, "actor_type": "RepositoryRole",
+                              "bypass_mode": "always"}]
+    return address
+
+
+def _ruleset_no_security_team(documents: Documents) -> str:
+    address, body = resource(documents, "foundation", "github_repository_ruleset")
+    body["rules"]["pull_request"]["required_reviewers"] = []
+    return address
+
+
+def _ruleset_stale_approvals(documents: Documents) -> str:
+    address, body = resource(documents, "foundation", "github_repository_ruleset")
+    body["rules"]["pull_request"]["dismiss_stale_reviews_on_push"] = False
+    return address
+
+
+def _ruleset_gone(documents: Documents) -> str:
+    del documents["foundation"]["resource"]["github_repository_ruleset"]
+    return "foundation"
+
+
 MUTATIONS = [
+    Mutation("a ruleset bypass actor", "example", "foundation", _ruleset_bypass,
+             github.IDENTITIES_RULESET.id),
+    Mutation("no security team review", "example", "foundation", _ruleset_no_security_team,
+             github.IDENTITIES_RULESET.id),
+    Mutation("stale approvals kept", "example", "foundation", _ruleset_stale_approvals,
+             github.IDENTITIES_RULESET.id),
+    Mutation("the ruleset removed", "example", "foundation", _ruleset_gone,
+             github.IDENTITIES_RULESET.id),
     Mutation("no reviewers", "example", "docs-reader", _no_reviewers,
              github.ENVIRONMENT_REVIEWERS.id),
     Mutation("another team reviews", "example", "docs-reader", _other_team,
