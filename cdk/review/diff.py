@@ -90,7 +90,8 @@ class PermissionDiff:
     narrowed: tuple[Grant, ...] = ()
 
 
-def _as_list(value: Any) -> list[str]:
+def as_list(value: Any) -> list[str]:
+    """A policy field (absent, one value or a list) as a list of strings."""
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
@@ -98,7 +99,8 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _statements(document: PolicyDocument) -> list[dict[str, Any]]:
+def statements(document: PolicyDocument) -> list[dict[str, Any]]:
+    """Every statement of ``document`` (one or a list), whatever its effect."""
     raw = document.get("Statement", [])
     items = raw if isinstance(raw, list) else [raw]
     return [s for s in items if isinstance(s, dict)]
@@ -107,14 +109,14 @@ def _statements(document: PolicyDocument) -> list[dict[str, Any]]:
 def expand(document: PolicyDocument) -> set[tuple[str, str, str, str]]:
     """Every statement as (effect, action, resource, canonical condition JSON) rows."""
     rows: set[tuple[str, str, str, str]] = set()
-    for statement in _statements(document):
+    for statement in statements(document):
         effect = str(statement.get("Effect", "Allow"))
-        actions = _as_list(statement.get("Action")) or [
-            f"NOT {a}" for a in _as_list(statement.get("NotAction"))]
+        actions = as_list(statement.get("Action")) or [
+            f"NOT {a}" for a in as_list(statement.get("NotAction"))]
         if "Resource" in statement:
-            resources = _as_list(statement["Resource"])
+            resources = as_list(statement["Resource"])
         elif "NotResource" in statement:
-            resources = [f"NOT {r}" for r in _as_list(statement["NotResource"])]
+            resources = [f"NOT {r}" for r in as_list(statement["NotResource"])]
         else:
             # Trust policies name a principal instead of a resource.
             resources = [render_json(statement.get("Principal", "*"))]
@@ -183,13 +185,13 @@ def trust_grants(document: PolicyDocument) -> tuple[set[tuple[str, str]], set[st
     """(subject, workflow pin or "") pairs and repository ids a trust policy accepts."""
     grants: set[tuple[str, str]] = set()
     ids: set[str] = set()
-    for statement in _statements(document):
+    for statement in statements(document):
         if statement.get("Effect", "Allow") != "Allow":
             continue
         equals = statement.get("Condition", {}).get("StringEquals", {})
-        pins = _as_list(equals.get(PIN_KEY)) or [""]
-        grants.update((sub, pin) for sub in _as_list(equals.get(SUB_KEY)) for pin in pins)
-        ids.update(_as_list(equals.get(REPOSITORY_ID_KEY)))
+        pins = as_list(equals.get(PIN_KEY)) or [""]
+        grants.update((sub, pin) for sub in as_list(equals.get(SUB_KEY)) for pin in pins)
+        ids.update(as_list(equals.get(REPOSITORY_ID_KEY)))
     return grants, ids
 
 

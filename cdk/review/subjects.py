@@ -16,33 +16,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..names import OIDC_HOST
 from ..subjects import SubjectChange, classify_subject_change, parse_subject
+from .diff import REPOSITORY_ID_KEY, SUB_KEY, as_list, statements
 from .plans import PolicyDocument
 
 TRUST = "trust"
 AZURE_FEDERATION = "azure-federation"
 GCP_IMPERSONATION = "gcp-impersonation"
-SUB_KEY = f"{OIDC_HOST}:sub"
-REPOSITORY_ID_KEY = f"{OIDC_HOST}:repository_id"
-
-
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    return [str(value)]
-
-
-def _all_statements(document: PolicyDocument) -> list[dict[str, Any]]:
-    raw = document.get("Statement", [])
-    items = raw if isinstance(raw, list) else [raw]
-    return [s for s in items if isinstance(s, dict)]
 
 
 def _statements(document: PolicyDocument) -> list[dict[str, Any]]:
-    return [s for s in _all_statements(document) if s.get("Effect", "Allow") == "Allow"]
+    return [s for s in statements(document) if s.get("Effect", "Allow") == "Allow"]
 
 
 def accepted(documents: Mapping[str, PolicyDocument]) -> tuple[set[str], set[str] | None]:
@@ -52,12 +36,12 @@ def accepted(documents: Mapping[str, PolicyDocument]) -> tuple[set[str], set[str
     ids: set[str] | None = None
     for statement in _statements(documents.get(TRUST, {})):
         equals = statement.get("Condition", {}).get("StringEquals", {})
-        subjects.update(_as_list(equals.get(SUB_KEY)))
-        ids = (ids or set()) | set(_as_list(equals.get(REPOSITORY_ID_KEY)))
+        subjects.update(as_list(equals.get(SUB_KEY)))
+        ids = (ids or set()) | set(as_list(equals.get(REPOSITORY_ID_KEY)))
     for statement in _statements(documents.get(AZURE_FEDERATION, {})):
-        subjects.update(_as_list(statement.get("Resource")))
+        subjects.update(as_list(statement.get("Resource")))
     for statement in _statements(documents.get(GCP_IMPERSONATION, {})):
-        subjects.update(_as_list(statement.get("Condition", {}).get("sub")))
+        subjects.update(as_list(statement.get("Condition", {}).get("sub")))
     return subjects, ids
 
 
@@ -85,12 +69,12 @@ def without_subjects(documents: Mapping[str, PolicyDocument]) -> dict[str, Polic
     result = dict(documents)
     if AZURE_FEDERATION in documents:
         result[AZURE_FEDERATION] = {"Statement": [
-            {**s, "Resource": [_job(r) for r in _as_list(s.get("Resource"))]}
-            for s in _all_statements(documents[AZURE_FEDERATION])]}
+            {**s, "Resource": [_job(r) for r in as_list(s.get("Resource"))]}
+            for s in statements(documents[AZURE_FEDERATION])]}
     if GCP_IMPERSONATION in documents:
         result[GCP_IMPERSONATION] = {"Statement": [
             {**s, "Condition": {k: v for k, v in s.get("Condition", {}).items() if k != "sub"}}
-            for s in _all_statements(documents[GCP_IMPERSONATION])]}
+            for s in statements(documents[GCP_IMPERSONATION])]}
     return result
 
 
