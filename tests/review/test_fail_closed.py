@@ -15,7 +15,7 @@ from cdk.cli import main
 
 from ..conftest import FIXTURES, TODAY_ARG
 from ..records import BASE, DEPLOY_KEYS, variant
-from .helpers import Result, review
+from .helpers import SECOND_AGENT, Result, review
 
 BROADENING = "AgentId-Review-UnapprovedBroadening"
 NEW_AGENT = "AgentId-Review-UnapprovedNewAgent"
@@ -223,19 +223,8 @@ def test_3_approvers_change_is_a_broadening_in_the_synthesized_stack_too(
 # --------------------------------------------------------------------------- 4 escalations
 
 WITH_ENTRY = escalate(BASE)
-OTHER_AGENT = """\
-  - name: docs-reader
-    description: Reads published release artifacts to build the documentation site
-    owner: "@acme/docs"
-    rotation_owner: "@acme/docs"
-    approvers: ["@acme/docs-maintainers"]
-    expires: 2027-01-31
-    runs_on:
-      - repo: acme/docs
-        repo_id: 918273645
-    aws:
-      access:
-        read: ["arn:aws:s3:::acme-docs/*"]
+# The second agent of the shared cases, with an approval of its own.
+OTHER_AGENT = SECOND_AGENT + """\
     escalations:
       - on: 2026-11-27
         reason: Reads the documentation bucket for the nightly build
