@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import AgentIdError, InputError, UsageError
-from .loader import Loaded, load
+from .loader import Loaded
 from .model import IdentitiesFile
 from .runtime import reexec_optimized
 from .synthesis import app
+from .validation import load
 
 if TYPE_CHECKING:
     from .review.packet import Side

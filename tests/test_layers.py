@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("plans across targets", ("cdk.secret_store", "cdk.backend", "cdk.extras")),
     ("loading", ("cdk.loader",)),
     ("rules", ("cdk.checks",)),
+    ("validation", ("cdk.validation",)),
     ("consumers of valid records", ("cdk.review", "cdk.verify", "cdk.atlantis",
                                     "cdk.approvals")),
     ("constructs", ("cdk.rotation", "cdk.aws.identity", "cdk.aws.oidc", "cdk.aws.provider",
@@ -57,9 +58,6 @@ ALLOWED_UPWARD: frozenset[tuple[str, str]] = frozenset({
     # A target's plan reaches up into the cross-target secret store, which reaches
     # back down into aws/secret_plan.py: one secret plan per target fixes it.
     ("cdk.aws.grants", "cdk.secret_store"),
-    # The loader runs the rule pack; one validation pipeline (schema -> rules ->
-    # locations) used by validate, synth, review and main.py fixes it.
-    ("cdk.loader", "cdk.checks"),
 })
 ALLOWED_CYCLES: frozenset[frozenset[str]] = frozenset({
     # cdk/checks/__init__.py imports each rule module to register it, and each rule

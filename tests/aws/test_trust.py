@@ -10,8 +10,9 @@ import pytest
 
 from cdk.aws.plan import trust_policy, trust_policy_size
 from cdk.errors import InputError
-from cdk.loader import Loaded, load, validate_schema
+from cdk.loader import Loaded, validate_schema
 from cdk.plan import render_json
+from cdk.validation import load
 from cdk.yamlsafe import parse
 
 from ..conftest import TODAY, Synthesized

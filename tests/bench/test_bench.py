@@ -9,7 +9,7 @@ import pytest
 
 from bench.generate import agent_name, write
 from bench.run import main as bench_main
-from cdk.loader import load
+from cdk.validation import load
 
 from ..conftest import TODAY
 

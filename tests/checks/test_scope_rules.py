@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cdk.errors import Finding, InputError, format_path
-from cdk.loader import load
+from cdk.validation import load
 
 from ..conftest import TODAY
 from ..records import BASE, line_of, write

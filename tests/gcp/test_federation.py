@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from cdk.gcp.plan import attribute_condition, federated_principal, plan_pool
-from cdk.loader import load, validate_schema
+from cdk.loader import validate_schema
+from cdk.validation import load
 from cdk.yamlsafe import parse
 
 from ..conftest import FIXTURES, TODAY, Synthesized, synthesize

@@ -403,7 +403,7 @@ def test_manifest_is_rendered_as_cdk_terrain_writes_it(
 
 
 def test_the_key_changes_with_what_decides_a_stack(tmp_path: Path) -> None:
-    from cdk.loader import load
+    from cdk.validation import load
 
     from ..conftest import TODAY
 
@@ -504,7 +504,7 @@ def test_no_agent_stack_reads_another_agents_record() -> None:
 
 
 def test_foundation_facts_follow_the_pool() -> None:
-    from cdk.loader import load
+    from cdk.validation import load
 
     from ..conftest import TODAY
 
