@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 from ..azure.plan import (
     MAX_FEDERATED_CREDENTIALS,
@@ -14,10 +13,9 @@ from ..azure.plan import (
     scope_problem,
     uses_azure,
 )
-from ..errors import Finding
+from ..checks.engine import Problem, rule, rule_group
 from ..model import Agent, AzureDefaults, IdentitiesFile
 from ..plan import is_azure_entry
-from . import rule
 
 
 def _scoped(identities: IdentitiesFile) -> Iterator[tuple[int, Agent, AzureDefaults]]:
@@ -30,17 +28,8 @@ def _scoped(identities: IdentitiesFile) -> Iterator[tuple[int, Agent, AzureDefau
             yield i, agent, azure
 
 
-def _role_findings(identities: IdentitiesFile, rule_id: str) -> Iterator[Finding]:
-    for i, agent, _ in _scoped(identities):
-        roles = agent.azure.roles if agent.azure is not None else ()
-        for j, entry in enumerate(roles):
-            problem = role_problem(entry.role)
-            if problem is not None and f"AgentId-{problem[0]}" == rule_id:
-                yield Finding(rule_id, ("agents", i, "azure", "roles", j, "role"), *problem[1:])
-
-
 @rule("AgentId-AzureDefaultsMissing")
-def azure_defaults_missing(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def azure_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
     """An Azure identity needs the tenant, subscription, resource group and location it
     lives in; guessing them from the deployer's login would put an agent wherever
     that happens to point."""
@@ -48,32 +37,36 @@ def azure_defaults_missing(identities: IdentitiesFile, today: date) -> Iterator[
         return
     for i, agent in enumerate(identities.agents):
         if uses_azure(agent):
-            yield Finding("AgentId-AzureDefaultsMissing",
-                          ("agents", i, "azure" if agent.azure is not None else "secrets"),
+            yield Problem(("agents", i, "azure" if agent.azure is not None else "secrets"),
                           "this agent uses Azure but defaults.azure is not set",
                           "add `azure: {tenant_id: ..., subscription_id: ..., "
                           "resource_group: agents, location: westeurope}` under defaults")
 
 
-@rule("AgentId-AzurePrivilegedRole")
-def privileged_role(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
-    """Owner, Contributor, User Access Administrator, Role Based Access Control
-    Administrator and other roles that write role assignments or mint credentials let
-    an agent widen itself past every review. Without an offline role catalog this is a
-    named list (names and built-in ids); at plan time every role's definition is
-    also checked for Microsoft.Authorization/roleAssignments/write, whatever its name."""
-    yield from _role_findings(identities, "AgentId-AzurePrivilegedRole")
-
-
-@rule("AgentId-AzureRoleName")
-def role_name(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
-    """A role is named as Azure shows it (Storage Blob Data Reader) or by its role
-    definition id; anything else fails at plan time or names the wrong role."""
-    yield from _role_findings(identities, "AgentId-AzureRoleName")
+@rule_group({
+    "AzurePrivilegedRole": ("AgentId-AzurePrivilegedRole", """Owner, Contributor, User
+        Access Administrator, Role Based Access Control Administrator and other roles that
+        write role assignments or mint credentials let an agent widen itself past every
+        review. Without an offline role catalog this is a named list (names and built-in
+        ids); at plan time every role's definition is also checked for
+        Microsoft.Authorization/roleAssignments/write, whatever its name."""),
+    "AzureRoleName": ("AgentId-AzureRoleName", """A role is named as Azure shows it
+        (Storage Blob Data Reader) or by its role definition id; anything else fails at
+        plan time or names the wrong role."""),
+})
+def roles(identities: IdentitiesFile) -> Iterator[Problem]:
+    """Every assigned role, judged by :func:`cdk.azure.plan.role_problem`, whose first
+    field is the kind of problem (one of the group's declared kinds)."""
+    for i, agent, _ in _scoped(identities):
+        assigned = agent.azure.roles if agent.azure is not None else ()
+        for j, entry in enumerate(assigned):
+            if (problem := role_problem(entry.role)) is not None:
+                kind, message, hint = problem
+                yield Problem(("agents", i, "azure", "roles", j, "role"), message, hint, kind)
 
 
 @rule("AgentId-AzureScopeInvalid")
-def scope_invalid(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def scope_invalid(identities: IdentitiesFile) -> Iterator[Problem]:
     """A role is assigned at the narrowest scope that does the job, in the agent's own
     subscription; a subscription-wide assignment is the wide grant a reviewer misses
     unless it says why nothing narrower exists."""
@@ -81,12 +74,11 @@ def scope_invalid(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
         roles = agent.azure.roles if agent.azure is not None else ()
         for j, entry in enumerate(roles):
             if (problem := scope_problem(entry, azure)) is not None:
-                yield Finding("AgentId-AzureScopeInvalid",
-                              ("agents", i, "azure", "roles", j, "scope"), *problem)
+                yield Problem(("agents", i, "azure", "roles", j, "scope"), *problem)
 
 
 @rule("AgentId-AzureAgentResource")
-def agent_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def agent_resource(identities: IdentitiesFile) -> Iterator[Problem]:
     """The agents' resource group holds every agent's managed identity and Key Vault;
     agentid assigns each agent `Key Vault Secrets User` on its own secrets and nothing
     else. A role on that group, on anything in it, or a Key Vault or managed-identity
@@ -97,12 +89,11 @@ def agent_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]
         roles = agent.azure.roles if agent.azure is not None else ()
         for j, entry in enumerate(roles):
             if (problem := agent_resource_problem(entry, azure)) is not None:
-                yield Finding("AgentId-AzureAgentResource",
-                              ("agents", i, "azure", "roles", j, "scope"), *problem)
+                yield Problem(("agents", i, "azure", "roles", j, "scope"), *problem)
 
 
 @rule("AgentId-AzureDuplicateAssignment")
-def duplicate_assignment(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def duplicate_assignment(identities: IdentitiesFile) -> Iterator[Problem]:
     """Azure compares role names and resource ids without case: two entries that differ
     only in case name one role assignment, which the second would fail to create
     halfway through an apply."""
@@ -112,8 +103,7 @@ def duplicate_assignment(identities: IdentitiesFile, today: date) -> Iterator[Fi
         for j, entry in enumerate(roles):
             key = (entry.role.strip().lower(), assignment_scope(entry, azure).lower())
             if key in seen:
-                yield Finding("AgentId-AzureDuplicateAssignment",
-                              ("agents", i, "azure", "roles", j),
+                yield Problem(("agents", i, "azure", "roles", j),
                               f"{entry.role} at {entry.scope.name} is already assigned by "
                               f"roles[{seen[key]}] (Azure ignores case in both)",
                               "keep one entry per role and scope")
@@ -122,13 +112,13 @@ def duplicate_assignment(identities: IdentitiesFile, today: date) -> Iterator[Fi
 
 
 @rule("AgentId-AzureTooManySubjects")
-def too_many_subjects(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def too_many_subjects(identities: IdentitiesFile) -> Iterator[Problem]:
     """Entra ID allows at most 20 federated credentials per managed identity; the 21st
     would fail halfway through an apply, after the others were written."""
     for i, agent, _ in _scoped(identities):
         count = len(federated_credentials(agent, identities.defaults.github))
         if count > MAX_FEDERATED_CREDENTIALS:
-            yield Finding("AgentId-AzureTooManySubjects", ("agents", i, "runs_on"),
+            yield Problem(("agents", i, "runs_on"),
                           f"this agent runs as {count} distinct subjects; an Azure managed "
                           f"identity takes at most {MAX_FEDERATED_CREDENTIALS} federated "
                           "credentials",
@@ -137,15 +127,14 @@ def too_many_subjects(identities: IdentitiesFile, today: date) -> Iterator[Findi
 
 
 @rule("AgentId-AzureWorkflowPin")
-def workflow_pin(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def workflow_pin(identities: IdentitiesFile) -> Iterator[Problem]:
     """A federated credential matches only issuer, subject and audience: it cannot
     check job_workflow_ref (nor repository_id), so on Azure a `workflow` pin would read
     as enforced while it is not; it is refused rather than silently dropped."""
     for i, agent, _ in _scoped(identities):
         for k, run in enumerate(agent.runs_on):
             if run.workflow is not None:
-                yield Finding("AgentId-AzureWorkflowPin",
-                              ("agents", i, "runs_on", k, "workflow"),
+                yield Problem(("agents", i, "runs_on", k, "workflow"),
                               "Azure cannot enforce a workflow pin in a federated credential",
                               "drop `workflow`/`ref` for this agent (its environment's "
                               "required reviewers still approve every run), or keep the "
@@ -153,7 +142,7 @@ def workflow_pin(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
 
 
 @rule("AgentId-AzureMustNeverHold")
-def azure_must_never_hold(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def azure_must_never_hold(identities: IdentitiesFile) -> Iterator[Problem]:
     """Azure has no deny policy agentid can write (deny assignments are made only by
     Azure itself) and no offline catalog of what each role holds, so an Azure action in
     `must_never_hold` would read as enforced while nothing enforces it; it is refused."""
@@ -162,7 +151,7 @@ def azure_must_never_hold(identities: IdentitiesFile, today: date) -> Iterator[F
             continue
         for m, entry in enumerate(agent.must_never_hold):
             if is_azure_entry(entry):
-                yield Finding("AgentId-AzureMustNeverHold", ("agents", i, "must_never_hold", m),
+                yield Problem(("agents", i, "must_never_hold", m),
                               f"{entry!r} is an Azure action, which agentid cannot deny",
                               "leave the role that carries it out of azure.roles; roles "
                               "that write role assignments are always refused")
