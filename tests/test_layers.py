@@ -43,7 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                     "cdk.gcp.secret", "cdk.azure.identity", "cdk.azure.provider",
                     "cdk.azure.secret", "cdk.github.deploy_key", "cdk.github.environment",
                     "cdk.github.ruleset")),
-    ("command line", ("cdk.cli", "cdk.precompile", "cdk.synth_cache")),
+    ("command line", ("cdk.cli", "cdk.commands", "cdk.precompile", "cdk.synth_cache")),
     ("app", ("stacks",)),
 )
 # cdk.subjects and cdk.synth_cache are on branches being merged.
