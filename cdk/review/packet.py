@@ -17,11 +17,7 @@ from ..model import Agent, IdentitiesFile
 from ..names import FOUNDATION
 from . import escalations as esc
 from .card import IdentityCard, identity_card
-from .content import (
-    BROADENING,
-    EXPIRY,
-    HARMLESS,
-    UNCLASSIFIED,
+from .changes import (
     Content,
     ContentChange,
     compare,
@@ -45,6 +41,7 @@ from .diff import (
     diff_trust,
     resources_of,
 )
+from .judges import BROADENING, EXPIRY, HARMLESS, UNCLASSIFIED
 from .plans import agent_documents, planned_content, planned_foundation
 from .subjects import accepted, subject_change, without_subjects
 from .terraform import PlanSummary
