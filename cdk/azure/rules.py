@@ -61,8 +61,8 @@ def roles(identities: IdentitiesFile) -> Iterator[Problem]:
         assigned = agent.azure.roles if agent.azure is not None else ()
         for j, entry in enumerate(assigned):
             if (problem := role_problem(entry.role)) is not None:
-                kind, message, hint = problem
-                yield Problem(("agents", i, "azure", "roles", j, "role"), message, hint, kind)
+                kind, message, fix = problem
+                yield Problem(("agents", i, "azure", "roles", j, "role"), message, fix, kind)
 
 
 @rule("AgentId-AzureScopeInvalid")

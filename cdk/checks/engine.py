@@ -2,7 +2,7 @@
 
 A rule is a pure function that only judges: it takes the validated file (and the
 date to judge against, if it declares it needs one) and yields :class:`Problem`
-values, where and what is wrong and how to fix it, never its own id. The engine
+values (where and what is wrong, and how to fix it), never its own id. The engine
 stamps the id the rule was registered under on each, so an id is written once, in
 the registration. Each rule's docstring is the "why this rule exists" text that
 ``agentid validate --explain ID`` prints and the rules page of the docs lists.
@@ -14,7 +14,7 @@ the registration. Each rule's docstring is the "why this rule exists" text that
   them now (an expiry passed), which is what review tolerates on a base.
 - ``@rule_group({KIND: (ID, WHY), ...})``: one function that reports several ids,
   because one plan function decides between them (``cdk.gcp.plan.role_problem``
-  returns ``("GcpBasicRole", message, hint)``). Its problems carry that ``kind``;
+  returns ``("GcpBasicRole", message, fix)``). Its problems carry that ``kind``;
   the registration maps each kind to its id and why. A kind the registration does
   not declare is reported as a crashed rule, never dropped.
 
@@ -30,9 +30,12 @@ import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ..errors import Finding, Path
-from ..model import IdentitiesFile
+
+if TYPE_CHECKING:
+    from ..model import IdentitiesFile
 
 # Every module that registers rules, in the order their findings are reported.
 # Cross-target rules live in cdk/checks/, each target's in its own folder.
@@ -57,13 +60,15 @@ class Problem:
 
     path: Path
     message: str
-    hint: str = ""
+    fix: str = ""
     kind: str = ""
 
 
-Judge = Callable[[IdentitiesFile, date], Iterable[Problem]]
-UndatedRule = Callable[[IdentitiesFile], Iterable[Problem]]
-DatedRule = Callable[[IdentitiesFile, date], Iterable[Problem]]
+# Quoted: the model is imported for type checking only, so loading the engine stays
+# cheap and shallow (the CLI is held to a low recursion limit, tests/test_hostile.py).
+Judge = Callable[["IdentitiesFile", date], Iterable[Problem]]
+UndatedRule = Callable[["IdentitiesFile"], Iterable[Problem]]
+DatedRule = Callable[["IdentitiesFile", date], Iterable[Problem]]
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,7 @@ def run_checks(identities: IdentitiesFile, today: date) -> list[Finding]:
         if registered.kinds is not None:
             # A group reports its ids in the order it declares them.
             order = [*registered.kinds.values(), CRASHED]
-            found.sort(key=lambda f: order.index(f.rule))
+            found.sort(key=lambda f: order.index(f.id))
         findings.extend(found)
     return findings
 
@@ -189,4 +194,4 @@ def _stamped(registered: Rule, problem: Problem) -> Finding:
         rule_id = found
     elif problem.kind:
         raise UnknownKind(f"a single-id rule reported kind {problem.kind!r}")
-    return Finding(rule_id, problem.path, problem.message, problem.hint)
+    return Finding(rule_id, problem.path, problem.message, problem.fix)

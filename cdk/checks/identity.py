@@ -85,12 +85,18 @@ def expiry_beyond_policy(identities: IdentitiesFile, today: date) -> Iterator[Pr
     """Every widening of lifetime is a review: no agent may live longer than
     `policy.max_lifetime_days` from today without someone renewing it."""
     days = identities.defaults.policy.max_lifetime_days
-    limit = today + timedelta(days=days)
+    limit = latest_expiry(identities, today)
     for i, agent in enumerate(identities.agents):
         if agent.revoked is None and agent.expires > limit:
             yield Problem(("agents", i, "expires"),
                           f"expires {agent.expires} is more than {days} days away",
                           f"set it on or before {limit}")
+
+
+def latest_expiry(identities: IdentitiesFile, today: date) -> date:
+    """The latest ``expires`` the file's policy allows today: ``policy.max_lifetime_days``
+    from today (the rule here, and review's expiry gate with the base's file)."""
+    return today + timedelta(days=identities.defaults.policy.max_lifetime_days)
 
 
 @dated_rule("AgentId-RevokedInFuture")

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AgentIdError
-from ..validation import load
 from .common import today_of
 
 
@@ -19,6 +18,7 @@ def card(args: argparse.Namespace) -> int:
     from ..approvals import approver_by_hand, approver_from_github
     from ..review.card import identity_card
     from ..review.render import render_card
+    from ..validation import load
 
     today = today_of(args.today)
     loaded = load(args.file, today)
@@ -55,6 +55,7 @@ def _read_json(source: str) -> Any:
 def atlantis(args: argparse.Namespace) -> int:
     """Write atlantis.yaml: one project per agent stack (and the foundation if asked)."""
     from ..atlantis import atlantis_config, foundation_changed, render
+    from ..validation import load
 
     loaded = load(args.file, today_of(args.today))
     include = args.foundation or (

@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
-from ..validation import load
 from .common import today_of
 
 
 def validate(args: argparse.Namespace) -> int:
     """Load and check every record (or explain a rule or gate id); writes nothing."""
+    from ..validation import load
+
     if args.explain:
         from ..checks import RULES, load_rules
         from ..review.packet import GATES_WHY
@@ -34,6 +35,7 @@ def validate(args: argparse.Namespace) -> int:
 
 def verify(args: argparse.Namespace) -> int:
     """Check synthesized output against the invariants (or explain one)."""
+    from ..validation import load
     from ..verify import INVARIANTS, verify_directory
 
     if args.explain:

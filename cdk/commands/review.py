@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AgentIdError, InputError, UsageError
-from ..model import IdentitiesFile
-from ..synthesis import app
 from .common import today_of
 
 if TYPE_CHECKING:
+    from ..model import IdentitiesFile
     from ..review.packet import Side
     from ..review.terraform import PlanSummary
     from ..synth_cache import SynthCache
@@ -100,6 +99,8 @@ def synth_stacks(identities: IdentitiesFile, outdir: Path, base_dir: Path,
                  cache: SynthCache | None = None) -> dict[str, dict[str, Any]]:
     """Every stack's ``cdk.tf.json``: synthesized into ``outdir`` and read back, or
     taken from ``cache`` where a stack's key matches (cdk/synth_cache.py)."""
+    from ..synthesis import app
+
     if cache is not None:
         from ..synth_cache import cached_stack_json
 

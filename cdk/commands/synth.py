@@ -10,16 +10,20 @@ import sys
 import tempfile
 from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import AgentIdError
-from ..loader import Loaded
-from ..synthesis import app
-from ..validation import load
 from .common import DEFAULT_FILE, today_of
+
+if TYPE_CHECKING:
+    from ..loader import Loaded
 
 
 def synth(args: argparse.Namespace) -> int:
     """Validate, then write every stack (or the selected ones) atomically."""
+    from ..synthesis import app
+    from ..validation import load
+
     loaded = load(args.file, today_of(args.today))
     outdir = Path(args.output)
     if args.stacks is not None:
@@ -57,6 +61,7 @@ def synth_atomically(loaded: Loaded, outdir: Path,
     from ..extras import require_extras
     from ..progress import Progress
     from ..synth_cache import Fallback, disabled, open_cache, synth_with_cache
+    from ..synthesis import app
 
     # Before the staging directory exists: a missing extra leaves nothing behind.
     require_extras(loaded.identities)
@@ -147,6 +152,9 @@ def app_main(file: str | None = None) -> None:
     ``AGENTID_STACKS`` limits what is written to those stacks (:func:`env_stacks`);
     the synth cache supplies unchanged stacks (``AGENTID_NO_CACHE=1`` turns it off).
     """
+    from ..synthesis import app
+    from ..validation import load
+
     path = file or os.environ.get("AGENTID_FILE", DEFAULT_FILE)
     stacks = env_stacks()
     try:

@@ -71,8 +71,8 @@ def roles(identities: IdentitiesFile) -> Iterator[Problem]:
         bound = agent.gcp.roles if agent.gcp is not None else ()
         for j, entry in enumerate(bound):
             if (problem := role_problem(entry.role, gcp)) is not None:
-                kind, message, hint = problem
-                yield Problem(("agents", i, "gcp", "roles", j, "role"), message, hint, kind)
+                kind, message, fix = problem
+                yield Problem(("agents", i, "gcp", "roles", j, "role"), message, fix, kind)
 
 
 @rule("AgentId-GcpResourceInvalid")

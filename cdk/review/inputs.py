@@ -75,7 +75,7 @@ def side_of(label: str, document: Document | None, today: date, *, is_base: bool
     if checked.identities is None:
         return Side(label, None, checked.findings)
     tolerated = TIME_RULES if is_base else HEAD_TOLERATED
-    blocking = [f for f in checked.findings if f.rule not in tolerated]
+    blocking = [f for f in checked.findings if f.id not in tolerated]
     return Side(label, None if blocking else checked.identities, checked.findings)
 
 

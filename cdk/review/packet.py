@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from ..errors import Finding
+from ..checks import dated_rules
+from ..checks.identity import latest_expiry
+from ..errors import Finding, Gate
 from ..model import Agent, IdentitiesFile
 from ..names import FOUNDATION
 from . import escalations as esc
@@ -51,8 +53,7 @@ MIN_REASON_CHARS = esc.MIN_REASON_CHARS
 # Rules that judge a record against today's date. A base that was valid when it
 # merged may fail them now (an expiry passed); that is what the change may fix,
 # so they do not make the base invalid.
-TIME_RULES = frozenset({"AgentId-ExpiryPassed", "AgentId-ExpiryBeyondPolicy",
-                        "AgentId-RevokedInFuture"})
+TIME_RULES = dated_rules()
 # A head that only breaks the lifetime policy is still planned, so the packet
 # shows the extension next to its own gate.
 HEAD_TOLERATED = frozenset({"AgentId-ExpiryBeyondPolicy"})
@@ -121,20 +122,6 @@ class Side:
         if self.identities is None:
             return {}
         return {a.name: a for a in self.identities.agents}
-
-
-@dataclass(frozen=True)
-class Gate:
-    """A failed gate: stable id, the agent it concerns, what is wrong and how to fix it."""
-
-    id: str
-    agent: str | None
-    message: str
-    fix: str
-    example: str = ""
-    # One line for the comment when ``message`` repeats a list the packet shows
-    # below it (the grants of an agent, the weakened defaults); empty otherwise.
-    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -274,11 +261,9 @@ def build_packet(base: Side, head: Side, today: date,
             GATE_BROADENING, None,
             f"defaults weaken a control for every agent: {'; '.join(defaults.controls.broadened)}"
             " without an approved defaults escalation",
-            "add a `defaults.escalations` entry dated today, with a reason of at least "
-            f"{MIN_REASON_CHARS} characters and the team of @{org} that approved it; or drop "
+            f"add a `defaults.escalations` entry {esc.requirement(org)}; or drop "
             "the change",
-            f'defaults: {{escalations: [{{on: {today}, reason: "...", approved_by: '
-            f'"@{org}/security"}}]}}',
+            f"defaults: {{escalations: [{esc.example_entry(today, org)}]}}",
             f"defaults weaken {_count(len(defaults.controls.broadened), 'control')} for every "
             "agent without an approved defaults escalation: listed under `defaults` below"))
     shared_content = compare(FOUNDATION, base_content.get(FOUNDATION, {}),
@@ -294,7 +279,7 @@ def build_packet(base: Side, head: Side, today: date,
                 "the shared foundation stack widens without an approved escalation: "
                 + "; ".join(f"{c.where} ({c.note})" for c in broader),
                 f"have the change approved with {approval}, or undo it",
-                f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}',
+                esc.example_entry(today, org),
                 f"the shared foundation stack widens in {_count(len(broader), 'place')} "
                 f"without an approved escalation: listed under Shared stack `{FOUNDATION}` below"))
         unclassified = [c for c in unapproved if c.kind == UNCLASSIFIED]
@@ -321,7 +306,7 @@ def _validity_gates(base: Side, head: Side) -> list[Gate]:
     for side, gate_id, what, tolerated in (
             (base, GATE_BASE_INVALID, "base", TIME_RULES),
             (head, GATE_HEAD_INVALID, "head", HEAD_TOLERATED)):
-        findings = [f for f in side.findings if f.rule not in tolerated]
+        findings = [f for f in side.findings if f.id not in tolerated]
         if side.identities is None or findings:
             lines = "; ".join(f.render() for f in findings) or "it could not be read"
             gates.append(Gate(gate_id, None, f"the {what} file ({side.label}) is invalid: {lines}",
@@ -367,7 +352,7 @@ def _escalations(base: IdentitiesFile, head: IdentitiesFile, today: date
                 f"date a new entry today (or up to {esc.NEW_ENTRY_DAYS} days before), give its "
                 f"own reason of at least {MIN_REASON_CHARS} characters, and name the approving "
                 f"team of @{org} (never a person, the agent or its owner team)",
-                f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}'))
+                esc.example_entry(today, org)))
     return _Approvals(valid), gates
 
 
@@ -460,7 +445,7 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, ba
     gates = []
     assert base_side.identities is not None
     org = base_side.identities.defaults.github.owner
-    example = f'escalations: [{{on: {today}, reason: "...", approved_by: "@{org}/security"}}]'
+    example = f"escalations: [{esc.example_entry(today, org)}]"
     if review.status == "orphan":
         gates.append(Gate(
             GATE_ORPHAN, review.name,
@@ -473,7 +458,7 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, ba
     if head is not None and head.revoked is None and base_side.identities is not None:
         # The limit is the base's: a change may not raise the limit and the expiry together.
         days = base_side.identities.defaults.policy.max_lifetime_days
-        limit = today + timedelta(days=days)
+        limit = latest_expiry(base_side.identities, today)
         if head.expires > limit:
             gates.append(Gate(
                 GATE_EXPIRY, review.name,
@@ -488,8 +473,7 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, ba
     approved = approvals.by(approver)
     how = (f"add an escalations entry to the record of {review.name}" if approver != esc.DEFAULTS
            else "add a `defaults.escalations` entry")
-    fix = (f"{how}, dated today, with a reason of at least {MIN_REASON_CHARS} characters and "
-           f"the team of @{org} that approved it (not the agent, not its owner team)")
+    fix = f"{how}, {esc.requirement(org)} (not the agent, not its owner team)"
     if review.status == "new" and not approved:
         gates.append(Gate(
             GATE_NEW_AGENT, review.name,
@@ -524,7 +508,7 @@ def _unclassified_gate(agent: str | None, changes: list[ContentChange] | tuple[C
         f"changes no rule classifies as a narrowing or harmless: {listed}{more}",
         f"have the change approved with {approval} (the gate fails closed), or undo it; "
         "if the change is harmless, classify it in cdk/review/content.py's RULES with a reason",
-        f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}',
+        esc.example_entry(today, org),
         f"{_count(len(changes), 'change')} no rule classifies as a narrowing or harmless: "
         f"listed under {'Shared stack ' if agent == FOUNDATION else ''}`{agent}` below")
 

@@ -52,7 +52,7 @@ def test_the_engine_stamps_the_registered_id(only: dict[str, engine.Rule]) -> No
         yield Problem(("agents", 0, "name"), "a message", "a hint")
 
     [finding] = run_checks(_identities(), TODAY)
-    assert (finding.rule, finding.path, finding.message, finding.hint) == (
+    assert (finding.id, finding.path, finding.message, finding.fix) == (
         "AgentId-Example", ("agents", 0, "name"), "a message", "a hint")
     assert only["AgentId-Example"].why == "Reports the first agent's name."
     assert not only["AgentId-Example"].dated
@@ -86,7 +86,7 @@ def test_a_group_runs_once_and_stamps_each_kind_in_declared_order(
 
     findings = run_checks(_identities(), TODAY)
     assert calls == [1]
-    assert [(f.rule, f.message) for f in findings] == [
+    assert [(f.id, f.message) for f in findings] == [
         ("AgentId-Second", "second"), ("AgentId-First", "first")]
     assert {r.id: r.why for r in only.values()} == {
         "AgentId-Second": "why the second exists", "AgentId-First": "why the first exists"}
@@ -105,7 +105,7 @@ def test_an_undeclared_kind_is_a_crashed_rule_not_a_dropped_finding(
         yield Problem(("agents", 0), "?", kind="Known")
 
     findings = run_checks(_identities(), TODAY)
-    assert [f.rule for f in findings] == ["AgentId-RuleCrashed", "AgentId-RuleCrashed"]
+    assert [f.id for f in findings] == ["AgentId-RuleCrashed", "AgentId-RuleCrashed"]
     assert "'Unknown' is not declared" in findings[0].message
 
 

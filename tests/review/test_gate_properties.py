@@ -189,7 +189,7 @@ def _review(base: IdentitiesFile, head: IdentitiesFile) -> Packet:
 
     # Mutations that break a check are invalid heads; review refuses those anyway.
     assume(not [f for f in run_checks(head, TODAY)
-                if f.rule != "AgentId-ExpiryBeyondPolicy"])
+                if f.id != "AgentId-ExpiryBeyondPolicy"])
     return build_packet(Side("base", base), Side("head", head), TODAY)
 
 
