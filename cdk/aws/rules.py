@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..aws.plan import TRUST_POLICY_MAX_CHARS, trust_policy_size
+from ..checks.common import defaults_missing
 from ..checks.engine import Problem, rule
 from ..model import IdentitiesFile
 
@@ -13,14 +14,11 @@ from ..model import IdentitiesFile
 def aws_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
     """An AWS scope needs the account and region it lives in; guessing them from the
     deployer's credentials would put an agent wherever those happen to point."""
-    if identities.defaults.aws is not None:
-        return
-    for i, agent in enumerate(identities.agents):
-        if agent.aws is not None or agent.secrets.store == "aws" and agent.github.deploy_keys:
-            yield Problem(("agents", i, "aws"),
-                          "this agent uses AWS but defaults.aws is not set",
-                          'add `aws: {account_id: "123456789012", region: eu-west-1}` '
-                          "under defaults")
+    yield from defaults_missing(
+        identities, identities.defaults.aws,
+        lambda agent: agent.aws is not None
+        or agent.secrets.store == "aws" and bool(agent.github.deploy_keys),
+        lambda agent: "aws", "AWS", "aws", '{account_id: "123456789012", region: eu-west-1}')
 
 
 @rule("AgentId-TrustPolicyTooLarge")

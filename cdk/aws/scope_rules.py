@@ -21,6 +21,7 @@ from ..aws.scope import (
     must_never_hold_deny,
     overlap,
 )
+from ..checks.common import live_users
 from ..checks.engine import Problem, rule
 from ..errors import Path
 from ..model import Agent, AwsDefaults, IdentitiesFile
@@ -28,14 +29,7 @@ from ..plan import is_gcp_entry
 
 
 def _scoped(identities: IdentitiesFile) -> Iterator[tuple[int, Agent, AwsDefaults]]:
-    # Tombstones are skipped: their resources are being destroyed, and an old
-    # scope must not block the change that revokes it.
-    aws = identities.defaults.aws
-    if aws is None:
-        return
-    for i, agent in enumerate(identities.agents):
-        if agent.aws is not None and agent.revoked is None:
-            yield i, agent, aws
+    return live_users(identities, identities.defaults.aws, lambda agent: agent.aws is not None)
 
 
 def _arns(agent: Agent) -> Iterator[tuple[Path, str, bool]]:

@@ -13,19 +13,20 @@ from ..azure.plan import (
     scope_problem,
     uses_azure,
 )
+from ..checks.common import defaults_missing, live_entries, live_users, repeats
 from ..checks.engine import Problem, rule, rule_group
-from ..model import Agent, AzureDefaults, IdentitiesFile
+from ..errors import Path
+from ..model import Agent, AzureDefaults, AzureRole, IdentitiesFile
 from ..plan import is_azure_entry
 
 
 def _scoped(identities: IdentitiesFile) -> Iterator[tuple[int, Agent, AzureDefaults]]:
-    # Tombstones are skipped: an old scope must not block the change that revokes it.
-    azure = identities.defaults.azure
-    if azure is None:
-        return
-    for i, agent in enumerate(identities.agents):
-        if uses_azure(agent) and agent.revoked is None:
-            yield i, agent, azure
+    return live_users(identities, identities.defaults.azure, uses_azure)
+
+def _roles(identities: IdentitiesFile) -> Iterator[tuple[Path, AzureRole, AzureDefaults]]:
+    return live_entries(identities, identities.defaults.azure, uses_azure, ("azure", "roles"),
+                        lambda agent: agent.azure.roles if agent.azure is not None else ())
+
 
 
 @rule("AgentId-AzureDefaultsMissing")
@@ -33,14 +34,10 @@ def azure_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
     """An Azure identity needs the tenant, subscription, resource group and location it
     lives in; guessing them from the deployer's login would put an agent wherever
     that happens to point."""
-    if identities.defaults.azure is not None:
-        return
-    for i, agent in enumerate(identities.agents):
-        if uses_azure(agent):
-            yield Problem(("agents", i, "azure" if agent.azure is not None else "secrets"),
-                          "this agent uses Azure but defaults.azure is not set",
-                          "add `azure: {tenant_id: ..., subscription_id: ..., "
-                          "resource_group: agents, location: westeurope}` under defaults")
+    yield from defaults_missing(
+        identities, identities.defaults.azure, uses_azure,
+        lambda agent: "azure" if agent.azure is not None else "secrets", "Azure", "azure",
+        "{tenant_id: ..., subscription_id: ..., resource_group: agents, location: westeurope}")
 
 
 @rule_group({
@@ -57,12 +54,10 @@ def azure_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
 def roles(identities: IdentitiesFile) -> Iterator[Problem]:
     """Every assigned role, judged by :func:`cdk.azure.plan.role_problem`, whose first
     field is the kind of problem (one of the group's declared kinds)."""
-    for i, agent, _ in _scoped(identities):
-        assigned = agent.azure.roles if agent.azure is not None else ()
-        for j, entry in enumerate(assigned):
-            if (problem := role_problem(entry.role)) is not None:
-                kind, message, fix = problem
-                yield Problem(("agents", i, "azure", "roles", j, "role"), message, fix, kind)
+    for at, entry, _ in _roles(identities):
+        if (problem := role_problem(entry.role)) is not None:
+            kind, message, fix = problem
+            yield Problem((*at, "role"), message, fix, kind)
 
 
 @rule("AgentId-AzureScopeInvalid")
@@ -70,11 +65,9 @@ def scope_invalid(identities: IdentitiesFile) -> Iterator[Problem]:
     """A role is assigned at the narrowest scope that does the job, in the agent's own
     subscription; a subscription-wide assignment is the wide grant a reviewer misses
     unless it says why nothing narrower exists."""
-    for i, agent, azure in _scoped(identities):
-        roles = agent.azure.roles if agent.azure is not None else ()
-        for j, entry in enumerate(roles):
-            if (problem := scope_problem(entry, azure)) is not None:
-                yield Problem(("agents", i, "azure", "roles", j, "scope"), *problem)
+    for at, entry, azure in _roles(identities):
+        if (problem := scope_problem(entry, azure)) is not None:
+            yield Problem((*at, "scope"), *problem)
 
 
 @rule("AgentId-AzureAgentResource")
@@ -85,11 +78,9 @@ def agent_resource(identities: IdentitiesFile) -> Iterator[Problem]:
     role on the whole subscription would let one agent read another's deploy keys or
     act as it. Azure has no deny agentid can write (deny assignments are made only by
     Azure itself), so this rule and the plan-time role check are what hold it."""
-    for i, agent, azure in _scoped(identities):
-        roles = agent.azure.roles if agent.azure is not None else ()
-        for j, entry in enumerate(roles):
-            if (problem := agent_resource_problem(entry, azure)) is not None:
-                yield Problem(("agents", i, "azure", "roles", j, "scope"), *problem)
+    for at, entry, azure in _roles(identities):
+        if (problem := agent_resource_problem(entry, azure)) is not None:
+            yield Problem((*at, "scope"), *problem)
 
 
 @rule("AgentId-AzureDuplicateAssignment")
@@ -98,17 +89,15 @@ def duplicate_assignment(identities: IdentitiesFile) -> Iterator[Problem]:
     only in case name one role assignment, which the second would fail to create
     halfway through an apply."""
     for i, agent, azure in _scoped(identities):
-        seen: dict[tuple[str, str], int] = {}
         roles = agent.azure.roles if agent.azure is not None else ()
-        for j, entry in enumerate(roles):
-            key = (entry.role.strip().lower(), assignment_scope(entry, azure).lower())
-            if key in seen:
-                yield Problem(("agents", i, "azure", "roles", j),
-                              f"{entry.role} at {entry.scope.name} is already assigned by "
-                              f"roles[{seen[key]}] (Azure ignores case in both)",
-                              "keep one entry per role and scope")
-            else:
-                seen[key] = j
+        keys = [(entry.role.strip().lower(), assignment_scope(entry, azure).lower())
+                for entry in roles]
+        for j, first in repeats(keys):
+            entry = roles[j]
+            yield Problem(("agents", i, "azure", "roles", j),
+                          f"{entry.role} at {entry.scope.name} is already assigned by "
+                          f"roles[{first}] (Azure ignores case in both)",
+                          "keep one entry per role and scope")
 
 
 @rule("AgentId-AzureTooManySubjects")

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from ..model import Agent, IdentitiesFile
 from ..names import FOUNDATION, principal
+from .common import repeats
 from .engine import Problem, dated_rule, rule
 
 
@@ -25,15 +26,11 @@ def reserved_name(identities: IdentitiesFile) -> Iterator[Problem]:
 def duplicate_name(identities: IdentitiesFile) -> Iterator[Problem]:
     """The stack, role, environment and secrets are all named after the agent: two
     records with one name would fight over the same resources."""
-    first: dict[str, int] = {}
-    for i, agent in enumerate(identities.agents):
-        key = agent.name.casefold()
-        if key in first:
-            yield Problem(("agents", i, "name"),
-                          f"name {agent.name!r} is already used by agents[{first[key]}]",
-                          "give every agent its own name")
-        else:
-            first[key] = i
+    agents = identities.agents
+    for i, first in repeats(agent.name.casefold() for agent in agents):
+        yield Problem(("agents", i, "name"),
+                      f"name {agents[i].name!r} is already used by agents[{first}]",
+                      "give every agent its own name")
 
 
 @rule("AgentId-TeamOutsideOwner")
@@ -61,12 +58,10 @@ def duplicate_approver(identities: IdentitiesFile) -> Iterator[Problem]:
     """GitHub allows six required reviewers; a repeated one wastes a slot and hides
     that fewer people can approve than the list suggests."""
     for i, agent in enumerate(identities.agents):
-        seen: set[str] = set()
-        for j, who in enumerate(agent.approvers):
-            if who.casefold() in seen:
-                yield Problem(("agents", i, "approvers", j),
-                              f"approver {who} is listed twice", "list each approver once")
-            seen.add(who.casefold())
+        for j, _ in repeats(who.casefold() for who in agent.approvers):
+            yield Problem(("agents", i, "approvers", j),
+                          f"approver {agent.approvers[j]} is listed twice",
+                          "list each approver once")
 
 
 @dated_rule("AgentId-ExpiryPassed")

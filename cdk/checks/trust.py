@@ -8,6 +8,7 @@ from ..azure.plan import uses_azure
 from ..model import IdentitiesFile
 from ..plan import environment_of
 from ..subjects import BOTH, form_of, legacy_subject, primary_subject
+from .common import repeats
 from .engine import Problem, rule
 
 
@@ -36,17 +37,13 @@ def duplicate_subject(identities: IdentitiesFile) -> Iterator[Problem]:
     form really apply."""
     github = identities.defaults.github
     for i, agent in enumerate(identities.agents):
-        seen: dict[str, int] = {}
-        for j, run in enumerate(agent.runs_on):
-            sub = primary_subject(github, agent, run)
-            # GitHub compares repository and environment names without case; the
-            # legacy spelling names the job whatever form the entry states.
-            key = legacy_subject(agent, run).casefold()
-            if key in seen:
-                yield Problem(("agents", i, "runs_on", j),
-                              f"subject {sub} repeats runs_on[{seen[key]}]",
-                              "give each workflow its own environment")
-            seen.setdefault(key, j)
+        # GitHub compares repository and environment names without case; the legacy
+        # spelling names the job whatever form the entry states.
+        keys = [legacy_subject(agent, run).casefold() for run in agent.runs_on]
+        for j, first in repeats(keys):
+            yield Problem(("agents", i, "runs_on", j),
+                          f"subject {primary_subject(github, agent, agent.runs_on[j])} repeats "
+                          f"runs_on[{first}]", "give each workflow its own environment")
 
 
 @rule("AgentId-RepoIdMismatch")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..checks.common import defaults_missing, live_entries, live_users
 from ..checks.engine import Problem, rule, rule_group
+from ..errors import Path
 from ..gcp.plan import (
     ATTRIBUTE_CONDITION_MAX_CHARS,
     CUSTOM_ROLE_RE,
@@ -20,18 +22,17 @@ from ..gcp.plan import (
     role_problem,
     uses_gcp,
 )
-from ..model import Agent, GcpDefaults, IdentitiesFile
+from ..model import Agent, GcpDefaults, GcpRole, IdentitiesFile
 from ..plan import is_azure_entry, is_gcp_entry
 
 
 def _scoped(identities: IdentitiesFile) -> Iterator[tuple[int, Agent, GcpDefaults]]:
-    # Tombstones are skipped: an old scope must not block the change that revokes it.
-    gcp = identities.defaults.gcp
-    if gcp is None:
-        return
-    for i, agent in enumerate(identities.agents):
-        if uses_gcp(agent) and agent.revoked is None:
-            yield i, agent, gcp
+    return live_users(identities, identities.defaults.gcp, uses_gcp)
+
+def _roles(identities: IdentitiesFile) -> Iterator[tuple[Path, GcpRole, GcpDefaults]]:
+    return live_entries(identities, identities.defaults.gcp, uses_gcp, ("gcp", "roles"),
+                        lambda agent: agent.gcp.roles if agent.gcp is not None else ())
+
 
 
 @rule("AgentId-GcpDefaultsMissing")
@@ -39,14 +40,10 @@ def gcp_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
     """A Google Cloud identity needs the project, project number and region it lives in;
     guessing them from the deployer's credentials would put an agent wherever those
     happen to point."""
-    if identities.defaults.gcp is not None:
-        return
-    for i, agent in enumerate(identities.agents):
-        if uses_gcp(agent):
-            yield Problem(("agents", i, "gcp" if agent.gcp is not None else "secrets"),
-                          "this agent uses Google Cloud but defaults.gcp is not set",
-                          "add `gcp: {project_id: acme-agents, project_number: 123456789012, "
-                          "region: europe-west1}` under defaults")
+    yield from defaults_missing(
+        identities, identities.defaults.gcp, uses_gcp,
+        lambda agent: "gcp" if agent.gcp is not None else "secrets", "Google Cloud", "gcp",
+        "{project_id: acme-agents, project_number: 123456789012, region: europe-west1}")
 
 
 @rule_group({
@@ -67,12 +64,10 @@ def gcp_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
 def roles(identities: IdentitiesFile) -> Iterator[Problem]:
     """Every bound role, judged by :func:`cdk.gcp.plan.role_problem`, whose first field
     is the kind of problem (one of the group's declared kinds)."""
-    for i, agent, gcp in _scoped(identities):
-        bound = agent.gcp.roles if agent.gcp is not None else ()
-        for j, entry in enumerate(bound):
-            if (problem := role_problem(entry.role, gcp)) is not None:
-                kind, message, fix = problem
-                yield Problem(("agents", i, "gcp", "roles", j, "role"), message, fix, kind)
+    for at, entry, gcp in _roles(identities):
+        if (problem := role_problem(entry.role, gcp)) is not None:
+            kind, message, fix = problem
+            yield Problem((*at, "role"), message, fix, kind)
 
 
 @rule("AgentId-GcpResourceInvalid")
@@ -80,11 +75,9 @@ def resource_invalid(identities: IdentitiesFile) -> Iterator[Problem]:
     """A role is bound on the narrowest resource that does the job, in the agent's own
     project; a project-wide grant is the wide grant a reviewer misses unless it says
     why nothing narrower exists."""
-    for i, agent, gcp in _scoped(identities):
-        roles = agent.gcp.roles if agent.gcp is not None else ()
-        for j, entry in enumerate(roles):
-            if (problem := resource_problem(entry, gcp)) is not None:
-                yield Problem(("agents", i, "gcp", "roles", j, "resource"), *problem)
+    for at, entry, gcp in _roles(identities):
+        if (problem := resource_problem(entry, gcp)) is not None:
+            yield Problem((*at, "resource"), *problem)
 
 
 @rule("AgentId-GcpAgentResource")
@@ -96,12 +89,10 @@ def agent_resource(identities: IdentitiesFile) -> Iterator[Problem]:
     act as it. Google's deny policies cannot name "another agent's secret" (their
     conditions read only resource tags), so this rule, the plan-time role check and
     each secret's own bindings are what hold it."""
-    for i, agent, _ in _scoped(identities):
-        roles = agent.gcp.roles if agent.gcp is not None else ()
-        for j, entry in enumerate(roles):
-            if (problem := agent_resource_problem(entry)) is not None:
-                field = "resource" if entry.resource.kind == "secret" else "role"
-                yield Problem(("agents", i, "gcp", "roles", j, field), *problem)
+    for at, entry, _ in _roles(identities):
+        if (problem := agent_resource_problem(entry)) is not None:
+            field = "resource" if entry.resource.kind == "secret" else "role"
+            yield Problem((*at, field), *problem)
 
 
 @rule("AgentId-GcpMustNeverHold")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..checks.common import repeats
 from ..checks.engine import Problem, rule
 from ..model import IdentitiesFile
 from ..names import deploy_key_variable
@@ -30,13 +31,10 @@ def duplicate_deploy_key(identities: IdentitiesFile) -> Iterator[Problem]:
     environment variable and its rotation. Repository names that differ only in case or
     punctuation would share all three names, so they count as the same."""
     for i, agent in enumerate(identities.agents):
-        seen: dict[str, tuple[int, str]] = {}
-        for j, key in enumerate(agent.github.deploy_keys):
-            variable = deploy_key_variable(key.repo)
-            if variable not in seen:
-                seen[variable] = (j, key.repo)
-                continue
-            first, repo = seen[variable]
+        keys = agent.github.deploy_keys
+        variables = [deploy_key_variable(key.repo) for key in keys]
+        for j, first in repeats(variables):
+            key, variable, repo = keys[j], variables[j], keys[first].repo
             path = ("agents", i, "github", "deploy_keys", j, "repo")
             if repo.casefold() == key.repo.casefold():
                 yield Problem(path,
