@@ -20,8 +20,8 @@ the registration. Each rule's docstring is the "why this rule exists" text that
 
 A rule that raises is itself reported as a finding (``AgentId-RuleCrashed``): a
 broken rule must never look like a clean file. The rule modules are imported from
-:data:`RULE_MODULES` by name, so this module imports none of them and they import
-only this one.
+:data:`RULE_MODULES` by name, so this module imports none of them; they import it
+(and :mod:`cdk.checks.common`, what rules share).
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ from ..errors import Finding, Path
 if TYPE_CHECKING:
     from ..model import IdentitiesFile
 
-# Every module that registers rules, in the order their findings are reported.
-# Cross-target rules live in cdk/checks/, each target's in its own folder.
+# Every module that registers rules, in the order their findings are reported (the
+# order the rule pack always had, so a review packet lists an invalid side's findings
+# as before). Cross-target rules live in cdk/checks/, each target's in its folder.
 RULE_MODULES: tuple[str, ...] = (
     "cdk.aws.rules",
     "cdk.azure.rules",
