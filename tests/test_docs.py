@@ -1,0 +1,96 @@
+"""The README stays a start and the pages under docs/ hold together.
+
+- README.md is under 10 KiB; what it used to hold lives in docs/.
+- Every relative link in README.md and docs/*.md names a file of the repository
+  (never a path outside it) and, for a heading anchor, a heading of that page
+  (GitHub's anchor spelling).
+- docs/rules.md is what ``python -m tools.rulesdoc`` generates from the rule pack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tools.rulesdoc import PAGE, rules_page
+
+from .conftest import ROOT
+
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def prose(text: str) -> list[str]:
+    """The lines outside fenced code blocks."""
+    lines, fenced = [], False
+    for line in text.splitlines():
+        if FENCE.match(line):
+            fenced = not fenced
+        elif not fenced:
+            lines.append(line)
+    return lines
+
+
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives the page's headings (repeats get -1, -2, ...)."""
+    seen: Counter[str] = Counter()
+    found = set()
+    for line in prose(page.read_text()):
+        heading = re.match(r"#{1,6} (.*)", line)
+        if not heading:
+            continue
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading.group(1)).strip().lower()
+        slug = re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+        found.add(slug if not seen[slug] else f"{slug}-{seen[slug]}")
+        seen[slug] += 1
+    return found
+
+
+def relative_links(page: Path) -> list[str]:
+    text = "\n".join(re.sub(r"`[^`]*`", "", line) for line in prose(page.read_text()))
+    return [link for link in LINK.findall(text)
+            if not re.match(r"[a-z][a-z0-9+.-]*:", link)]  # https:, mailto:, ...
+
+
+def test_the_readme_is_a_start_not_a_reference() -> None:
+    assert len(README.read_bytes()) < 10_240, "README.md is 10 KiB or more: move detail to docs/"
+
+
+def test_the_anchor_spelling_is_githubs() -> None:
+    # GIVEN headings as this repository writes them THEN the anchors GitHub gives them.
+    page = ROOT / "docs" / "decisions.md"
+    assert "synth-cache-a-stack-is-constructed-only-when-its-key-changed" in anchors(page)
+    assert "68-lock-the-fast-stop-planned-17" in anchors(ROOT / "docs" / "architecture.md")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_relative_link_resolves_inside_the_repository(page: Path) -> None:
+    broken = []
+    for link in relative_links(page):
+        path, _, anchor = link.partition("#")
+        target = (page.parent / path).resolve() if path else page
+        if not target.is_relative_to(ROOT) or not target.exists():
+            broken.append(f"{link}: no such file in the repository")
+        elif anchor and target.suffix == ".md" and anchor not in anchors(target):
+            broken.append(f"{link}: no heading with anchor #{anchor} in {target.name}")
+    assert not broken, f"{page.relative_to(ROOT)}: " + "; ".join(broken)
+
+
+def test_the_rules_page_is_the_one_the_rule_pack_generates() -> None:
+    assert PAGE == ROOT / "docs" / "rules.md"
+    assert PAGE.read_text() == rules_page(), (
+        "docs/rules.md is stale: regenerate it with `make docs` "
+        "(python -m tools.rulesdoc --write)")
+
+
+def test_the_rules_page_names_every_rule_with_its_reason() -> None:
+    from cdk.checks import RULES
+
+    text = rules_page()
+    for rule in RULES.values():
+        assert f"| `{rule.id}` | {rule.why.replace('|', chr(92) + '|')} |" in text
