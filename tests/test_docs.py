@@ -94,3 +94,11 @@ def test_the_rules_page_names_every_rule_with_its_reason() -> None:
     text = rules_page()
     for rule in RULES.values():
         assert f"| `{rule.id}` | {rule.why.replace('|', chr(92) + '|')} |" in text
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_page_cites_design_files_outside_the_repository(page: Path) -> None:
+    # docs/architecture.md is the contract; decisions.md refines it by section.
+    text = page.read_text()
+    for outside in ("../shared", "SECURITY.md", "DESIGN.md", "STYLE.md"):
+        assert outside not in text, f"{page.relative_to(ROOT)} cites {outside}"
