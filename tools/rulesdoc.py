@@ -21,8 +21,9 @@ Every rule beyond the schema that `agentid validate` (and `synth`, `review` and
 `main.py`, which validate first) applies to `identities.yaml`, with why it exists:
 `agentid validate --explain RULE_ID` prints the same text. A finding names its rule
 in brackets at the end of its line; what the schema or the YAML reader refuses is
-`AgentId-Schema` or `AgentId-Yaml` ([record.md](record.md)). The review gates are in [review.md](review.md),
-the invariants `agentid verify` checks on the output in [verify.md](verify.md).
+`AgentId-Schema` or `AgentId-Yaml` ([record.md](record.md)). The review gates are in
+[review.md](review.md), the invariants `agentid verify` checks on the output in
+[verify.md](verify.md).
 
 | rule | why it exists |
 |---|---|
