@@ -14,6 +14,17 @@ FOUNDATION = "foundation"
 OIDC_HOST = "token.actions.githubusercontent.com"
 OIDC_URL = f"https://{OIDC_HOST}"
 STS_AUDIENCE = "sts.amazonaws.com"
+# The claims of GitHub's token an AWS trust policy conditions on, as IAM condition keys.
+AUDIENCE_KEY = f"{OIDC_HOST}:aud"
+SUB_KEY = f"{OIDC_HOST}:sub"
+REPOSITORY_ID_KEY = f"{OIDC_HOST}:repository_id"
+PIN_KEY = f"{OIDC_HOST}:job_workflow_ref"
+# The tags every taggable resource of an agent carries that isolation relies on
+# (:func:`tags`; the AWS boundary denies by them).
+AGENT_TAG = "agent"
+MANAGED_BY_TAG = "managed-by"
+# Every deploy-key secret's name starts with this (:func:`secret_name`).
+SECRETS_PREFIX = "agents/"
 
 
 def principal(name: str) -> str:
@@ -43,7 +54,7 @@ def kms_alias(name: str) -> str:
 
 def secret_name(name: str, repo: str) -> str:
     """Secrets Manager name holding the private half of a deploy key on ``repo``."""
-    return f"agents/{name}/deploy-keys/{repo}"
+    return f"{SECRETS_PREFIX}{name}/deploy-keys/{repo}"
 
 
 def service_account_id(name: str) -> str:
@@ -91,10 +102,10 @@ def default_environment(name: str) -> str:
 def tags(agent: Agent) -> dict[str, str]:
     """Tags every taggable resource of the agent carries."""
     return {
-        "agent": agent.name,
+        AGENT_TAG: agent.name,
         "owner": agent.owner,
         "expires": agent.expires.isoformat(),
-        "managed-by": MANAGED_BY,
+        MANAGED_BY_TAG: MANAGED_BY,
     }
 
 

@@ -18,6 +18,12 @@ def environment_of(agent: Agent, run: RunsOn) -> str:
     return run.environment or default_environment(agent.name)
 
 
+def uses_store(agent: Agent, store: str) -> bool:
+    """Whether the agent keeps deploy-key secrets in ``store`` (``aws``, ``gcp``, ``azure``):
+    the one answer to "keeps keys in this store"."""
+    return bool(agent.github.deploy_keys) and agent.secrets.store == store
+
+
 def job_workflow_ref(run: RunsOn) -> str | None:
     """``<owner>/<repo>/<workflow>@<ref>`` when the entry pins a workflow."""
     if run.workflow is None or run.ref is None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..aws.scope import AGENT_TAG, MANAGED_BY_TAG
+from ..names import AGENT_TAG, MANAGED_BY_TAG
 from ..subjects import classify_subject_change
 from .diff import diff_trust, expand, strip_metadata
 

@@ -83,7 +83,7 @@ def test_aws_entries_of_must_never_hold_stay_aws_and_gcp_ones_gcp() -> None:
 
     text = BASE + '    must_never_hold: ["s3:DeleteObject", "storage.objects.delete"]\n'
     [agent] = validate_schema(parse("identities.yaml", text)).agents
-    from cdk.aws.scope import must_never_hold_deny
+    from cdk.aws.denies import must_never_hold_deny
     from cdk.plan import never_hold
 
     deny = must_never_hold_deny(agent)
