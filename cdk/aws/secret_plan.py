@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Agent, AwsDefaults, IdentitiesFile
-from ..names import kms_alias, logical_id, principal, secret_name, tags
+from ..names import kms_alias, principal, secret_name, tags
+from ..plan import SecretsByRepo, StoredSecret
 from .document import KEY, SECRET, PolicyDocument
 from .plan import aws_defaults, role_arn
 
@@ -218,21 +219,15 @@ def grant_statements(agent: Agent, aws: AwsDefaults) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class SecretPlan:
-    """One secret holding the private half of one deploy key."""
+class SecretPlan(StoredSecret):
+    """One Secrets Manager secret holding the private half of one deploy key."""
 
-    repo: str
     name: str
     description: str
 
-    @property
-    def construct_id(self) -> str:
-        """Keyed by repository, like the deploy key it belongs to."""
-        return logical_id("secret", self.repo)
-
 
 @dataclass(frozen=True)
-class AwsSecretStorePlan:
+class AwsSecretStorePlan(SecretsByRepo[SecretPlan]):
     """The agent's KMS key and secrets, fully decided."""
 
     kms_alias: str
@@ -244,10 +239,6 @@ class AwsSecretStorePlan:
     secret_recovery_window_days: int = SECRET_RECOVERY_WINDOW_DAYS
     tags: dict[str, str] = field(default_factory=dict)
     store: str = "aws"
-
-    def secret_for(self, repo: str) -> SecretPlan:
-        """The secret planned for the deploy key on ``repo``."""
-        return next(s for s in self.secrets if s.repo == repo)
 
 
 def _secrets(agent: Agent) -> tuple[SecretPlan, ...]:

@@ -33,7 +33,7 @@ from typing import Any
 
 from ..model import Agent, IdentitiesFile
 from ..names import OIDC_URL, principal, tags
-from ..plan import expiry_timestamp, uses_store
+from ..plan import SecretsByRepo, StoredSecret, expiry_timestamp, uses_store
 from .federation import AUDIENCE, FederatedCredential, federated_credentials
 from .names import (
     azure_defaults,
@@ -135,21 +135,15 @@ def environment_variables(agent: Agent, identities: IdentitiesFile) -> dict[str,
 
 
 @dataclass(frozen=True)
-class AzureSecretPlan:
+class AzureSecretPlan(StoredSecret):
     """One Key Vault secret holding the private half of one deploy key."""
 
-    repo: str
     name: str
     uri: str
 
-    @property
-    def construct_id(self) -> str:
-        """Keyed by repository, like the deploy key it belongs to."""
-        return f"secret_{self.repo}"
-
 
 @dataclass(frozen=True)
-class AzureSecretStorePlan:
+class AzureSecretStorePlan(SecretsByRepo[AzureSecretPlan]):
     """The agent's Key Vault and secrets, fully decided."""
 
     vault_name: str
@@ -166,10 +160,6 @@ class AzureSecretStorePlan:
     secrets: tuple[AzureSecretPlan, ...]
     tags: dict[str, str] = field(default_factory=dict)
     store: str = "azure"
-
-    def secret_for(self, repo: str) -> AzureSecretPlan:
-        """The secret planned for the deploy key on ``repo``."""
-        return next(s for s in self.secrets if s.repo == repo)
 
 
 def plan_secret_store(agent: Agent, identities: IdentitiesFile) -> AzureSecretStorePlan:

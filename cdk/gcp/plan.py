@@ -28,7 +28,7 @@ from typing import Any
 
 from ..model import Agent, GcpDefaults, IdentitiesFile
 from ..names import OIDC_URL, gcp_labels, gcp_secret_id, principal, service_account_id
-from ..plan import environment_of, uses_store
+from ..plan import SecretsByRepo, StoredSecret, environment_of, uses_store
 from ..subjects import accepted_subjects
 from .denies import denied_permissions
 from .names import (
@@ -220,21 +220,15 @@ def environment_variables(agent: Agent, identities: IdentitiesFile) -> dict[str,
 
 
 @dataclass(frozen=True)
-class GcpSecretPlan:
+class GcpSecretPlan(StoredSecret):
     """One Secret Manager secret holding the private half of one deploy key."""
 
-    repo: str
     secret_id: str
     resource_name: str
 
-    @property
-    def construct_id(self) -> str:
-        """Keyed by repository, like the deploy key it belongs to."""
-        return f"secret_{self.repo}"
-
 
 @dataclass(frozen=True)
-class GcpSecretStorePlan:
+class GcpSecretStorePlan(SecretsByRepo[GcpSecretPlan]):
     """The agent's key ring, CMEK and secrets, fully decided."""
 
     project: str
@@ -248,10 +242,6 @@ class GcpSecretStorePlan:
     secrets: tuple[GcpSecretPlan, ...]
     labels: dict[str, str] = field(default_factory=dict)
     store: str = "gcp"
-
-    def secret_for(self, repo: str) -> GcpSecretPlan:
-        """The secret planned for the deploy key on ``repo``."""
-        return next(s for s in self.secrets if s.repo == repo)
 
 
 def plan_secret_store(agent: Agent, identities: IdentitiesFile) -> GcpSecretStorePlan:
