@@ -34,7 +34,8 @@ def trust_policy_too_large(identities: IdentitiesFile, today: date) -> Iterator[
     if aws is None:
         return
     for i, agent in enumerate(identities.agents):
-        if agent.aws is None:
+        # Every agent with a role, also one that only reads its deploy keys from AWS.
+        if not uses_aws(agent):
             continue
         size = trust_policy_size(agent, aws, identities.defaults.github)
         if size > TRUST_POLICY_MAX_CHARS:
