@@ -6,7 +6,8 @@ In the spirit of aws-cdk's ``PolicyDocument.validateForIdentityPolicy`` and
 statement without resources (or with a principal), a resource or trust policy's
 statement without a principal, or an ``Allow`` of every action (``*``) is a bug in
 agentid and raises. Sizes are not judged here: the rules report a document over
-its limit with the record's location (:mod:`cdk.checks.scope`, :mod:`cdk.checks.aws`).
+its limit with the record's location (``AgentId-AwsPolicyTooLarge``,
+``AgentId-TrustPolicyTooLarge``).
 
 The trust policy, the inline permissions, the permissions boundary, the KMS key
 policy and each secret's resource policy are built through :class:`PolicyDocument`.

@@ -1,9 +1,10 @@
 """What an agent is allowed in AWS: the grants its record asks for and those agentid
 adds itself.
 
-``aws.access`` (access levels on exact ARNs) and ``aws.statements`` (exact actions on
-exact resources) become one :class:`Grant` each (ARNs and actions that do not compile
-are left out here and reported by the rules). Grants agentid decides itself (an agent
+``aws.access`` (access levels on exact ARNs: one :class:`Grant` per level and resource
+type) and ``aws.statements`` (exact actions on exact resources: one per statement)
+become grants; ARNs and actions that do not compile are left out here and reported
+by the rules. Grants agentid decides itself (an agent
 reading its own deploy-key secrets, decrypting with its own key) skip the checks on
 ``aws.statements`` but still appear in both the inline policy and the boundary,
 where the always-on denies apply to them like to any other grant.
