@@ -151,12 +151,14 @@ def unique_ids(entries: Iterable[tuple[_K, tuple[str, ...]]]) -> dict[_K, str]:
         keeper = next(iter(distinct)) if len(distinct) == 1 else (
             plain[0] if len(plain) == 1 else None)
         for key, parts in members:
-            ids[key] = base if parts == keeper else f"{base}_{_digest(parts)}"
+            ids[key] = base if parts == keeper else f"{base}_{short_hash(*parts, length=12)}"
     if len(set(ids.values())) != len(ids):
         # Only a digest equal to another entry's name could get here.
         raise ValueError("construct ids collide after disambiguation: a bug in agentid")
     return ids
 
 
-def _digest(parts: tuple[str, ...]) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:12]
+def short_hash(*parts: str, length: int = 8) -> str:
+    """The first ``length`` hex digits of the sha256 of ``parts`` joined by NUL: what
+    keeps a cut or disambiguated name unique and stable."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:length]

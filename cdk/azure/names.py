@@ -3,11 +3,10 @@ card and the stack name them without reading state."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from ..model import Agent, AzureDefaults, GitHubDefaults, IdentitiesFile, RunsOn
-from ..names import principal, secret_name
+from ..names import principal, secret_name, short_hash
 from ..subjects import primary_subject
 
 # Key Vault: names 3-24 of [0-9a-zA-Z-], globally unique; secret names 1-127.
@@ -36,10 +35,6 @@ def identity_id(azure: AzureDefaults, name: str) -> str:
             f"Microsoft.ManagedIdentity/userAssignedIdentities/{identity_name(name)}")
 
 
-def _short_hash(*parts: str, length: int = 8) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:length]
-
-
 def vault_name(azure: AzureDefaults, name: str) -> str:
     """The agent's Key Vault: ``agent-<name>`` cut to fit, plus a hash of subscription and
     agent.
@@ -49,7 +44,7 @@ def vault_name(azure: AzureDefaults, name: str) -> str:
     two subscriptions' agents of the same name apart and makes the name stable.
     """
     stem = re.sub(r"-+", "-", principal(name))[:VAULT_NAME_MAX - 9].rstrip("-")
-    return f"{stem}-{_short_hash(azure.subscription_id, name)}"
+    return f"{stem}-{short_hash(azure.subscription_id, name)}"
 
 
 def key_vault_secret_name(name: str, repo: str) -> str:
@@ -66,7 +61,7 @@ def key_vault_secret_name(name: str, repo: str) -> str:
     mapped = re.sub(r"[^0-9a-zA-Z-]", "-", full)
     if len(mapped) <= SECRET_NAME_MAX:
         return mapped
-    return f"{mapped[:SECRET_NAME_MAX - 9]}-{_short_hash(full)}"
+    return f"{mapped[:SECRET_NAME_MAX - 9]}-{short_hash(full)}"
 
 
 def credential_name(github: GitHubDefaults, agent: Agent, run: RunsOn) -> str:
@@ -74,7 +69,7 @@ def credential_name(github: GitHubDefaults, agent: Agent, run: RunsOn) -> str:
     of the exact subject (names allow 3-120 of ``[A-Za-z0-9_-]``)."""
     subject = primary_subject(github, agent, run)
     readable = re.sub(r"[^A-Za-z0-9_-]", "-", f"{run.repo}-{run.environment or ''}".rstrip("-"))
-    return f"github-{readable[:100]}-{_short_hash(subject)}"
+    return f"github-{readable[:100]}-{short_hash(subject)}"
 
 
 def role_definition_id(subscription: str, guid: str) -> str:
