@@ -1,4 +1,4 @@
-"""One name everywhere (DESIGN.md §6): every resource name derives from here."""
+"""One name everywhere (docs/architecture.md §5): every resource name derives from here."""
 
 from __future__ import annotations
 

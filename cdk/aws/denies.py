@@ -1,8 +1,8 @@
 """The denies of an agent's permissions boundary: what no scope can lift.
 
 The always-on ones (no identity or credential changes, no other roles' sessions, no
-key or secret policy changes, no writes to agents' secrets: docs/architecture.md,
-security invariants), the isolation from other agents' resources, and the record's
+key or secret policy changes, no writes to agents' secrets: docs/architecture.md
+§6.2), the isolation from other agents' resources, and the record's
 ``must_never_hold``.
 """
 

@@ -1,7 +1,7 @@
 """Record -> AWS role plan, as plain data (no provider bindings).
 
-The trust policy follows SECURITY.md: ``StringEquals`` only, exact subjects in
-the form(s) each entry states (legacy names, immutable ids, or both: the
+The trust policy follows docs/architecture.md §6.1: ``StringEquals`` only, exact
+subjects in the form(s) each entry states (legacy names, immutable ids, or both: the
 ``repository_id`` condition pins the numeric id whatever the form), audience,
 numeric repository ids, optional workflow pin, and an expiry the cloud enforces
 on its own through ``aws:CurrentTime``.

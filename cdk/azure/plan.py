@@ -1,6 +1,6 @@
 """Record -> the agent's Azure identity, as plain data (no provider bindings).
 
-SECURITY.md's federation rules, in Azure's terms:
+The federation rules of docs/architecture.md §6.1, in Azure's terms:
 
 - Each agent is one user-assigned managed identity ``agent-<name>``; each
   ``runs_on`` entry is one federated identity credential with GitHub's issuer,

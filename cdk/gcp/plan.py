@@ -1,6 +1,6 @@
 """Record -> the agent's Google Cloud identity, as plain data (no provider bindings).
 
-SECURITY.md's federation rules, in Google's terms:
+The federation rules of docs/architecture.md §6.1, in Google's terms:
 
 - The shared pool's GitHub provider accepts only tokens of the organization
   whose repository id, environment and exact subject (in the form(s) the entry
