@@ -4,6 +4,7 @@ role, policies and statements."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from ..model import Agent, AwsDefaults
@@ -14,12 +15,13 @@ from ..names import (
 from . import expect
 from .core import (
     Finding,
-    Invariant,
     Reporter,
     Resource,
     Stack,
     glob_match,
+    invariant,
     listed,
+    live_agent,
     policy,
     statements,
 )
@@ -57,11 +59,7 @@ DECRYPT_ACTIONS = ("kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant")
 
 
 def _aws_stack(stack: Stack) -> tuple[Agent, AwsDefaults] | None:
-    agent, aws = stack.agent, stack.identities.defaults.aws
-    if agent is None or aws is None or not expect.live(agent) or not expect.uses_aws(
-            stack.identities, agent):
-        return None
-    return agent, aws
+    return live_agent(stack, stack.identities.defaults.aws, expect.uses_aws)
 
 
 def _role_arn(aws: AwsDefaults, agent: Agent) -> str:
@@ -131,5 +129,4 @@ def _roles(stack: Stack) -> list[Resource]:
     return stack.resources("aws_iam_role")
 
 
-def _inv(suffix: str, promise: str, check: Any) -> Invariant:
-    return Invariant(f"AgentId-Verify-{suffix}", TARGET, promise, check)
+_inv = partial(invariant, TARGET)

@@ -7,12 +7,13 @@ subject mapping) is in :mod:`.gcp_common`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 from ..names import FOUNDATION, gcp_secret_id, principal
 from . import cel, expect
-from .core import Finding, Invariant, Reporter, Stack, listed
+from .core import Finding, Reporter, Stack, invariant, listed
 from .gcp_common import (
     AGENT_INFRA_SERVICES,
     ALWAYS_DENIED,
@@ -232,8 +233,7 @@ def pool_condition(stack: Stack) -> Iterator[Finding]:
                                            f"beyond the records, misses {sorted(want - got)}")
 
 
-def _inv(suffix: str, promise: str, check: Any) -> Invariant:
-    return Invariant(f"AgentId-Verify-{suffix}", TARGET, promise, check)
+_inv = partial(invariant, TARGET)
 
 
 BINDING_EXPIRY = _inv(

@@ -9,7 +9,7 @@ from typing import Any
 from ..model import Agent, GcpDefaults, IdentitiesFile, RunsOn
 from ..names import FOUNDATION, principal
 from . import cel, expect
-from .core import Resource, Stack, listed
+from .core import Resource, Stack, listed, live_agent
 
 TARGET = "Google Cloud"
 IMPERSONATE = "roles/iam.workloadIdentityUser"
@@ -57,11 +57,7 @@ BASIC_ROLES = ("roles/owner", "roles/editor", "roles/viewer")
 
 
 def _gcp_stack(stack: Stack) -> tuple[Agent, GcpDefaults] | None:
-    agent, gcp = stack.agent, stack.identities.defaults.gcp
-    if agent is None or gcp is None or not expect.live(agent) or not expect.uses_gcp(
-            stack.identities, agent):
-        return None
-    return agent, gcp
+    return live_agent(stack, stack.identities.defaults.gcp, expect.uses_gcp)
 
 
 def _email(gcp: GcpDefaults, name: str) -> str:
