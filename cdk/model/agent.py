@@ -23,6 +23,7 @@ from .fields import (
     TEAM_RE,
     WORKFLOW_RE,
     IsoDate,
+    OneTarget,
     Reason,
     Record,
     RepoId,
@@ -97,8 +98,15 @@ class AwsScope(Record):
     statements: tuple[AwsStatement, ...] = ()
 
 
-class GcpResource(Record):
+GCP_RESOURCE_KINDS = ("project", "bucket", "secret")
+
+
+class GcpResource(OneTarget):
     """Exactly one resource a role is bound on: the narrowest one that does the job."""
+
+    KINDS = GCP_RESOURCE_KINDS
+    ONE_OF = ("name exactly one resource — `{bucket: NAME}`, `{secret: ID}` or "
+              "`{project: ID}` (project-wide needs a `reason`)")
 
     project: Annotated[
         str | None, Field(pattern=GCP_PROJECT_RE,
@@ -108,30 +116,6 @@ class GcpResource(Record):
                                         description="A Cloud Storage bucket.")] = None
     secret: Annotated[str | None, Field(pattern=GCP_SECRET_RE,
                                         description="A Secret Manager secret id.")] = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> GcpResource:
-        chosen = [k for k in GCP_RESOURCE_KINDS if getattr(self, k) is not None]
-        if len(chosen) != 1:
-            raise ValueError(
-                "name exactly one resource — `{bucket: NAME}`, `{secret: ID}` or "
-                "`{project: ID}` (project-wide needs a `reason`)"
-            )
-        return self
-
-    @property
-    def kind(self) -> str:
-        """``project``, ``bucket`` or ``secret``."""
-        return next(k for k in GCP_RESOURCE_KINDS if getattr(self, k) is not None)
-
-    @property
-    def name(self) -> str:
-        """The bucket name, secret id or project id."""
-        value: str = getattr(self, self.kind)
-        return value
-
-
-GCP_RESOURCE_KINDS = ("project", "bucket", "secret")
 
 
 class GcpRole(Record):
@@ -152,8 +136,13 @@ class GcpScope(Record):
 AZURE_SCOPE_KINDS = ("resource", "resource_group", "subscription")
 
 
-class AzureScopeTarget(Record):
+class AzureScopeTarget(OneTarget):
     """Exactly one scope a role is assigned at: the narrowest one that does the job."""
+
+    KINDS = AZURE_SCOPE_KINDS
+    ONE_OF = ("name exactly one scope — `{resource: /subscriptions/.../providers/...}`, "
+              "`{resource_group: NAME}` or `{subscription: ID}` (subscription-wide "
+              "needs a `reason`)")
 
     resource: Annotated[str | None, Field(pattern=AZURE_RESOURCE_ID_RE, max_length=1024,
                                           description="A full resource id.")] = None
@@ -162,28 +151,6 @@ class AzureScopeTarget(Record):
     subscription: Annotated[
         str | None, Field(pattern=AZURE_UUID_RE,
                           description="The whole subscription (needs a reason).")] = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> AzureScopeTarget:
-        chosen = [k for k in AZURE_SCOPE_KINDS if getattr(self, k) is not None]
-        if len(chosen) != 1:
-            raise ValueError(
-                "name exactly one scope — `{resource: /subscriptions/.../providers/...}`, "
-                "`{resource_group: NAME}` or `{subscription: ID}` (subscription-wide "
-                "needs a `reason`)"
-            )
-        return self
-
-    @property
-    def kind(self) -> str:
-        """``resource``, ``resource_group`` or ``subscription``."""
-        return next(k for k in AZURE_SCOPE_KINDS if getattr(self, k) is not None)
-
-    @property
-    def name(self) -> str:
-        """The resource id, resource group name or subscription id."""
-        value: str = getattr(self, self.kind)
-        return value
 
 
 class AzureRole(Record):

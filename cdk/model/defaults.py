@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, Strict, model_validator
+from pydantic import Field, Strict
 
 from .fields import (
     ACCOUNT_RE,
@@ -21,6 +21,7 @@ from .fields import (
     TEAM_RE,
     GcpPoolId,
     IsoDate,
+    OneOf,
     Reason,
     Record,
     SubjectForm,
@@ -196,31 +197,20 @@ class CloudBackend(Record):
 BACKEND_KINDS = ("local", "s3", "gcs", "azurerm", "cloud")
 
 
-class Backend(Record):
+class Backend(OneOf):
     """Exactly one backend kind; each agent gets its own state in it."""
+
+    KINDS = BACKEND_KINDS
+    ONE_OF = ("choose exactly one backend kind — write `local: {}`, "
+              "`s3: {bucket: ..., region: ...}`, `gcs: {bucket: ...}`, "
+              "`azurerm: {storage_account: ..., container: ...}` or "
+              "`cloud: {organization: ...}`")
 
     local: LocalBackend | None = None
     s3: S3Backend | None = None
     gcs: GcsBackend | None = None
     azurerm: AzurermBackend | None = None
     cloud: CloudBackend | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Backend:
-        chosen = [k for k in BACKEND_KINDS if getattr(self, k) is not None]
-        if len(chosen) != 1:
-            raise ValueError(
-                "choose exactly one backend kind — write `local: {}`, "
-                "`s3: {bucket: ..., region: ...}`, `gcs: {bucket: ...}`, "
-                "`azurerm: {storage_account: ..., container: ...}` or "
-                "`cloud: {organization: ...}`"
-            )
-        return self
-
-    @property
-    def kind(self) -> str:
-        """The chosen backend kind."""
-        return next(k for k in BACKEND_KINDS if getattr(self, k) is not None)
 
 
 class Defaults(Record):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    model_validator,
 )
 
 NAME_RE = r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$"
@@ -124,3 +125,32 @@ class Record(BaseModel):
     """Base of every record: frozen, unknown keys forbidden."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class OneOf(Record):
+    """A record that names exactly one of the fields in ``KINDS``; ``ONE_OF`` says how."""
+
+    KINDS: ClassVar[tuple[str, ...]] = ()
+    ONE_OF: ClassVar[str] = ""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> OneOf:
+        chosen = [k for k in self.KINDS if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError(self.ONE_OF)
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The field that is set."""
+        return next(k for k in self.KINDS if getattr(self, k) is not None)
+
+
+class OneTarget(OneOf):
+    """Exactly one place a role is granted on, by kind and name."""
+
+    @property
+    def name(self) -> str:
+        """The name or id of that place."""
+        value: str = getattr(self, self.kind)
+        return value
