@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cdk.review.content import RULES
 from cdk.review.gatedoc import DOC, doc_section, gate_list
-from cdk.review.packet import GATES_WHY
+from cdk.review.gates import GATES_WHY
 
 from ..conftest import ROOT
 
