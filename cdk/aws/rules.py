@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..aws.plan import TRUST_POLICY_MAX_CHARS, trust_policy_size
+from ..aws.document import TRUST_POLICY_MAX_CHARS
+from ..aws.plan import trust_policy_size, uses_aws
 from ..checks.common import defaults_missing
 from ..checks.engine import Problem, rule
 from ..model import IdentitiesFile
@@ -15,10 +16,8 @@ def aws_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
     """An AWS scope needs the account and region it lives in; guessing them from the
     deployer's credentials would put an agent wherever those happen to point."""
     yield from defaults_missing(
-        identities, identities.defaults.aws,
-        lambda agent: agent.aws is not None
-        or agent.secrets.store == "aws" and bool(agent.github.deploy_keys),
-        lambda agent: "aws", "AWS", "aws", '{account_id: "123456789012", region: eu-west-1}')
+        identities, identities.defaults.aws, uses_aws, lambda agent: "aws", "AWS", "aws",
+        '{account_id: "123456789012", region: eu-west-1}')
 
 
 @rule("AgentId-TrustPolicyTooLarge")
@@ -29,7 +28,8 @@ def trust_policy_too_large(identities: IdentitiesFile) -> Iterator[Problem]:
     if aws is None:
         return
     for i, agent in enumerate(identities.agents):
-        if agent.aws is None:
+        # Every agent with a role, also one that only reads its deploy keys from AWS.
+        if not uses_aws(agent):
             continue
         size = trust_policy_size(agent, aws, identities.defaults.github)
         if size > TRUST_POLICY_MAX_CHARS:

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..azure.plan import (
-    MAX_FEDERATED_CREDENTIALS,
-    agent_resource_problem,
-    assignment_scope,
-    federated_credentials,
-    role_problem,
-    scope_problem,
-    uses_azure,
-)
+from ..azure.federation import MAX_FEDERATED_CREDENTIALS, federated_credentials
+from ..azure.plan import uses_azure
+from ..azure.roles import agent_resource_problem, assignment_scope, role_problem, scope_problem
 from ..checks.common import defaults_missing, live_entries, live_users, repeats
 from ..checks.engine import Problem, rule, rule_group
 from ..errors import Path
@@ -52,7 +46,7 @@ def azure_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
         plan time or names the wrong role."""),
 })
 def roles(identities: IdentitiesFile) -> Iterator[Problem]:
-    """Every assigned role, judged by :func:`cdk.azure.plan.role_problem`, whose first
+    """Every assigned role, judged by :func:`cdk.azure.roles.role_problem`, whose first
     field is the kind of problem (one of the group's declared kinds)."""
     for at, entry, _ in _roles(identities):
         if (problem := role_problem(entry.role)) is not None:

@@ -13,7 +13,7 @@ the registration. Each rule's docstring is the "why this rule exists" text that
   :func:`dated_rules` names these: a base that was valid when it merged may fail
   them now (an expiry passed), which is what review tolerates on a base.
 - ``@rule_group({KIND: (ID, WHY), ...})``: one function that reports several ids,
-  because one plan function decides between them (``cdk.gcp.plan.role_problem``
+  because one plan function decides between them (``cdk.gcp.roles.role_problem``
   returns ``("GcpBasicRole", message, fix)``). Its problems carry that ``kind``;
   the registration maps each kind to its id and why. A kind the registration does
   not declare is reported as a crashed rule, never dropped.

@@ -19,7 +19,7 @@ def validate(args: argparse.Namespace) -> int:
 
     if args.explain:
         from ..checks import RULES, load_rules
-        from ..review.packet import GATES_WHY
+        from ..review.gates import GATES_WHY
 
         load_rules()
         whys = {**{r.id: r.why for r in RULES.values()}, **GATES_WHY}

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def review(args: argparse.Namespace) -> int:
     """Print the review packet of base vs head; exit 1 when a gate fails."""
-    from ..review.packet import build_packet
+    from ..review.build import build_packet
     from ..review.render import render_json, render_markdown
 
     today = today_of(args.today)

@@ -7,20 +7,15 @@ from collections.abc import Iterator
 from ..checks.common import defaults_missing, live_entries, live_users
 from ..checks.engine import Problem, rule, rule_group
 from ..errors import Path
-from ..gcp.plan import (
-    ATTRIBUTE_CONDITION_MAX_CHARS,
+from ..gcp.denies import never_hold_roles, permission_v2
+from ..gcp.names import ATTRIBUTE_CONDITION_MAX_CHARS, SUBJECT_MAX_BYTES, federated_subject
+from ..gcp.plan import attribute_condition, role_bindings, uses_gcp
+from ..gcp.roles import (
     CUSTOM_ROLE_RE,
     PREDEFINED_ROLE_RE,
-    SUBJECT_MAX_BYTES,
     agent_resource_problem,
-    attribute_condition,
-    federated_subject,
-    never_hold_roles,
-    permission_v2,
     resource_problem,
-    role_bindings,
     role_problem,
-    uses_gcp,
 )
 from ..model import Agent, GcpDefaults, GcpRole, IdentitiesFile
 from ..plan import is_azure_entry, is_gcp_entry
@@ -28,6 +23,7 @@ from ..plan import is_azure_entry, is_gcp_entry
 
 def _scoped(identities: IdentitiesFile) -> Iterator[tuple[int, Agent, GcpDefaults]]:
     return live_users(identities, identities.defaults.gcp, uses_gcp)
+
 
 def _roles(identities: IdentitiesFile) -> Iterator[tuple[Path, GcpRole, GcpDefaults]]:
     return live_entries(identities, identities.defaults.gcp, uses_gcp, ("gcp", "roles"),
@@ -62,7 +58,7 @@ def gcp_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
         like roles/<service>.<roleName>."""),
 })
 def roles(identities: IdentitiesFile) -> Iterator[Problem]:
-    """Every bound role, judged by :func:`cdk.gcp.plan.role_problem`, whose first field
+    """Every bound role, judged by :func:`cdk.gcp.roles.role_problem`, whose first field
     is the kind of problem (one of the group's declared kinds)."""
     for at, entry, gcp in _roles(identities):
         if (problem := role_problem(entry.role, gcp)) is not None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..aws.scope import AGENT_TAG, MANAGED_BY_TAG
+from ..names import AGENT_TAG, MANAGED_BY_TAG
 from .judges import (
     BROADENING,
     EXPIRY,
@@ -202,7 +202,7 @@ PRINCIPALS = {"aws_": "aws_iam_role", "google_": "google_service_account",
 
 
 def explain_rules() -> list[tuple[str, str, str]]:
-    """(kinds, attributes, reason) of every rule, for the README's gate list."""
+    """(kinds, attributes, reason) of every rule, for docs/review.md's gate list."""
     rows = [(", ".join(r.kinds), ", ".join(r.attributes), r.reason) for r in RULES]
     rows += [(kind, "(created)", f"{verdict}: {reason}")
              for kind, (verdict, reason) in sorted(CREATION.items())]

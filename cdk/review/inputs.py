@@ -18,7 +18,8 @@ from ..loader import read
 from ..model import IdentitiesFile
 from ..validation import check
 from ..yamlsafe import Document, YamlError, decode, parse
-from .packet import GATE_BASE_NAMES_FILE, HEAD_TOLERATED, TIME_RULES, Side
+from .gates import GATE_BASE_NAMES_FILE, HEAD_TOLERATED, TIME_RULES
+from .packet import Side
 
 
 def read_base_file(path: Path) -> tuple[str, Document]:

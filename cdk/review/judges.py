@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..names import PIN_KEY, REPOSITORY_ID_KEY, SUB_KEY
 from ..subjects import classify_subject_change
 from .diff import diff_trust, expand
 
@@ -101,7 +102,7 @@ def policy(old: Any, new: Any) -> Verdict | None:
     return HARMLESS, "the same statements, written differently"
 
 
-_TRUST_KEYS = ("sub", "repository_id", "job_workflow_ref")
+_TRUST_KEYS = (SUB_KEY, REPOSITORY_ID_KEY, PIN_KEY)
 
 
 def _without_trust_keys(document: dict[str, Any]) -> set[str]:
@@ -114,7 +115,7 @@ def _without_trust_keys(document: dict[str, Any]) -> set[str]:
             continue
         stripped = json.loads(json.dumps({k: v for k, v in statement.items() if k != "Sid"}))
         equals = stripped.get("Condition", {}).get("StringEquals", {})
-        for key in [k for k in equals if k.rsplit(":", 1)[-1] in _TRUST_KEYS]:
+        for key in [k for k in equals if k in _TRUST_KEYS]:
             del equals[key]
         rest.add(json.dumps(stripped, sort_keys=True))
     return rest

@@ -18,9 +18,10 @@ import pytest
 from cdk.checks.identity import latest_expiry
 from cdk.errors import Finding, Gate
 from cdk.loader import validate_schema
+from cdk.review.build import build_packet
 from cdk.review.escalations import example_entry, requirement
+from cdk.review.gates import GATE_EXPIRY, GATE_NEW_AGENT
 from cdk.review.inputs import side_of
-from cdk.review.packet import GATE_EXPIRY, GATE_NEW_AGENT, build_packet
 from cdk.yamlsafe import parse
 
 from ..conftest import TODAY
