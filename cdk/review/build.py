@@ -27,11 +27,11 @@ from .diff import (
 )
 from .gates import GATE_BROADENING, Gate
 from .judge import _agent_gates, _count, _escalations, _unclassified_gate, _validity_gates
-from .judges import BROADENING, EXPIRY, HARMLESS, UNCLASSIFIED
 from .packet import AgentReview, DefaultsReview, Packet, Side, _Approvals, contents
 from .plans import agent_documents
 from .subjects import accepted, subject_change, without_subjects
 from .terraform import PlanSummary
+from .verdicts import BROADENING, EXPIRY, HARMLESS, UNCLASSIFIED
 
 
 def build_packet(base: Side, head: Side, today: date,

@@ -18,7 +18,7 @@ from typing import Any
 from ..subjects import classify_subject_change
 from .content import CREATION, PRINCIPALS, REMOVAL_NARROWS, REPLACEMENTS, rule_for
 from .diff import strip_metadata
-from .judges import (
+from .verdicts import (
     BROADENING,
     EXPIRY,
     MISSING,

@@ -12,7 +12,7 @@ and attribute. Values that differ only by the agent's ``expires`` date are
 judged by the expiry gate (against the base's limit), not here.
 
 This module is the one list of those rules; the judges are in
-:mod:`cdk.review.judges`, the comparison that applies them in
+:mod:`cdk.review.verdicts`, the comparison that applies them in
 :mod:`cdk.review.changes`.
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..names import AGENT_TAG, MANAGED_BY_TAG
-from .judges import (
+from .verdicts import (
     BROADENING,
     EXPIRY,
     HARMLESS,

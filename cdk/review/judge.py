@@ -28,8 +28,8 @@ from .gates import (
     TIME_RULES,
     Gate,
 )
-from .judges import BROADENING
 from .packet import AgentReview, Side, _Approvals
+from .verdicts import BROADENING
 
 
 def _validity_gates(base: Side, head: Side) -> list[Gate]:

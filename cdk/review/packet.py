@@ -26,9 +26,9 @@ from .diff import (
     TrustDiff,
 )
 from .gates import Gate
-from .judges import BROADENING, UNCLASSIFIED
 from .plans import planned_content, planned_foundation
 from .terraform import PlanSummary
+from .verdicts import BROADENING, UNCLASSIFIED
 
 MARKER = "<!-- agentid-review -->"
 
