@@ -34,6 +34,7 @@ TRUST_KEYS = {f"{OIDC_HOST}:{k}" for k in ("aud", "sub", "repository_id", "job_w
 IAM_WRITE_VERBS = ("Accept", "Add", "Associate", "Attach", "Change", "Create", "Deactivate",
                    "Delete", "Detach", "Disable", "Enable", "Put", "Reject", "Remove", "Reset",
                    "Resync", "Send", "Set", "Tag", "Untag", "Update", "Upload")
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
 ALWAYS_DENIED = (
     *(f"iam:{verb}*" for verb in IAM_WRITE_VERBS),
     "iam:PassRole",
@@ -44,6 +45,7 @@ ALWAYS_DENIED = (
     "secretsmanager:DeleteResourcePolicy", "secretsmanager:PutResourcePolicy",
 )
 # Writes to any agent's deploy-key secret (denied on those secrets only).
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
 SECRET_WRITES = (
     "secretsmanager:CancelRotateSecret", "secretsmanager:CreateSecret",
     "secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue",

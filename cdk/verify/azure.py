@@ -12,9 +12,11 @@ from . import expect
 from .core import Finding, Reporter, Resource, Stack, invariant, listed, live_agent
 
 TARGET = "Azure"
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps it equal.
 AUDIENCE = "api://AzureADTokenExchange"
 ASSIGNMENTS = ("azurerm_role_assignment", "azurerm_pim_active_role_assignment",
                "azurerm_pim_eligible_role_assignment")
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps it equal.
 SECRETS_USER_ID = "4633458b-17de-408a-b874-0445c86b69e6"
 # Built-in roles that read or manage Key Vault contents, or write role assignments,
 # anywhere below their scope: held at a scope containing the agents' resource group,
