@@ -9,9 +9,10 @@ from typing import Any
 from ..model import Agent, GcpDefaults, IdentitiesFile, RunsOn
 from ..names import FOUNDATION, principal
 from . import cel, expect
-from .core import Resource, Stack, listed, live_agent
+from .core import Resource, Stack, Target, listed
 
-TARGET = "Google Cloud"
+GCP: Target[GcpDefaults] = Target("Google Cloud", lambda identities: identities.defaults.gcp,
+                                   expect.uses_gcp)
 IMPERSONATE = "roles/iam.workloadIdentityUser"
 KEY_USER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 # Denied to every agent's service account whatever its roles say (deny policies
@@ -57,10 +58,6 @@ SERVICE_FQDN = {"resourcemanager": "cloudresourcemanager.googleapis.com"}
 # Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
 AGENT_INFRA_SERVICES = ("secretmanager", "cloudkms", "iam")
 BASIC_ROLES = ("roles/owner", "roles/editor", "roles/viewer")
-
-
-def _gcp_stack(stack: Stack) -> tuple[Agent, GcpDefaults] | None:
-    return live_agent(stack, stack.identities.defaults.gcp, expect.uses_gcp)
 
 
 def _email(gcp: GcpDefaults, name: str) -> str:
