@@ -29,6 +29,8 @@ import shlex
 import unicodedata
 from collections.abc import Callable
 
+from jinja2 import Undefined
+
 from ..errors import AgentIdError
 
 # Control, format, separator, surrogate, private-use and unassigned code points.
@@ -47,6 +49,8 @@ class QuotingError(AgentIdError):
 
 
 def _checked(value: object, language: str) -> str:
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises UndefinedError naming the missing variable
     if not isinstance(value, str):
         raise QuotingError(f"cannot quote {type(value).__name__} {value!r} for {language}: "
                            "only text is quoted (a bug in agentid's audit templates)")
