@@ -121,7 +121,7 @@ def test_no_query_of_docs_can_match_docs_writer() -> None:
 
 def test_aws_queries_compare_the_exact_role_arn_never_a_pattern() -> None:
     arn = "arn:aws:iam::123456789012:role/agent-docs"
-    for language, text in _docs_queries()["aws"]:
+    for _, text in _docs_queries()["aws"]:
         skeleton, values = split_literals(text, "sql")
         assert " LIKE " not in skeleton.upper() and "regexp_like" not in skeleton
         assert arn in values
@@ -147,7 +147,7 @@ def test_google_filters_use_exact_equality_on_the_email() -> None:
 def test_azure_queries_use_exact_equality_on_name_and_resource_id() -> None:
     resource_id = ("/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/agents"
                    "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/agent-docs")
-    for language, text in _docs_queries()["azure"]:
+    for _, text in _docs_queries()["azure"]:
         skeleton, values = split_literals(text, "kql")
         assert not re.search(r"\b(has|contains|startswith|endswith|matches)\b", skeleton)
         assert 'ServicePrincipalName == "<q>"' in skeleton
