@@ -18,6 +18,8 @@ import shlex
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jinja2 import UndefinedError
 
 from cdk.audit.plan import CloudAudit, plan_audit
@@ -189,3 +191,24 @@ def test_the_description_never_reaches_a_query() -> None:
 
 def test_quoted_is_text() -> None:
     assert isinstance(FILTERS["sql"]("a"), Quoted) and FILTERS["sql"]("a") == "'a'"
+
+
+# Any text the filters accept: every code point but the categories they refuse.
+_TEXT = st.text(st.characters(exclude_categories=("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")))
+
+
+@pytest.mark.fuzz
+@given(value=_TEXT)
+@pytest.mark.parametrize(("language", "quote"), [("sql", "sql"), ("sql", "sql_ident"),
+                                                 ("kql", "kql"), ("logging", "logging")])
+def test_any_text_reads_back_whole_from_one_literal(language: str, quote: str,
+                                                    value: str) -> None:
+    skeleton, values = split_literals(f"a = {FILTERS[quote](value)} -- end", language)
+    assert values == [value]
+    assert skeleton in ("a = '<q>' -- end", 'a = "<q>" -- end')
+
+
+@pytest.mark.fuzz
+@given(value=_TEXT)
+def test_any_text_is_one_shell_word(value: str) -> None:
+    assert shlex.split(f"cmd {FILTERS['sh'](value)} end") == ["cmd", value, "end"]
