@@ -17,7 +17,7 @@ from ..aws.plan import has_role, oidc_provider_arn, role_arn
 from ..azure.plan import identity_id, identity_name, uses_azure
 from ..errors import AgentIdError, UsageError
 from ..gcp.plan import service_account_email, uses_gcp
-from ..model import Agent, IdentitiesFile
+from ..model import ISO_DATE_RE, Agent, IdentitiesFile
 from ..names import deploy_key_title, role_name
 from ..plan import environment_of
 
@@ -88,7 +88,8 @@ def since_date(text: str | None, today: date) -> tuple[date, bool]:
     if text is None:
         return today - timedelta(days=DEFAULT_DAYS), False
     try:
-        since = date.fromisoformat(text)
+        # Only YYYY-MM-DD, as the record's dates: fromisoformat alone also takes 20261030.
+        since = date.fromisoformat(text if ISO_DATE_RE.match(text) else "")
     except ValueError:
         raise UsageError(f"--since {text!r} is not a date — write YYYY-MM-DD") from None
     if since > today:

@@ -195,6 +195,7 @@ def test_asking_for_a_cloud_the_agent_does_not_use_is_refused(
 @pytest.mark.parametrize(("since", "message"), [
     ("2026-13-01", "--since '2026-13-01' is not a date — write YYYY-MM-DD"),
     ("last month", "--since 'last month' is not a date"),
+    ("20261030", "--since '20261030' is not a date — write YYYY-MM-DD"),
     ("2026-11-30", "--since 2026-11-30 is after today (2026-11-29)"),
 ])
 def test_a_bad_since_is_a_usage_error(capsys: pytest.CaptureFixture[str], since: str,
