@@ -185,8 +185,9 @@ def _aws(agent: Agent, identities: IdentitiesFile, since: date, since_ts: str) -
             "after the rollup region, taken here as defaults.aws.region.",
         ),
         notes=(
-            f"Sessions are matched on the role's exact ARN (sessionissuer {arn}), never on "
-            "a name prefix: no other agent's role matches.",
+            f"Sessions (arn:{aws.partition}:sts::{aws.account_id}:assumed-role/"
+            f"{role_name(agent.name)}/<session name>) are matched on their issuer, the role's "
+            f"exact ARN {arn}, never on a name prefix: no other agent's role matches.",
             "The run id is read from the session name. The example workflow names sessions "
             f"{role_name(agent.name)}-<run id> (role-session-name in "
             "examples/agent-workflow.yml); a workflow that leaves it unset gets "
