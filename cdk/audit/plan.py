@@ -106,7 +106,9 @@ def find_agent(identities: IdentitiesFile, name: str, file: str) -> Agent:
         known = ", ".join(names[:_LISTED]) or "(none)"
         if len(names) > _LISTED:
             known += f" and {len(names) - _LISTED} more (each record's `name:` in {file})"
-        raise AgentIdError(f"no agent {name!r} in {file} — known: {known}")
+        raise AgentIdError(f"no agent {name!r} in {file} — known: {known}. A record removed "
+                           "after its revocation is audited from a copy of the file that still "
+                           f"holds it: `git show REV:{file} > old.yaml`, then -f old.yaml")
     return agent
 
 

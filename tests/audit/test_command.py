@@ -177,6 +177,7 @@ def test_an_unknown_agent_is_named_with_the_known_ones(
     rc, out, err = audit(capsys, "docs-reader")
     assert rc == 1 and out == ""
     assert f"agentid: no agent 'docs-reader' in {FILE} — known: release-bot, " in err
+    assert "git show REV:" in err  # a record removed after its revocation
     assert "Traceback" not in err
 
 
