@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..aws.plan import has_role, oidc_provider_arn, role_arn
-from ..azure.plan import identity_id, identity_name, uses_azure
+from ..azure.names import identity_id, identity_name
+from ..azure.plan import uses_azure
 from ..errors import AgentIdError, UsageError
 from ..gcp.plan import service_account_email, uses_gcp
 from ..model import ISO_DATE_RE, Agent, IdentitiesFile
