@@ -38,10 +38,10 @@ $(error BASE is missing: make $(firstword $(filter review affected,$(MAKECMDGOAL
 endif
 
 .PHONY: synth verify validate review affected card atlantis schema diff deploy destroy \
-        test test-fast fuzz install dev gates node clean bench help
+        test test-fast fuzz install dev gates node clean bench docs help
 
 ## synth: validate identities.yaml, the real `cdktn synth` -> cdktf.out/stacks/<agent>/cdk.tf.json,
-## then verify that output against the README's promises
+## then verify that output against the promises of docs/verify.md
 synth: install node
 	$(AGENTID) validate -f $(FILE) $(ON_DAY)
 	AGENTID_FILE=$(FILE) $(CDKTN) synth
@@ -67,6 +67,14 @@ affected: install node
 ## card: identity card of AGENT [RUN_ID=...] [APPROVALS=approvals.json from GitHub]
 card: install
 	$(AGENTID) card $(AGENT) -f $(FILE) $(ON_DAY) $(if $(RUN_ID),--run-id $(RUN_ID)) $(if $(APPROVALS),--approvals $(APPROVALS))
+
+## audit: log queries for everything AGENT did or was refused [SINCE=YYYY-MM-DD] [CLOUD=aws|gcp|azure|github]
+.PHONY: audit
+ifneq ($(and $(filter audit,$(MAKECMDGOALS)),$(if $(strip $(AGENT)),,x)),)
+$(error AGENT is missing: make audit AGENT=<agent name>)
+endif
+audit: install
+	$(AGENTID) audit $(AGENT) -f $(FILE) $(ON_DAY) $(if $(SINCE),--since $(SINCE)) $(if $(CLOUD),--cloud $(CLOUD))
 
 ## atlantis: write atlantis.yaml, one project per agent stack
 atlantis: install
@@ -96,6 +104,10 @@ fuzz: dev node
 ## next to the bare provider import -> bench/results/results.{md,json,png}
 bench: dev
 	$(BIN)/python -m bench.run
+
+## docs: regenerate docs/rules.md from the rule pack (a test keeps it equal)
+docs: install
+	$(BIN)/python -m tools.rulesdoc --write
 
 ## help: this list
 help:

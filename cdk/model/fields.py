@@ -90,7 +90,7 @@ SUBJECT_FORMS = ("immutable", "legacy", "both")
 SUBJECT_FORM_HELP = (
     "write `immutable` (repo:<owner>@<owner_id>/<repo>@<repo_id>:environment:<env>, every "
     "repository created, renamed or transferred since 2026-07-15), `legacy` "
-    "(repo:<owner>/<repo>:environment:<env>) or `both`; the README's \"Which subject "
+    "(repo:<owner>/<repo>:environment:<env>) or `both`; docs/github.md, \"Which subject "
     "form\" prints a repository's `sub` in one workflow step")
 
 

@@ -431,7 +431,7 @@ REPLACEMENTS: tuple[tuple[str, str, tuple[str, ...], Verdict], ...] = (
 
 
 def explain_rules() -> list[tuple[str, str, str]]:
-    """(kinds, attributes, reason) of every rule, for the README's gate list."""
+    """(kinds, attributes, reason) of every rule, for docs/review.md's gate list."""
     rows = [(", ".join(r.kinds), ", ".join(r.attributes), r.reason) for r in RULES]
     rows += [(kind, "(created)", f"{verdict}: {reason}")
              for kind, (verdict, reason) in sorted(CREATION.items())]

@@ -26,7 +26,7 @@ GATE_BASE_INVALID = "AgentId-Review-BaseInvalid"
 GATE_BASE_NAMES_FILE = "AgentId-Review-BaseNamesAFile"
 GATE_HEAD_INVALID = "AgentId-Review-HeadInvalid"
 # Why each gate exists; `agentid validate --explain ID` prints it like a rule's,
-# and the README's gate list is generated from it (cdk/review/gatedoc.py).
+# and docs/review.md's gate list is generated from it (cdk/review/gatedoc.py).
 GATES_WHY = {
     GATE_BROADENING: "A widening of what an agent may do (an allow added, a deny removed, a "
     "new subject, repository or deploy key, a workflow pin lifted) or a weakened control "
