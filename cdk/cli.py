@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .commands import card, check, review, synth
+from .commands import audit, card, check, review, synth
 from .commands.check import schema_json
 from .commands.common import DEFAULT_FILE, DEFAULT_OUTDIR, SCHEMA_FILE
 from .commands.synth import app_main, env_stacks
@@ -112,6 +112,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", metavar="INVARIANT_ID",
                    help="print the promise an invariant holds, then exit")
 
+    p = sub.add_parser("audit", help="ready-to-run log queries for everything one agent did "
+                       "or was refused")
+    with_file(p)
+    p.add_argument("name", help="agent name (revoked agents too)")
+    p.add_argument("--since", metavar="YYYY-MM-DD",
+                   help="first day queried (default: 30 days before --today)")
+    p.add_argument("--cloud", choices=("aws", "gcp", "azure", "github"),
+                   help="only this cloud's queries")
+    p.add_argument("--json", action="store_true", help="print JSON (for scripts)")
+
     p = sub.add_parser("schema", help="print the JSON Schema of identities.yaml, or "
                        "regenerate the file with --write")
     p.add_argument("--write", nargs="?", const=SCHEMA_FILE, metavar="FILE",
@@ -131,6 +141,7 @@ EXAMPLES = {
     "verify": "agentid verify cdktf.out",
     "card": 'agentid card release-bot --run-id "$GITHUB_RUN_ID" --approvals approvals.json',
     "atlantis": "agentid atlantis -o atlantis.yaml",
+    "audit": "agentid audit release-bot --since 2026-10-01 --cloud aws",
     "schema": "agentid schema --write              # regenerates identities.schema.json",
 }
 
@@ -175,6 +186,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "atlantis": card.atlantis,
     "verify": check.verify,
     "schema": check.schema,
+    "audit": audit.audit,
 }
 
 

@@ -1,8 +1,8 @@
 """The one validation pipeline: schema -> rules -> locations.
 
 Every command that takes an identities file goes through here (``validate``,
-``synth``, ``card``, ``verify``, ``atlantis``, ``review`` and ``affected`` for
-both sides, and ``main.py`` under ``cdktn``): :mod:`cdk.loader` turns YAML into
+``synth``, ``card``, ``verify``, ``atlantis``, ``audit``, ``review`` and
+``affected`` for both sides, and ``main.py`` under ``cdktn``): :mod:`cdk.loader` turns YAML into
 records (phase one, the schema), :mod:`cdk.checks` runs the rule pack over them
 (phase two, only on a file that passed phase one), and each rule finding gets the
 ``FILE:LINE:COL`` of its path in the document.

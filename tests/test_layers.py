@@ -40,7 +40,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                "cdk.azure.rules", "cdk.github.rules")),
     ("validation", ("cdk.validation",)),
     ("consumers of valid records", ("cdk.review", "cdk.verify", "cdk.atlantis",
-                                    "cdk.approvals")),
+                                    "cdk.approvals", "cdk.audit")),
     ("constructs", ("cdk.rotation", "cdk.aws.identity", "cdk.aws.oidc", "cdk.aws.provider",
                     "cdk.aws.secret", "cdk.gcp.identity", "cdk.gcp.pool", "cdk.gcp.provider",
                     "cdk.gcp.secret", "cdk.azure.identity", "cdk.azure.provider",
@@ -55,7 +55,8 @@ PACKAGE_MARKERS = ("cdk", "cdk.aws", "cdk.gcp", "cdk.azure", "cdk.github")
 
 # Packages that only read records, plans and synthesized JSON.
 NO_CONSTRUCTS = ("cdk.review", "cdk.checks", "cdk.aws.rules", "cdk.aws.scope_rules",
-                 "cdk.gcp.rules", "cdk.azure.rules", "cdk.github.rules", "cdk.verify")
+                 "cdk.gcp.rules", "cdk.azure.rules", "cdk.github.rules", "cdk.verify",
+                 "cdk.audit")
 
 # Known exceptions, by edge and by cycle: none left. A new one fails the tests below
 # unless it is listed here with the change that will remove it.
