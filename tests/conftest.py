@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -215,6 +216,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
     guard = pytest.MonkeyPatch()
     guard.setattr(stacks.app, "build_app", guarded)
+    # Tests run the CLI in process hundreds of times, and building its argparse parser
+    # (gettext looks for a catalog on disk for every message) was about a sixth of the
+    # fast loop. The parser is built from constants and parsing leaves it unchanged,
+    # so one per session is the parser every run would build.
+    import cdk.cli
+
+    guard.setattr(cdk.cli, "_parser", functools.cache(cdk.cli._parser))
     config.stash[_GUARD] = guard
     runtime = Path(tempfile.mkdtemp(prefix="agentid-refusing-jsii-")) / "runtime.js"
     runtime.write_text(_REFUSING_RUNTIME)
