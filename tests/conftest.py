@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -33,6 +35,20 @@ settings.register_profile("fuzz", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow,
                                                  HealthCheck.filter_too_much])
 settings.load_profile("fuzz" if FUZZ else "test")
+
+
+_TMP_PATHS = itertools.count()
+
+
+@pytest.fixture
+def tmp_path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new empty directory for each test, under the session's base, like pytest's own,
+    made with one ``mkdir``: pytest lists the base, makes a numbered directory and
+    re-points a symlink for each, ~3 ms a test on a slow disk (a second of the fast loop)."""
+    name = re.sub(r"\W", "_", request.node.name)[:30]
+    path = tmp_path_factory.getbasetemp() / f"tmp-{next(_TMP_PATHS)}-{name}"
+    path.mkdir()
+    return path
 
 
 @pytest.fixture(scope="session")
