@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable
 from datetime import date
@@ -252,12 +253,38 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(config.stash[_REFUSING_RUNTIME_PATH].parent, ignore_errors=True)
 
 
+# The fast tier's other guard: a test outside the expensive tier may run small tools
+# (git, ssh-keygen, actionlint) but not a program that takes a second or more to start
+# and run: a fresh Python interpreter, Node, Terraform/OpenTofu or make.
+_SLOW_PROGRAMS = re.compile(r"(python|pypy)[\d.]*|node|npx|npm|cdktn|terraform|tofu|make")
+
+
+class _FastTierPopen(subprocess.Popen):  # type: ignore[type-arg]
+    """:class:`subprocess.Popen` that refuses :data:`_SLOW_PROGRAMS`."""
+
+    def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+        first = args.split()[0] if isinstance(args, str) else args
+        if not isinstance(first, (str, bytes, os.PathLike)):
+            first = next(iter(first), "")
+        program = os.path.basename(os.fsdecode(first))
+        if _SLOW_PROGRAMS.fullmatch(program):
+            item = _RUNNING[-1] if _RUNNING else None
+            raise AssertionError(
+                f"{item.nodeid if item else 'a test'} runs {program}, which takes seconds, "
+                "but is not in the expensive tier: decorate it with @pytest.mark.slow (or "
+                "run the code in this process when the subprocess adds nothing to what "
+                "is asserted)")
+        super().__init__(args, *rest, **kwargs)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     environ = pytest.MonkeyPatch()
     if not _may_synthesize(item):
         environ.setenv("JSII_RUNTIME", str(item.config.stash[_REFUSING_RUNTIME_PATH]))
         environ.setenv("AGENTID_REFUSED_SYNTHESIS", _refusal(item))
+    if item.get_closest_marker("synth") is None:
+        environ.setattr(subprocess, "Popen", _FastTierPopen)
     _RUNNING.append(item)
     try:
         return (yield)

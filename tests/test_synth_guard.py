@@ -1,11 +1,13 @@
-"""The synthesis guard of tests/conftest.py: only a test that declares it may synthesize.
+"""The tier guards of tests/conftest.py: only a test that declares it may synthesize, and
+only the expensive tier may start a program that takes seconds.
 
 GIVEN a test that is not marked `synth` (or is, only because it is `slow`), WHEN it
 reaches `build_app` from its body or from a fixture of any scope, or starts the jsii
 runtime in a subprocess, THEN it fails naming itself and the fix; a test that declares
 synthesis gets the real `build_app`. Every call here would stop before loading any
 provider binding even without the guard (an unknown stack is refused first), so a
-broken guard costs nothing but a failed assertion.
+broken guard costs nothing but a failed assertion. Likewise, outside the expensive tier
+a fresh Python interpreter is refused before it starts; small tools such as git run.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +84,21 @@ def test_a_test_marked_synth_reaches_the_real_build_app(example: Loaded) -> None
     assert "AGENTID_REFUSED_SYNTHESIS" not in os.environ
     with pytest.raises(AgentIdError, match="no-such-stack"):
         _build_unknown_stack(example)
+
+
+def test_the_fast_tier_cannot_start_a_fresh_interpreter(request: pytest.FixtureRequest) -> None:
+    with pytest.raises(AssertionError, match="@pytest.mark.slow") as refused:
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+    assert str(refused.value).startswith(f"{request.node.nodeid} runs python")
+    for argv in (["make", "-n"], "npx --no-install cdktn synth", [Path("/usr/bin/terraform")]):
+        with pytest.raises(AssertionError, match="takes seconds"):
+            subprocess.run(argv, shell=isinstance(argv, str), check=False)
+
+
+def test_the_fast_tier_runs_small_tools() -> None:
+    assert subprocess.run(["git", "--version"], capture_output=True, check=True).stdout
+
+
+@pytest.mark.slow
+def test_the_expensive_tier_starts_interpreters() -> None:
+    assert subprocess.run([sys.executable, "-c", "pass"], check=False).returncode == 0
