@@ -1,4 +1,6 @@
-"""Shared fixtures: a fixed date, the example file, and one synthesis per session."""
+"""Shared fixtures (a fixed date, the example file, one synthesis per session) and the
+test tiers: `synth` marks the expensive tier, and guards keep synthesis and slow
+programs out of the fast loop (docs/architecture.md §7)."""
 
 from __future__ import annotations
 
