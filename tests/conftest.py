@@ -237,8 +237,8 @@ def pytest_configure(config: pytest.Config) -> None:
     guard.setattr(stacks.app, "build_app", guarded)
     # Tests run the CLI in process hundreds of times, and building its argparse parser
     # (gettext looks for a catalog on disk for every message) took 1.5-3 ms each time,
-    # about a second of the fast loop. The parser is built from constants and parsing leaves it unchanged,
-    # so one per session is the parser every run would build.
+    # about a second of the fast loop. The parser is built from constants and parsing
+    # leaves it unchanged, so one per session is the parser every run would build.
     import cdk.cli
 
     guard.setattr(cdk.cli, "_parser", functools.cache(cdk.cli._parser))
