@@ -26,11 +26,6 @@ PLANNERS: dict[str, Callable[[Agent, IdentitiesFile], Any]] = {
 }
 
 
-def uses_store(agent: Agent, store: str) -> bool:
-    """Whether the agent keeps deploy-key secrets in ``store``."""
-    return bool(agent.github.deploy_keys) and agent.secrets.store == store
-
-
 def plan_store(agent: Agent, identities: IdentitiesFile) -> Any:
     """The plan of the agent's secret store, dispatched on ``secrets.store``."""
     try:

@@ -15,7 +15,7 @@ from ..azure.plan import plan_secret_store as plan_azure_store
 from ..gcp.plan import role_bindings, service_account_email, uses_gcp
 from ..model import Agent, IdentitiesFile
 from ..names import principal, role_name
-from ..plan import environment_of, job_workflow_ref
+from ..plan import environment_of, job_workflow_ref, uses_store
 from ..subjects import BOTH, IMMUTABLE, accepted_subjects, form_of
 
 
@@ -96,7 +96,7 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
              else "plain assignment, no end date in Azure")
     scope.extend(f"Azure {a.role} at {a.scope_name} ({until})"
                  for a in role_assignments(agent, identities))
-    if uses_azure(agent) and azure is not None and agent.secrets.store == "azure":
+    if uses_azure(agent) and azure is not None and uses_store(agent, "azure"):
         store = plan_azure_store(agent, identities)
         scope.extend(f"Azure {store.reader_role} on Key Vault secret {s.name} ({until})"
                      for s in store.secrets)

@@ -14,15 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..names import OIDC_HOST
+from ..names import PIN_KEY, REPOSITORY_ID_KEY, SUB_KEY
 from ..plan import render_json
 from ..subjects import SubjectChange, classify_subject_change, parse_subject
 from .plans import PolicyDocument
 
 TRUST = "trust"
-SUB_KEY = f"{OIDC_HOST}:sub"
-REPOSITORY_ID_KEY = f"{OIDC_HOST}:repository_id"
-PIN_KEY = f"{OIDC_HOST}:job_workflow_ref"
 
 # Attributes whose change makes the provider destroy and re-create the resource
 # (ForceNew in the provider schemas of the resources agentid emits). A plan from

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..names import REPOSITORY_ID_KEY, SUB_KEY
 from ..subjects import SubjectChange, classify_subject_change, parse_subject
-from .diff import REPOSITORY_ID_KEY, SUB_KEY, as_list, statements
+from .diff import as_list, statements
 from .plans import PolicyDocument
 
 TRUST = "trust"
