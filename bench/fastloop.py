@@ -27,6 +27,10 @@ from .run import ROOT, _env, _median, load_average, machine, measure
 
 FAST_LOOP = ["-m", "pytest", "-m", "not synth", "-q", "-p", "no:cacheprovider"]
 LIMIT_SECONDS = 10.0
+# A fixed pure-Python loop timed just before each run: how fast this host's cores were
+# meanwhile. On a host shared with other work even CPU time stretches (caches and
+# cores shared), so the loop's time divided by this one is the figure that travels.
+CALIBRATION = "x = 0\nfor i in range(20_000_000):\n    x += i\n"
 
 
 def _tests(pytest_args: list[str]) -> str:
@@ -41,9 +45,13 @@ def run_fast_loop(repeat: int, pytest_args: list[str] | None = None) -> dict[str
     """Median wall and CPU time of ``repeat`` runs of the fast loop (every run must pass)."""
     args = pytest_args or FAST_LOOP
     load_before = load_average()
-    runs = [measure([sys.executable, *args], ROOT) for _ in range(repeat)]
+    runs, calibration = [], []
+    for _ in range(repeat):
+        calibration.append(measure([sys.executable, "-c", CALIBRATION], ROOT))
+        runs.append(measure([sys.executable, *args], ROOT))
     result = _median(runs)
     result["cpu_runs"] = [round(r["cpu_seconds"], 3) for r in runs]
+    result["calibration_cpu_seconds"] = _median(calibration)["cpu_seconds"]
     cpu = result["cpu_seconds"]
     return {**result, "command": shlex.join(["python", *args]), "tests": _tests(args),
             "load_before": load_before, "load_after": load_average(),
@@ -68,6 +76,11 @@ def markdown(loop: dict[str, Any], where: dict[str, Any]) -> str:
         f"| {len(loop['runs'])} | {loop['seconds']:.2f} | {loop['cpu_seconds']:.2f} | "
         f"{', '.join(f'{s:.2f}' for s in loop['runs'])} | "
         f"{', '.join(f'{s:.2f}' for s in loop['cpu_runs'])} |",
+        "",
+        f"Beside each run, a fixed pure-Python loop (`CALIBRATION` in bench/fastloop.py) "
+        f"took {loop['calibration_cpu_seconds']:.2f} s CPU (median): the fast loop is "
+        f"{loop['cpu_seconds'] / loop['calibration_cpu_seconds']:.1f} of it. CPU time "
+        "stretches on a busy host too; that ratio travels between hosts and loads.",
         "",
         f"Target: under {t['limit_seconds']:.0f} s. CPU time (what a quiet machine's wall "
         f"time comes to): {'met' if t['cpu_met'] else 'NOT met'}; wall time on this host: "

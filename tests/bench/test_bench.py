@@ -64,6 +64,7 @@ LOOP = {"command": "python -m pytest -m 'not synth'", "tests": "600/985 tests co
         "seconds": 12.5, "cpu_seconds": 6.25, "runs": [12.5, 13.0, 11.0],
         "cpu_runs": [6.25, 6.5, 6.0], "load_before": "3.00 2.00 1.00",
         "load_after": "3.50 2.50 1.50", "bytecode_written": False,
+        "calibration_cpu_seconds": 2.5,
         "target": {"limit_seconds": 10.0, "cpu_met": True, "wall_met": False}}
 
 
@@ -74,6 +75,7 @@ def test_the_fast_loop_row_gives_wall_and_cpu_time_and_the_target() -> None:
     assert "CPU time (what a quiet machine's wall time comes to): met" in text
     assert "wall time on this host: NOT met" in text
     assert "bytecode caches off" in text
+    assert "took 2.50 s CPU (median): the fast loop is 2.5 of it" in text
 
 
 @pytest.mark.slow
@@ -82,6 +84,7 @@ def test_the_fast_loop_is_measured_in_a_fresh_pytest(tmp_path: Path) -> None:
     loop = write_fast_loop(tmp_path, 1, args)
     assert loop["tests"].endswith("tests collected") and loop["tests"][0].isdigit()
     assert loop["seconds"] > 0 and loop["cpu_seconds"] > 0 and len(loop["runs"]) == 1
+    assert loop["calibration_cpu_seconds"] > 0
     assert set(loop["target"]) == {"limit_seconds", "cpu_met", "wall_met"}
     saved = json.loads((tmp_path / "fast-loop.json").read_text())
     assert saved["fast_loop"]["command"].endswith("tests/test_synth_guard.py")
