@@ -170,7 +170,12 @@ SYNTHESIZES = pytest.StashKey[bool]()
 
 
 def _module(item: pytest.Item) -> str:
-    return item.path.relative_to(Path(__file__).parent).as_posix()
+    return _relative(item.path)
+
+
+@functools.cache
+def _relative(path: Path) -> str:
+    return path.relative_to(Path(__file__).parent).as_posix()
 
 
 def _synthesizes(item: pytest.Item) -> bool:
