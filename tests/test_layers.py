@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("loading", ("cdk.loader",)),
     ("rules", ("cdk.checks",)),
     ("consumers of valid records", ("cdk.review", "cdk.verify", "cdk.atlantis",
-                                    "cdk.approvals")),
+                                    "cdk.approvals", "cdk.audit")),
     ("constructs", ("cdk.rotation", "cdk.aws.identity", "cdk.aws.oidc", "cdk.aws.provider",
                     "cdk.aws.secret", "cdk.gcp.identity", "cdk.gcp.pool", "cdk.gcp.provider",
                     "cdk.gcp.secret", "cdk.azure.identity", "cdk.azure.provider",
@@ -52,7 +52,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 PACKAGE_MARKERS = ("cdk", "cdk.aws", "cdk.gcp", "cdk.azure", "cdk.github")
 
 # Packages that only read records, plans and synthesized JSON.
-NO_CONSTRUCTS = ("cdk.review", "cdk.checks", "cdk.verify")
+NO_CONSTRUCTS = ("cdk.review", "cdk.checks", "cdk.verify", "cdk.audit")
 
 # TODO(#16): the target interface (next session) removes each of these; until then
 # they are the known exceptions, by edge.
