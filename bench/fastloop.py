@@ -41,6 +41,17 @@ def _tests(pytest_args: list[str]) -> str:
     return found[-1] if found else "?"
 
 
+def _bytecode() -> str:
+    """Whether the runs could read compiled modules (and pytest's rewritten tests)."""
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return "written and read (the default)"
+    cached = [p for p in ROOT.glob("*/**/__pycache__") if p.parts[len(ROOT.parts)] not in
+              (".venv", ".venv-gates", "node_modules")]
+    return ("not written (PYTHONDONTWRITEBYTECODE), "
+            + ("some read, left by earlier runs" if cached else "none there: every module "
+               "compiled, every test module's assertions rewritten, in every run"))
+
+
 def run_fast_loop(repeat: int, pytest_args: list[str] | None = None) -> dict[str, Any]:
     """Median wall and CPU time of ``repeat`` runs of the fast loop (every run must pass)."""
     args = pytest_args or FAST_LOOP
@@ -55,7 +66,7 @@ def run_fast_loop(repeat: int, pytest_args: list[str] | None = None) -> dict[str
     cpu = result["cpu_seconds"]
     return {**result, "command": shlex.join(["python", *args]), "tests": _tests(args),
             "load_before": load_before, "load_after": load_average(),
-            "bytecode_written": not os.environ.get("PYTHONDONTWRITEBYTECODE"),
+            "bytecode": _bytecode(),
             "target": {"limit_seconds": LIMIT_SECONDS, "cpu_met": cpu < LIMIT_SECONDS,
                        "wall_met": result["seconds"] < LIMIT_SECONDS}}
 
@@ -69,7 +80,7 @@ def markdown(loop: dict[str, Any], where: dict[str, Any]) -> str:
         f"`{loop['command']}` (`make test-fast`): {loop['tests']}. Machine: "
         f"{where['cpus']} cores, Python {where['python']}; {where['date']}; load average "
         f"{loop['load_before']} before, {loop['load_after']} after; bytecode caches "
-        f"{'written' if loop['bytecode_written'] else 'off (PYTHONDONTWRITEBYTECODE)'}.",
+        f"{loop['bytecode']}.",
         "",
         "| runs | wall s (median) | CPU s (median) | wall s of each run | CPU s of each run |",
         "|---:|---:|---:|---|---|",

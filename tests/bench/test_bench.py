@@ -63,7 +63,8 @@ def test_bench_runs_for_two_agents(tmp_path: Path) -> None:
 LOOP = {"command": "python -m pytest -m 'not synth'", "tests": "600/985 tests collected",
         "seconds": 12.5, "cpu_seconds": 6.25, "runs": [12.5, 13.0, 11.0],
         "cpu_runs": [6.25, 6.5, 6.0], "load_before": "3.00 2.00 1.00",
-        "load_after": "3.50 2.50 1.50", "bytecode_written": False,
+        "load_after": "3.50 2.50 1.50",
+        "bytecode": "not written (PYTHONDONTWRITEBYTECODE), none there",
         "calibration_cpu_seconds": 2.5,
         "target": {"limit_seconds": 10.0, "cpu_met": True, "wall_met": False}}
 
@@ -74,7 +75,7 @@ def test_the_fast_loop_row_gives_wall_and_cpu_time_and_the_target() -> None:
     assert "| 3 | 12.50 | 6.25 | 12.50, 13.00, 11.00 | 6.25, 6.50, 6.00 |" in text
     assert "CPU time (what a quiet machine's wall time comes to): met" in text
     assert "wall time on this host: NOT met" in text
-    assert "bytecode caches off" in text
+    assert "bytecode caches not written (PYTHONDONTWRITEBYTECODE), none there" in text
     assert "took 2.50 s CPU (median): the fast loop is 2.5 of it" in text
 
 
