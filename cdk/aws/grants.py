@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Agent, Defaults
-from ..secret_store import uses_store
+from ..targets import stores_in
 from .secret_plan import grant_statements
 
 
@@ -22,6 +22,6 @@ def grants_for(agent: Agent, defaults: Defaults) -> list[dict[str, Any]]:
     own secrets and ``kms:Decrypt`` on its own key, nothing else.
     """
     aws = defaults.aws
-    if aws is None or not uses_store(agent, "aws"):
+    if aws is None or not stores_in(agent, "aws"):
         return []
     return grant_statements(agent, aws)

@@ -34,7 +34,7 @@ from .diff import (
     TRUST,
     DeployKeyDiff,
     ExpiryChange,
-    Grant,
+    GrantRow,
     PermissionDiff,
     StackDiff,
     TrustDiff,
@@ -160,7 +160,7 @@ class AgentReview:
     terraform: PlanSummary | None = None
     # Deny rows of a document the base did not have (a new agent's standing denies
     # and must_never_hold): what it is denied from the start, not a narrowing.
-    baseline: tuple[Grant, ...] = ()
+    baseline: tuple[GrantRow, ...] = ()
 
     @property
     def broadened(self) -> bool:
