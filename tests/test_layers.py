@@ -8,8 +8,10 @@ function-level and TYPE_CHECKING ones included), THEN
 - the review, the rule pack and the verifier never reach (even transitively) a
   module that builds constructs, nor ``stacks``;
 - there is no import cycle.
-What cannot hold until the target interface lands (issue #16) is listed below, each
-entry by name: a new violation fails, and so does an entry that no longer happens.
+What does not hold yet (issue #16: one validation pipeline, the rule engine) is
+listed below, each entry by name: a new violation fails, and so does an entry that
+no longer happens. Targets reach each other's construct modules only by name
+(cdk/builders.py, importlib), never by an import the graph would show.
 """
 
 from __future__ import annotations
@@ -55,8 +57,8 @@ PACKAGE_MARKERS = ("cdk", "cdk.aws", "cdk.gcp", "cdk.azure", "cdk.github")
 # Packages that only read records, plans and synthesized JSON.
 NO_CONSTRUCTS = ("cdk.review", "cdk.checks", "cdk.verify")
 
-# TODO(#16): the target interface (next session) removes each of these; until then
-# they are the known exceptions, by edge.
+# TODO(#16): one validation pipeline removes this one; until then it is the known
+# exception, by edge.
 ALLOWED_UPWARD: frozenset[tuple[str, str]] = frozenset({
     # The loader runs the rule pack; one validation pipeline (schema -> rules ->
     # locations) used by validate, synth, review and main.py fixes it.
