@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..model import Agent, IdentitiesFile
-from ..targets import CardLines, Content, PolicyDocument, Target, plan_data, stores_in
+from ..targets import CardLines, Content, Target, plan_data, stores_in
 from .plan import (
     assignment_kind,
     assignment_summary,
@@ -21,10 +21,6 @@ from .plan import (
 def _used_by(agent: Agent, identities: IdentitiesFile) -> bool:
     """An ``azure`` scope or deploy keys in Key Vault, with ``defaults.azure`` set."""
     return identities.defaults.azure is not None and uses_azure(agent)
-
-
-def _documents(agent: Agent, identities: IdentitiesFile) -> dict[str, PolicyDocument]:
-    return policy_documents(agent, identities)
 
 
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
@@ -73,7 +69,7 @@ TARGET = Target(
     builder="cdk.azure.build",
     bindings=("cdktn_provider_azurerm",),
     used_by=_used_by,
-    documents=_documents,
+    documents=policy_documents,
     planned_content=_planned_content,
     card=_card,
     plan_secret_store=plan_secret_store,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..model import Agent, IdentitiesFile
-from ..targets import CardLines, Content, PolicyDocument, Target, plan_data, stores_in
+from ..targets import CardLines, Content, Target, plan_data, stores_in
 from .plan import (
     plan_pool,
     plan_secret_store,
@@ -27,10 +27,6 @@ def _in_foundation(identities: IdentitiesFile) -> bool:
     # The pool exists once some agent uses Google Cloud: a file that only declares
     # defaults.gcp does not make every deploy load the Google bindings.
     return any(_used_by(a, identities) for a in identities.agents)
-
-
-def _documents(agent: Agent, identities: IdentitiesFile) -> dict[str, PolicyDocument]:
-    return policy_documents(agent, identities)
 
 
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
@@ -63,7 +59,7 @@ TARGET = Target(
     bindings=("cdktn_provider_google",),
     used_by=_used_by,
     in_foundation=_in_foundation,
-    documents=_documents,
+    documents=policy_documents,
     planned_content=_planned_content,
     planned_foundation=_planned_foundation,
     card=_card,
