@@ -14,6 +14,10 @@ FOUNDATION = "foundation"
 OIDC_HOST = "token.actions.githubusercontent.com"
 OIDC_URL = f"https://{OIDC_HOST}"
 STS_AUDIENCE = "sts.amazonaws.com"
+# The claims a trust condition tests, as IAM spells the keys.
+SUB_KEY = f"{OIDC_HOST}:sub"
+REPOSITORY_ID_KEY = f"{OIDC_HOST}:repository_id"
+PIN_KEY = f"{OIDC_HOST}:job_workflow_ref"
 
 
 def principal(name: str) -> str:

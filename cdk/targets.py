@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from .model import Agent, IdentitiesFile
+from .policy import PolicyDocument
 
 # Module names, each exposing ``TARGET``; the order is part of the output.
 REGISTRY: tuple[str, ...] = (
@@ -37,7 +38,6 @@ REGISTRY: tuple[str, ...] = (
     "cdk.azure.target",
 )
 
-PolicyDocument = dict[str, Any]
 # ``address -> attribute -> value`` (see cdk/review/content.py).
 Content = dict[str, dict[str, Any]]
 
@@ -76,6 +76,18 @@ def _no_foundation_content(identities: IdentitiesFile) -> Content:
     return {}
 
 
+def _no_subjects(documents: Mapping[str, PolicyDocument]) -> set[str]:
+    return set()
+
+
+def _no_ids(documents: Mapping[str, PolicyDocument]) -> set[str] | None:
+    return None
+
+
+def _as_they_are(documents: dict[str, PolicyDocument]) -> dict[str, PolicyDocument]:
+    return documents
+
+
 def _no_card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
     return CardLines()
 
@@ -101,7 +113,17 @@ class Target:
     in_foundation: Callable[[IdentitiesFile], bool] = _nothing_in_foundation
     # Review documents (name -> policy document) of a live agent that uses the target.
     documents: Callable[[Agent, IdentitiesFile], dict[str, PolicyDocument]] = _no_documents
-    # ``review --no-synth``: what a live agent's stack is built from, by plan.
+    # The OIDC subjects the documents of the target accept (cdk/review/subjects.py).
+    subjects: Callable[[Mapping[str, PolicyDocument]], set[str]] = _no_subjects
+    # The repository ids the target pins beside its subjects; None where it pins none
+    # (then a legacy subject names a repository by name alone).
+    pinned_ids: Callable[[Mapping[str, PolicyDocument]], set[str] | None] = _no_ids
+    # The documents with the subject *spelling* taken out of the target's rows, so the
+    # row diff shows a new job but not a new spelling of the same job.
+    without_subjects: Callable[[dict[str, PolicyDocument]], dict[str, PolicyDocument]] = (
+        _as_they_are)
+    # ``review --no-synth``: what the agent's stack is built from, by plan (a
+    # tombstone's: only what it keeps, e.g. its providers).
     planned_content: Callable[[Agent, IdentitiesFile], Content] = _no_content
     # ``review --no-synth``: the foundation's part, asked when ``in_foundation``.
     planned_foundation: Callable[[IdentitiesFile], Content] = _no_foundation_content

@@ -30,7 +30,8 @@ CONSTRUCT_LIBRARIES = ("cdktn", "constructs", "jsii")
 # (the longest prefix wins); a module may import its own layer and those below.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("cdk.errors", "cdk.model", "cdk.names", "cdk.yamlsafe", "cdk.progress",
-              "cdk.runtime", "cdk.plan", "cdk.synthesis", "cdk.subjects", "cdk.targets")),
+              "cdk.runtime", "cdk.plan", "cdk.synthesis", "cdk.subjects", "cdk.targets",
+              "cdk.policy")),
     ("target plans", ("cdk.aws.catalog", "cdk.aws.plan", "cdk.aws.scope", "cdk.aws.grants",
                       "cdk.aws.secret_plan", "cdk.gcp.plan", "cdk.azure.plan",
                       "cdk.github.plan", "cdk.github.deploy_keys",

@@ -3,11 +3,14 @@ GitHub OIDC provider in the foundation, Secrets Manager as a secret store."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from ..model import Agent, IdentitiesFile
-from ..names import role_name
-from ..targets import CardLines, Content, PolicyDocument, Target, plan_data, stores_in
+from ..names import REPOSITORY_ID_KEY, SUB_KEY, role_name
+from ..policy import TRUST, PolicyDocument, allowed, as_list
+from ..targets import CardLines, Content, Target, plan_data, stores_in
 from .plan import has_role, plan_role
 from .scope import boundary_document, permissions_document, plan_scope
 from .secret_plan import plan_secret_store
@@ -18,8 +21,26 @@ def _in_foundation(identities: IdentitiesFile) -> bool:
     return identities.defaults.aws is not None
 
 
+def _trust_conditions(documents: Mapping[str, PolicyDocument]) -> list[dict[str, Any]]:
+    return [s.get("Condition", {}).get("StringEquals", {})
+            for s in allowed(documents.get(TRUST, {}))]
+
+
+def _subjects(documents: Mapping[str, PolicyDocument]) -> set[str]:
+    return {sub for equals in _trust_conditions(documents)
+            for sub in as_list(equals.get(SUB_KEY))}
+
+
+def _pinned_ids(documents: Mapping[str, PolicyDocument]) -> set[str] | None:
+    # The trust policy pins the numeric repository ids beside every subject.
+    conditions = _trust_conditions(documents)
+    if not conditions:
+        return None
+    return {i for equals in conditions for i in as_list(equals.get(REPOSITORY_ID_KEY))}
+
+
 def _documents(agent: Agent, identities: IdentitiesFile) -> dict[str, PolicyDocument]:
-    documents = {"trust": plan_role(agent, identities).trust_policy,
+    documents = {TRUST: plan_role(agent, identities).trust_policy,
                  "boundary": boundary_document(agent, identities)}
     if (permissions := permissions_document(agent, identities)) is not None:
         documents["permissions"] = permissions
@@ -68,6 +89,8 @@ TARGET = Target(
     used_by=has_role,
     in_foundation=_in_foundation,
     documents=_documents,
+    subjects=_subjects,
+    pinned_ids=_pinned_ids,
     planned_content=_planned_content,
     planned_foundation=_planned_foundation,
     card=_card,

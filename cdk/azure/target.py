@@ -3,9 +3,12 @@ exact federated credentials, Key Vault as a secret store; no foundation."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from ..model import Agent, IdentitiesFile
+from ..policy import PolicyDocument, allowed, as_list, statements
+from ..subjects import parse_subject
 from ..targets import CardLines, Content, Target, plan_data, stores_in
 from .plan import (
     assignment_kind,
@@ -21,6 +24,29 @@ from .plan import (
 def _used_by(agent: Agent, identities: IdentitiesFile) -> bool:
     """An ``azure`` scope or deploy keys in Key Vault, with ``defaults.azure`` set."""
     return identities.defaults.azure is not None and uses_azure(agent)
+
+
+# The document of the identity's federated credentials (cdk/azure/plan.py
+# policy_documents): one row per credential, its subjects as resources.
+FEDERATION = "azure-federation"
+
+
+def _subjects(documents: Mapping[str, PolicyDocument]) -> set[str]:
+    return {sub for s in allowed(documents.get(FEDERATION, {}))
+            for sub in as_list(s.get("Resource"))}
+
+
+def _without_subjects(documents: dict[str, PolicyDocument]) -> dict[str, PolicyDocument]:
+    if FEDERATION not in documents:
+        return documents
+    return {**documents, FEDERATION: {"Statement": [
+        {**s, "Resource": [_job(r) for r in as_list(s.get("Resource"))]}
+        for s in statements(documents[FEDERATION])]}}
+
+
+def _job(subject: str) -> str:
+    parsed = parse_subject(subject)
+    return subject if parsed is None else parsed.legacy
 
 
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
@@ -70,6 +96,8 @@ TARGET = Target(
     bindings=("cdktn_provider_azurerm",),
     used_by=_used_by,
     documents=policy_documents,
+    subjects=_subjects,
+    without_subjects=_without_subjects,
     planned_content=_planned_content,
     card=_card,
     plan_secret_store=plan_secret_store,

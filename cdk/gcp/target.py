@@ -3,9 +3,11 @@ the project's workload identity pool in the foundation, Secret Manager as a stor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from ..model import Agent, IdentitiesFile
+from ..policy import PolicyDocument, allowed, as_list, statements
 from ..targets import CardLines, Content, Target, plan_data, stores_in
 from .plan import (
     plan_pool,
@@ -27,6 +29,24 @@ def _in_foundation(identities: IdentitiesFile) -> bool:
     # The pool exists once some agent uses Google Cloud: a file that only declares
     # defaults.gcp does not make every deploy load the Google bindings.
     return any(_used_by(a, identities) for a in identities.agents)
+
+
+# The document of who may impersonate the service account (cdk/gcp/plan.py
+# policy_documents): each row's condition carries the ``sub`` the pool requires.
+IMPERSONATION = "gcp-impersonation"
+
+
+def _subjects(documents: Mapping[str, PolicyDocument]) -> set[str]:
+    return {sub for s in allowed(documents.get(IMPERSONATION, {}))
+            for sub in as_list(s.get("Condition", {}).get("sub"))}
+
+
+def _without_subjects(documents: dict[str, PolicyDocument]) -> dict[str, PolicyDocument]:
+    if IMPERSONATION not in documents:
+        return documents
+    return {**documents, IMPERSONATION: {"Statement": [
+        {**s, "Condition": {k: v for k, v in s.get("Condition", {}).items() if k != "sub"}}
+        for s in statements(documents[IMPERSONATION])]}}
 
 
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
@@ -60,6 +80,8 @@ TARGET = Target(
     used_by=_used_by,
     in_foundation=_in_foundation,
     documents=policy_documents,
+    subjects=_subjects,
+    without_subjects=_without_subjects,
     planned_content=_planned_content,
     planned_foundation=_planned_foundation,
     card=_card,

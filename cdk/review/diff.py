@@ -14,15 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..names import OIDC_HOST
+from ..names import PIN_KEY, REPOSITORY_ID_KEY, SUB_KEY
 from ..plan import render_json
+from ..policy import TRUST as TRUST
+from ..policy import PolicyDocument, as_list, statements
 from ..subjects import SubjectChange, classify_subject_change, parse_subject
-from ..targets import PolicyDocument, targets
-
-TRUST = "trust"
-SUB_KEY = f"{OIDC_HOST}:sub"
-REPOSITORY_ID_KEY = f"{OIDC_HOST}:repository_id"
-PIN_KEY = f"{OIDC_HOST}:job_workflow_ref"
+from ..targets import targets
 
 
 def force_new(kind: str) -> frozenset[str]:
@@ -56,22 +53,6 @@ class PermissionDiff:
 
     broadened: tuple[GrantRow, ...] = ()
     narrowed: tuple[GrantRow, ...] = ()
-
-
-def as_list(value: Any) -> list[str]:
-    """A policy field (absent, one value or a list) as a list of strings."""
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    return [str(value)]
-
-
-def statements(document: PolicyDocument) -> list[dict[str, Any]]:
-    """Every statement of ``document`` (one or a list), whatever its effect."""
-    raw = document.get("Statement", [])
-    items = raw if isinstance(raw, list) else [raw]
-    return [s for s in items if isinstance(s, dict)]
 
 
 def expand(document: PolicyDocument) -> set[tuple[str, str, str, str]]:

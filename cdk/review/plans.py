@@ -21,7 +21,8 @@ from typing import Any
 from ..backend import plan_backend
 from ..model import Agent, IdentitiesFile
 from ..names import FOUNDATION
-from ..targets import Content, PolicyDocument, targets, used
+from ..policy import PolicyDocument
+from ..targets import Content, targets, used
 
 __all__ = ["Content", "PolicyDocument", "agent_documents", "planned_content",
            "planned_foundation"]
