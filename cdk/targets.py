@@ -30,7 +30,8 @@ from typing import Any
 from .model import Agent, IdentitiesFile
 from .policy import PolicyDocument
 
-# Module names, each exposing ``TARGET``; the order is part of the output.
+# Module names, each exposing ``TARGET``. The order is the order of construction,
+# of the card's lines and of the review's documents; synthesized JSON is key-sorted.
 REGISTRY: tuple[str, ...] = (
     "cdk.github.target",
     "cdk.aws.target",
@@ -97,9 +98,10 @@ class Target:
     """What one target tells the rest of agentid; every field is pure (no bindings).
 
     ``used_by`` is THE predicate "this agent's stack holds this target's
-    resources or provider"; every consumer asks it, none re-derives it. A live
-    agent the target is used by gets :meth:`~cdk.builders.Builder.build_agent`,
-    a revoked one only the providers it needs to destroy what its state holds.
+    resources or provider"; every consumer asks it, none re-derives it. It holds
+    for a tombstone too: its stack keeps the providers Terraform needs to destroy
+    what the state holds (:meth:`~cdk.builders.Builder.build_agent` builds only
+    those for a revoked agent).
     """
 
     # The folder name, the pip extra and the value ``secrets.store`` names it by.
