@@ -38,10 +38,10 @@ $(error BASE is missing: make $(firstword $(filter review affected,$(MAKECMDGOAL
 endif
 
 .PHONY: synth verify validate review affected card atlantis schema diff deploy destroy \
-        test test-fast fuzz install dev gates node clean bench help
+        test test-fast fuzz install dev gates node clean bench docs help
 
 ## synth: validate identities.yaml, the real `cdktn synth` -> cdktf.out/stacks/<agent>/cdk.tf.json,
-## then verify that output against the README's promises
+## then verify that output against the promises of docs/verify.md
 synth: install node
 	$(AGENTID) validate -f $(FILE) $(ON_DAY)
 	AGENTID_FILE=$(FILE) $(CDKTN) synth
@@ -96,6 +96,10 @@ fuzz: dev node
 ## next to the bare provider import -> bench/results/results.{md,json,png}
 bench: dev
 	$(BIN)/python -m bench.run
+
+## docs: regenerate docs/rules.md from the rule pack (a test keeps it equal)
+docs: install
+	$(BIN)/python -m tools.rulesdoc --write
 
 ## help: this list
 help:

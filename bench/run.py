@@ -297,7 +297,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    """The table committed in bench/results/results.md and quoted in the README."""
+    """The table committed in bench/results/results.md and quoted in docs/performance.md."""
     m, bare, s = results["machine"], results["bare_import"], results["summary"]
     lines = [
         "# agentid benchmark",

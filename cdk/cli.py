@@ -220,7 +220,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     if args.explain:
         from .checks import RULES, load_rules
-        from .review.packet import GATES_WHY
+        from .review.gates import GATES_WHY
 
         load_rules()
         whys = {**{r.id: r.why for r in RULES.values()}, **GATES_WHY}
@@ -369,7 +369,7 @@ def synth_stacks(identities: IdentitiesFile, outdir: Path, base_dir: Path,
 
 
 def _review(args: argparse.Namespace) -> int:
-    from .review.packet import build_packet
+    from .review.build import build_packet
     from .review.render import render_json, render_markdown
 
     today = _today(args.today)

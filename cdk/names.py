@@ -1,4 +1,4 @@
-"""One name everywhere (DESIGN.md §6): every resource name derives from here."""
+"""One name everywhere (docs/architecture.md §5): every resource name derives from here."""
 
 from __future__ import annotations
 
@@ -14,10 +14,17 @@ FOUNDATION = "foundation"
 OIDC_HOST = "token.actions.githubusercontent.com"
 OIDC_URL = f"https://{OIDC_HOST}"
 STS_AUDIENCE = "sts.amazonaws.com"
-# The claims a trust condition tests, as IAM spells the keys.
+# The claims of GitHub's token an AWS trust policy conditions on, as IAM condition keys.
+AUDIENCE_KEY = f"{OIDC_HOST}:aud"
 SUB_KEY = f"{OIDC_HOST}:sub"
 REPOSITORY_ID_KEY = f"{OIDC_HOST}:repository_id"
 PIN_KEY = f"{OIDC_HOST}:job_workflow_ref"
+# The tags every taggable resource of an agent carries that isolation relies on
+# (:func:`tags`; the AWS boundary denies by them).
+AGENT_TAG = "agent"
+MANAGED_BY_TAG = "managed-by"
+# Every deploy-key secret's name starts with this (:func:`secret_name`).
+SECRETS_PREFIX = "agents/"
 
 
 def principal(name: str) -> str:
@@ -47,7 +54,7 @@ def kms_alias(name: str) -> str:
 
 def secret_name(name: str, repo: str) -> str:
     """Secrets Manager name holding the private half of a deploy key on ``repo``."""
-    return f"agents/{name}/deploy-keys/{repo}"
+    return f"{SECRETS_PREFIX}{name}/deploy-keys/{repo}"
 
 
 def service_account_id(name: str) -> str:
@@ -95,10 +102,10 @@ def default_environment(name: str) -> str:
 def tags(agent: Agent) -> dict[str, str]:
     """Tags every taggable resource of the agent carries."""
     return {
-        "agent": agent.name,
+        AGENT_TAG: agent.name,
         "owner": agent.owner,
         "expires": agent.expires.isoformat(),
-        "managed-by": MANAGED_BY,
+        MANAGED_BY_TAG: MANAGED_BY,
     }
 
 
@@ -144,12 +151,14 @@ def unique_ids(entries: Iterable[tuple[_K, tuple[str, ...]]]) -> dict[_K, str]:
         keeper = next(iter(distinct)) if len(distinct) == 1 else (
             plain[0] if len(plain) == 1 else None)
         for key, parts in members:
-            ids[key] = base if parts == keeper else f"{base}_{_digest(parts)}"
+            ids[key] = base if parts == keeper else f"{base}_{short_hash(*parts, length=12)}"
     if len(set(ids.values())) != len(ids):
         # Only a digest equal to another entry's name could get here.
         raise ValueError("construct ids collide after disambiguation: a bug in agentid")
     return ids
 
 
-def _digest(parts: tuple[str, ...]) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:12]
+def short_hash(*parts: str, length: int = 8) -> str:
+    """The first ``length`` hex digits of the sha256 of ``parts`` joined by NUL: what
+    keeps a cut or disambiguated name unique and stable."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:length]

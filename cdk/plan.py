@@ -7,15 +7,22 @@ Pure functions of the record; no provider binding is imported here or below
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from .model import Agent, RunsOn
-from .names import default_environment
+from .names import default_environment, logical_id
 
 
 def environment_of(agent: Agent, run: RunsOn) -> str:
     """The GitHub environment a run uses: explicit, or ``agent-<name>``."""
     return run.environment or default_environment(agent.name)
+
+
+def uses_store(agent: Agent, store: str) -> bool:
+    """Whether the agent keeps deploy-key secrets in ``store`` (``aws``, ``gcp``, ``azure``):
+    the one answer to "keeps keys in this store"."""
+    return bool(agent.github.deploy_keys) and agent.secrets.store == store
 
 
 def job_workflow_ref(run: RunsOn) -> str | None:
@@ -65,3 +72,29 @@ def never_hold(agent: Agent, cloud: str) -> tuple[str, ...]:
         return tuple(sorted({e for e in agent.must_never_hold
                              if is_gcp_entry(e) and not is_azure_entry(e)}))
     return tuple(sorted({e for e in agent.must_never_hold if not is_gcp_entry(e)}))
+
+
+@dataclass(frozen=True)
+class StoredSecret:
+    """One secret of a store holding the private half of one deploy key (each store's
+    plan adds its own names)."""
+
+    repo: str
+
+    @property
+    def construct_id(self) -> str:
+        """Keyed by repository, like the deploy key it belongs to."""
+        return logical_id("secret", self.repo)
+
+
+_S = TypeVar("_S", bound=StoredSecret)
+
+
+class SecretsByRepo(Generic[_S]):
+    """What every store's plan offers: its secrets, one per deploy key."""
+
+    secrets: tuple[_S, ...]
+
+    def secret_for(self, repo: str) -> _S:
+        """The secret planned for the deploy key on ``repo``."""
+        return next(s for s in self.secrets if s.repo == repo)

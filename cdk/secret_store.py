@@ -11,12 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import Agent, IdentitiesFile
-from .targets import stores_in, target
-
-
-def uses_store(agent: Agent, store: str) -> bool:
-    """Whether the agent keeps deploy-key secrets in ``store``."""
-    return stores_in(agent, store)
+from .targets import target
 
 
 def plan_store(agent: Agent, identities: IdentitiesFile) -> Any:

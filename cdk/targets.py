@@ -180,8 +180,3 @@ def plan_data(plan: Any) -> dict[str, Any]:
     """A plan (a dataclass) as the ``attribute -> value`` dict ``planned_content`` holds."""
     data: dict[str, Any] = dataclasses.asdict(plan)
     return data
-
-
-def stores_in(agent: Agent, store: str) -> bool:
-    """Whether the agent keeps deploy-key secrets in ``store`` (a target's name)."""
-    return bool(agent.github.deploy_keys) and agent.secrets.store == store

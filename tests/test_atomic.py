@@ -58,7 +58,7 @@ def test_sigkill_mid_synth_leaves_previous_output_intact(tmp_path: Path) -> None
     assert process.returncode == -signal.SIGKILL
     assert snapshot(outdir) == before
     leftovers = {p.name.split("-")[0] for p in tmp_path.iterdir()} - {"identities.yaml"}
-    # (".agentid" is the synth cache, outside the output: cdk/synth_cache.py)
+    # (".agentid" is the synth cache, outside the output: cdk/synth_cache/)
     assert leftovers <= {"cdktf.out", ".cdktf.out.incomplete", ".agentid"}
 
     # AND the next synth replaces it whole

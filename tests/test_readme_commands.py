@@ -1,8 +1,9 @@
-"""The README's commands work as typed, in a fresh copy of the repository.
+"""The commands of the README and docs/*.md work as typed, in a fresh copy of the repository.
 
 GIVEN a copy of the checkout as git sees it (tracked and new files, none it
-ignores) with its own git history, WHEN the README's commands run there THEN
-they exit as the README says. The copy reuses this checkout's `.venv`,
+ignores) with its own git history, WHEN the commands of the README and of the
+pages under docs/ (deploy and destroy are in docs/deploying.md) run there THEN
+they exit as the pages say. The copy reuses this checkout's `.venv`,
 `.venv-gates` and `node_modules` (symlinks) and tells make to take them as
 installed (`make -o FILE`: never remade, nothing remade because of them), so no
 test reinstalls anything. `PYTHONPATH` points at the copy: the shared venv's
@@ -24,6 +25,7 @@ import pytest
 from .conftest import ROOT, TODAY_ARG
 
 README = ROOT / "README.md"
+PAGES = (README, *sorted((ROOT / "docs").glob("*.md")))
 # What `make install`, `make dev`, `make gates` and `make node` leave behind.
 INSTALLED = (".venv/.installed", ".venv/.activate", ".venv/.dev", ".venv-gates/.installed",
              "node_modules/.installed")
@@ -32,8 +34,10 @@ SHARED = (".venv", ".venv-gates", "node_modules")
 
 
 def readme_commands() -> list[str]:
-    """Every command line of the README's ``sh`` blocks, comments removed."""
-    blocks = re.findall(r"^```sh\n(.*?)^```", README.read_text(), re.S | re.M)
+    """Every command line of the ``sh`` blocks of the README and docs/*.md, comments
+    removed."""
+    blocks = [block for page in PAGES
+              for block in re.findall(r"^```sh\n(.*?)^```", page.read_text(), re.S | re.M)]
     lines = [line.split(" #")[0].strip() for block in blocks for line in block.splitlines()]
     return [line for line in lines if line and not line.startswith("#")]
 
@@ -80,8 +84,8 @@ def make(clone: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_readme_gives_make_commands_for_every_step() -> None:
     targets = {args[0] for args in make_commands()}
-    assert {"synth", "test", "validate", "review", "card", "schema", "diff", "deploy",
-            "destroy"} <= targets
+    assert {"synth", "test", "test-fast", "validate", "verify", "review", "affected", "card",
+            "schema", "atlantis", "diff", "deploy", "destroy"} <= targets
     # Commands outside make need the venv on PATH: Getting started says how.
     text = README.read_text()
     start = text.index("## Getting started")

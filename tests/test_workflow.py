@@ -1,4 +1,4 @@
-"""The CI workflow shipped for users passes actionlint and does what the README says."""
+"""The CI workflow shipped for users passes actionlint and does what docs/ci.md says."""
 
 from __future__ import annotations
 

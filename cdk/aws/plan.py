@@ -1,7 +1,7 @@
 """Record -> AWS role plan, as plain data (no provider bindings).
 
-The trust policy follows SECURITY.md: ``StringEquals`` only, exact subjects in
-the form(s) each entry states (legacy names, immutable ids, or both: the
+The trust policy follows docs/architecture.md §6.1: ``StringEquals`` only, exact
+subjects in the form(s) each entry states (legacy names, immutable ids, or both: the
 ``repository_id`` condition pins the numeric id whatever the form), audience,
 numeric repository ids, optional workflow pin, and an expiry the cloud enforces
 on its own through ``aws:CurrentTime``.
@@ -14,13 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Agent, AwsDefaults, GitHubDefaults, IdentitiesFile
-from ..names import OIDC_HOST, STS_AUDIENCE, role_name, tags
-from ..plan import expiry_timestamp, job_workflow_ref, render_json
+from ..names import (
+    AUDIENCE_KEY,
+    OIDC_HOST,
+    PIN_KEY,
+    REPOSITORY_ID_KEY,
+    STS_AUDIENCE,
+    SUB_KEY,
+    role_name,
+    tags,
+)
+from ..plan import expiry_timestamp, job_workflow_ref, render_json, uses_store
 from ..subjects import accepted_subjects
-
-POLICY_VERSION = "2012-10-17"
-# Trust policies are capped at 2,048 characters by default (4,096 with a quota raise).
-TRUST_POLICY_MAX_CHARS = 2048
+from .document import TRUST, PolicyDocument, counted, joined_size, string_size, strings_size
 
 
 def oidc_provider_arn(aws: AwsDefaults) -> str:
@@ -42,24 +48,25 @@ def trust_policy(agent: Agent, aws: AwsDefaults, github: GitHubDefaults) -> dict
     entry gets its own statement, so a pin on one repository never applies to (or
     is satisfied by) another.
     """
-    return {"Version": POLICY_VERSION,
-            "Statement": [_trust_statement(*parts)
-                          for parts in _trust_parts(agent, aws, github)]}
+    return PolicyDocument(TRUST, tuple(_trust_statement(*parts)
+                                       for parts in _trust_parts(agent, aws, github))
+                          ).validated()
 
 
 def trust_policy_size(agent: Agent, aws: AwsDefaults, github: GitHubDefaults) -> int:
-    """``len(render_json(trust_policy(agent, aws, github)))``, counted without building it.
+    """The :meth:`~cdk.aws.document.PolicyDocument.size` of
+    :func:`trust_policy`, counted without building it.
 
     Every agent's trust policy is held to IAM's limit; a statement renders as a
     fixed frame (measured once) around its values, so its size is the frame's
     plus theirs.
     """
-    sizes = [_trust_frame_size(bool(pins)) + _json_size(sid) + _json_size(principal)
-             + _json_size(expiry) + _list_size(subjects) + _list_size(repository_ids)
-             + (_list_size(pins) if pins else 0)
+    sizes = [_trust_frame_size(bool(pins)) + _size(sid) + _size(principal)
+             + _size(expiry) + _sizes(subjects) + _sizes(repository_ids)
+             + (_sizes(pins) if pins else 0)
              for sid, principal, expiry, subjects, repository_ids, pins
              in _trust_parts(agent, aws, github)]
-    return _EMPTY_TRUST_POLICY_SIZE + sum(sizes) + max(len(sizes) - 1, 0)
+    return joined_size(sizes)
 
 
 _TrustParts = tuple[str, str, str, list[str], list[str], list[str]]
@@ -87,12 +94,12 @@ def _trust_parts(agent: Agent, aws: AwsDefaults, github: GitHubDefaults) -> list
 def _trust_statement(sid: str, principal: str, expiry: str, subjects: list[str],
                      repository_ids: list[str], pins: list[str]) -> dict[str, Any]:
     equals: dict[str, Any] = {
-        f"{OIDC_HOST}:aud": STS_AUDIENCE,
-        f"{OIDC_HOST}:sub": subjects,
-        f"{OIDC_HOST}:repository_id": repository_ids,
+        AUDIENCE_KEY: STS_AUDIENCE,
+        SUB_KEY: subjects,
+        REPOSITORY_ID_KEY: repository_ids,
     }
     if pins:
-        equals[f"{OIDC_HOST}:job_workflow_ref"] = pins
+        equals[PIN_KEY] = pins
     return {
         "Sid": sid,
         "Effect": "Allow",
@@ -110,24 +117,16 @@ def _trust_frame_size(pinned: bool) -> int:
     # A statement with every value empty (one empty pin where pinned), less them.
     pins = [""] if pinned else []
     empty = _trust_statement("", "", "", [], [], pins)
-    return len(render_json(empty)) - 3 * _json_size("") - 2 * _list_size([]) - (
-        _list_size(pins) if pinned else 0)
+    return counted(render_json(empty), TRUST.whitespace_counts) - 3 * _size("") - 2 * _sizes([]) - (
+        _sizes(pins) if pinned else 0)
 
 
-def _list_size(strings: list[str]) -> int:
-    # `[a,b,c]`: brackets, commas and each string.
-    return 2 + max(len(strings) - 1, 0) + sum(_json_size(s) for s in strings)
+def _size(text: str) -> int:
+    return string_size(text, TRUST.whitespace_counts)
 
 
-def _json_size(text: str) -> int:
-    # Printable ASCII other than `"` and `\` is written as is between two quotes;
-    # anything else is measured by rendering it.
-    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        return len(text) + 2
-    return len(render_json(text))
-
-
-_EMPTY_TRUST_POLICY_SIZE = len(render_json({"Version": POLICY_VERSION, "Statement": []}))
+def _sizes(strings: list[str]) -> int:
+    return strings_size(strings, TRUST.whitespace_counts)
 
 
 @dataclass(frozen=True)
@@ -142,18 +141,29 @@ class RolePlan:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+def uses_aws(agent: Agent) -> bool:
+    """Whether the agent uses AWS: for an ``aws`` scope, and also to be the only reader
+    of deploy keys stored in AWS (``secrets: {store: aws}``)."""
+    return agent.aws is not None or uses_store(agent, "aws")
+
+
 def has_role(agent: Agent, identities: IdentitiesFile) -> bool:
-    """Whether the agent's stack holds an IAM role: for an ``aws`` scope, and also to be
-    the only reader of deploy keys stored in AWS (``secrets: {store: aws}``)."""
-    stores_in_aws = bool(agent.github.deploy_keys) and agent.secrets.store == "aws"
-    return identities.defaults.aws is not None and (agent.aws is not None or stores_in_aws)
+    """Whether the agent's stack holds an IAM role: it uses AWS (:func:`uses_aws`) and
+    the file says which account."""
+    return identities.defaults.aws is not None and uses_aws(agent)
+
+
+def aws_defaults(identities: IdentitiesFile) -> AwsDefaults:
+    """``defaults.aws``, which every plan of an agent that uses AWS needs (the rules
+    refuse a file without it)."""
+    if identities.defaults.aws is None:
+        raise ValueError("defaults.aws is required for agents that use AWS")
+    return identities.defaults.aws
 
 
 def plan_role(agent: Agent, identities: IdentitiesFile) -> RolePlan:
     """Plan the agent's IAM role from its record and the file's defaults."""
-    aws = identities.defaults.aws
-    if aws is None:
-        raise ValueError("defaults.aws is required for agents with an aws: scope")
+    aws = aws_defaults(identities)
     return RolePlan(
         name=role_name(agent.name),
         arn=role_arn(aws, agent.name),

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Agent, AwsDefaults, IdentitiesFile
-from ..names import kms_alias, logical_id, secret_name, tags
-from .plan import POLICY_VERSION, role_arn
+from ..names import kms_alias, principal, secret_name, tags
+from ..plan import SecretsByRepo, StoredSecret
+from .document import KEY, SECRET, PolicyDocument
+from .plan import aws_defaults, role_arn
 
 # KMS actions an account administrator needs to manage, audit and retire the
 # key. Deliberately no Decrypt, ReEncrypt or CreateGrant: holding admin rights
@@ -119,60 +121,54 @@ def _via_secrets_manager(agent: Agent, aws: AwsDefaults) -> dict[str, Any]:
 def key_policy(agent: Agent, aws: AwsDefaults) -> dict[str, Any]:
     """The KMS key policy: account administration, encrypt via IAM, decrypt by the agent only."""
     root = account_root(aws)
-    return {
-        "Version": POLICY_VERSION,
-        "Statement": [
-            {
-                "Sid": "AccountAdministration",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": list(KEY_ADMIN_ACTIONS),
-                "Resource": "*",
-            },
-            {
-                "Sid": "AccountWritesSecretVersions",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": list(KEY_WRITE_ACTIONS),
-                "Resource": "*",
-                "Condition": _via_secrets_manager(agent, aws),
-            },
-            {
-                "Sid": "AgentDecryptsItsSecrets",
-                "Effect": "Allow",
-                "Principal": {"AWS": role_arn(aws, agent.name)},
-                "Action": "kms:Decrypt",
-                "Resource": "*",
-                "Condition": _via_secrets_manager(agent, aws),
-            },
-        ],
-    }
+    return PolicyDocument(KEY, (
+        {
+            "Sid": "AccountAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": list(KEY_ADMIN_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "AccountWritesSecretVersions",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": list(KEY_WRITE_ACTIONS),
+            "Resource": "*",
+            "Condition": _via_secrets_manager(agent, aws),
+        },
+        {
+            "Sid": "AgentDecryptsItsSecrets",
+            "Effect": "Allow",
+            "Principal": {"AWS": role_arn(aws, agent.name)},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": _via_secrets_manager(agent, aws),
+        },
+    )).validated()
 
 
 def secret_policy(agent: Agent, aws: AwsDefaults) -> dict[str, Any]:
     """Resource policy of each secret: only the agent's role reads; it never writes."""
     role = role_arn(aws, agent.name)
-    return {
-        "Version": POLICY_VERSION,
-        "Statement": [
-            {
-                "Sid": "DenyReadingToAllButTheAgent",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": list(SECRET_READ_ACTIONS),
-                "Resource": "*",
-                "Condition": {"ArnNotEquals": {"aws:PrincipalArn": role}},
-            },
-            {
-                "Sid": "DenyWritesByTheAgent",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": sorted(SECRET_WRITE_ACTIONS + SECRET_POLICY_ACTIONS),
-                "Resource": "*",
-                "Condition": {"ArnEquals": {"aws:PrincipalArn": role}},
-            },
-        ],
-    }
+    return PolicyDocument(SECRET, (
+        {
+            "Sid": "DenyReadingToAllButTheAgent",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": list(SECRET_READ_ACTIONS),
+            "Resource": "*",
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": role}},
+        },
+        {
+            "Sid": "DenyWritesByTheAgent",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": sorted(SECRET_WRITE_ACTIONS + SECRET_POLICY_ACTIONS),
+            "Resource": "*",
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": role}},
+        },
+    )).validated()
 
 
 def decrypt_condition(agent: Agent, aws: AwsDefaults) -> dict[str, Any]:
@@ -181,7 +177,7 @@ def decrypt_condition(agent: Agent, aws: AwsDefaults) -> dict[str, Any]:
     Key ids are random, so the grant names every key of the region and this
     condition keeps only the key carrying the agent's alias, used through Secrets
     Manager. The one source of the condition: the inline policy and the boundary
-    both carry it (:mod:`cdk.aws.scope` copies it into the grant).
+    both carry it (:mod:`cdk.aws.grants` copies it into the grant).
     """
     return {
         "ForAnyValue:StringEquals": {"kms:ResourceAliases": [kms_alias(agent.name)]},
@@ -223,21 +219,15 @@ def grant_statements(agent: Agent, aws: AwsDefaults) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class SecretPlan:
-    """One secret holding the private half of one deploy key."""
+class SecretPlan(StoredSecret):
+    """One Secrets Manager secret holding the private half of one deploy key."""
 
-    repo: str
     name: str
     description: str
 
-    @property
-    def construct_id(self) -> str:
-        """Keyed by repository, like the deploy key it belongs to."""
-        return logical_id("secret", self.repo)
-
 
 @dataclass(frozen=True)
-class AwsSecretStorePlan:
+class AwsSecretStorePlan(SecretsByRepo[SecretPlan]):
     """The agent's KMS key and secrets, fully decided."""
 
     kms_alias: str
@@ -250,17 +240,13 @@ class AwsSecretStorePlan:
     tags: dict[str, str] = field(default_factory=dict)
     store: str = "aws"
 
-    def secret_for(self, repo: str) -> SecretPlan:
-        """The secret planned for the deploy key on ``repo``."""
-        return next(s for s in self.secrets if s.repo == repo)
-
 
 def _secrets(agent: Agent) -> tuple[SecretPlan, ...]:
     return tuple(
         SecretPlan(
             repo=key.repo,
             name=secret_name(agent.name, key.repo),
-            description=f"agentid: private half of the deploy key of agent-{agent.name} "
+            description=f"agentid: private half of the deploy key of {principal(agent.name)} "
             f"on {key.repo}",
         )
         for key in agent.github.deploy_keys
@@ -269,12 +255,10 @@ def _secrets(agent: Agent) -> tuple[SecretPlan, ...]:
 
 def plan_secret_store(agent: Agent, identities: IdentitiesFile) -> AwsSecretStorePlan:
     """Plan the agent's KMS key and one secret per deploy key."""
-    aws = identities.defaults.aws
-    if aws is None:
-        raise ValueError("defaults.aws is required for agents storing secrets in aws")
+    aws = aws_defaults(identities)
     return AwsSecretStorePlan(
         kms_alias=kms_alias(agent.name),
-        kms_description=f"agentid: encrypts the deploy-key secrets of agent-{agent.name}",
+        kms_description=f"agentid: encrypts the deploy-key secrets of {principal(agent.name)}",
         key_policy=key_policy(agent, aws),
         secret_policy=secret_policy(agent, aws),
         secrets=_secrets(agent),

@@ -9,8 +9,9 @@ from typing import Any
 
 from ..model import Agent, IdentitiesFile
 from ..names import REPOSITORY_ID_KEY, SUB_KEY, role_name
+from ..plan import uses_store
 from ..policy import TRUST, PolicyDocument, allowed, as_list
-from ..targets import CardLines, Content, Target, plan_data, stores_in
+from ..targets import CardLines, Content, Target, plan_data
 from .plan import has_role, plan_role
 from .scope import boundary_document, permissions_document, plan_scope
 from .secret_plan import plan_secret_store
@@ -52,7 +53,7 @@ def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
         return {}
     content = {"plan.aws_role": plan_data(plan_role(agent, identities)),
                "plan.aws_scope": plan_data(plan_scope(agent, identities))}
-    if stores_in(agent, TARGET.name):
+    if uses_store(agent, TARGET.name):
         content["plan.secret_store"] = plan_data(plan_secret_store(agent, identities))
     return content
 

@@ -15,7 +15,9 @@ from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from constructs import Construct
 
 from ..names import unique_ids
-from .plan import ROLE_DEFINITIONS, Assignment, IdentityPlan, postcondition_expression
+from .names import role_definition_id
+from .plan import IdentityPlan
+from .roles import Assignment, postcondition_expression
 
 
 class AgentManagedIdentity(Construct):
@@ -73,14 +75,14 @@ class AgentManagedIdentity(Construct):
                               "managed identities); an agent may not hold it",
             )]),
         )
-        role_definition_id = (f"{plan.subscription_scope}/{ROLE_DEFINITIONS}/"
-                              f"{definition.role_definition_id}")
+        definition_id = role_definition_id(plan.subscription_scope,
+                                           definition.role_definition_id)
         if plan.assignment_kind == "pim":
             PimActiveRoleAssignment(
                 self,
                 construct_id,
                 scope=assignment.scope,
-                role_definition_id=role_definition_id,
+                role_definition_id=definition_id,
                 principal_id=self.identity.principal_id,
                 justification=plan.justification,
                 schedule=PimActiveRoleAssignmentSchedule(
@@ -92,7 +94,7 @@ class AgentManagedIdentity(Construct):
                 self,
                 construct_id,
                 scope=assignment.scope,
-                role_definition_id=role_definition_id,
+                role_definition_id=definition_id,
                 principal_id=self.identity.principal_id,
                 principal_type="ServicePrincipal",
                 description=plan.justification,

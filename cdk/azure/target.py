@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from datetime import date
 
 from ..model import Agent, IdentitiesFile
+from ..plan import uses_store
 from ..policy import PolicyDocument, allowed, as_list, statements
 from ..subjects import parse_subject
-from ..targets import CardLines, Content, Target, plan_data, stores_in
+from ..targets import CardLines, Content, Target, plan_data
 from .plan import (
     assignment_kind,
     assignment_summary,
@@ -53,7 +54,7 @@ def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
     if agent.revoked is not None:
         return {}
     content = {"plan.azure_identity": plan_data(plan_identity(agent, identities))}
-    if stores_in(agent, TARGET.name):
+    if uses_store(agent, TARGET.name):
         content["plan.secret_store"] = plan_data(plan_secret_store(agent, identities))
     return content
 
@@ -72,7 +73,7 @@ def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
              else "plain assignment, no end date in Azure")
     scope = [f"Azure {a.role} at {a.scope_name} ({until})"
              for a in role_assignments(agent, identities)]
-    if stores_in(agent, TARGET.name):
+    if uses_store(agent, TARGET.name):
         store = plan_secret_store(agent, identities)
         scope.extend(f"Azure {store.reader_role} on Key Vault secret {s.name} ({until})"
                      for s in store.secrets)

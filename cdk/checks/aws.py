@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from ..aws.plan import TRUST_POLICY_MAX_CHARS, trust_policy_size
+from ..aws.document import TRUST_POLICY_MAX_CHARS
+from ..aws.plan import trust_policy_size, uses_aws
 from ..errors import Finding
 from ..model import IdentitiesFile
 from . import rule
@@ -18,7 +19,7 @@ def aws_defaults_missing(identities: IdentitiesFile, today: date) -> Iterator[Fi
     if identities.defaults.aws is not None:
         return
     for i, agent in enumerate(identities.agents):
-        if agent.aws is not None or agent.secrets.store == "aws" and agent.github.deploy_keys:
+        if uses_aws(agent):
             yield Finding("AgentId-AwsDefaultsMissing", ("agents", i, "aws"),
                           "this agent uses AWS but defaults.aws is not set",
                           'add `aws: {account_id: "123456789012", region: eu-west-1}` '
@@ -33,7 +34,8 @@ def trust_policy_too_large(identities: IdentitiesFile, today: date) -> Iterator[
     if aws is None:
         return
     for i, agent in enumerate(identities.agents):
-        if agent.aws is None:
+        # Every agent with a role, also one that only reads its deploy keys from AWS.
+        if not uses_aws(agent):
             continue
         size = trust_policy_size(agent, aws, identities.defaults.github)
         if size > TRUST_POLICY_MAX_CHARS:

@@ -5,15 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from ..azure.plan import (
-    MAX_FEDERATED_CREDENTIALS,
-    agent_resource_problem,
-    assignment_scope,
-    federated_credentials,
-    role_problem,
-    scope_problem,
-    uses_azure,
-)
+from ..azure.federation import MAX_FEDERATED_CREDENTIALS, federated_credentials
+from ..azure.plan import uses_azure
+from ..azure.roles import agent_resource_problem, assignment_scope, role_problem, scope_problem
 from ..errors import Finding
 from ..model import Agent, AzureDefaults, IdentitiesFile
 from ..plan import is_azure_entry

@@ -6,20 +6,15 @@ from collections.abc import Iterator
 from datetime import date
 
 from ..errors import Finding
-from ..gcp.plan import (
-    ATTRIBUTE_CONDITION_MAX_CHARS,
+from ..gcp.denies import never_hold_roles, permission_v2
+from ..gcp.names import ATTRIBUTE_CONDITION_MAX_CHARS, SUBJECT_MAX_BYTES, federated_subject
+from ..gcp.plan import attribute_condition, role_bindings, uses_gcp
+from ..gcp.roles import (
     CUSTOM_ROLE_RE,
     PREDEFINED_ROLE_RE,
-    SUBJECT_MAX_BYTES,
     agent_resource_problem,
-    attribute_condition,
-    federated_subject,
-    never_hold_roles,
-    permission_v2,
     resource_problem,
-    role_bindings,
     role_problem,
-    uses_gcp,
 )
 from ..model import Agent, GcpDefaults, IdentitiesFile
 from ..plan import is_azure_entry, is_gcp_entry

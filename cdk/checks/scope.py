@@ -8,20 +8,18 @@ from collections.abc import Iterator
 from datetime import date
 
 from ..aws import catalog
-from ..aws.scope import (
+from ..aws.arns import arn_problem, glob_name_problem
+from ..aws.denies import (
     CREDENTIAL_CHANGE_WHY,
-    INLINE_POLICY_MAX_CHARS,
-    MANAGED_POLICY_MAX_CHARS,
     Deny,
     agent_owned_patterns,
-    all_grants,
     always_denies,
-    arn_problem,
-    document_sizes,
-    glob_name_problem,
     must_never_hold_deny,
     overlap,
 )
+from ..aws.document import INLINE_POLICY_MAX_CHARS, MANAGED_POLICY_MAX_CHARS
+from ..aws.grants import all_grants
+from ..aws.scope import document_sizes
 from ..errors import Finding, Path
 from ..model import Agent, AwsDefaults, IdentitiesFile
 from ..plan import is_gcp_entry

@@ -29,7 +29,8 @@ from cdktn_provider_google.storage_bucket_iam_member import (
 from constructs import Construct
 
 from ..names import unique_ids
-from .plan import WORKLOAD_IDENTITY_USER, Binding, ServiceAccountPlan, postcondition_expression
+from .plan import ServiceAccountPlan
+from .roles import WORKLOAD_IDENTITY_USER, Binding, postcondition_expression
 
 
 class AgentServiceAccount(Construct):

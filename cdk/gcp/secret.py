@@ -24,7 +24,8 @@ from constructs import Construct
 
 from ..names import logical_id
 from ..rotation import RotatedKey, replaced_with
-from .plan import SECRET_ACCESSOR, GcpSecretStorePlan
+from .plan import GcpSecretStorePlan
+from .roles import SECRET_ACCESSOR
 
 # Bumped only if the way a version is written changes; rotation replaces the
 # whole version resource instead.

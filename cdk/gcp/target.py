@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from datetime import date
 
 from ..model import Agent, IdentitiesFile
+from ..plan import uses_store
 from ..policy import PolicyDocument, allowed, as_list, statements
-from ..targets import CardLines, Content, Target, plan_data, stores_in
+from ..targets import CardLines, Content, Target, plan_data
 from .plan import (
     plan_pool,
     plan_secret_store,
@@ -53,7 +54,7 @@ def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
     if agent.revoked is not None:
         return {}
     content = {"plan.gcp_service_account": plan_data(plan_service_account(agent, identities))}
-    if stores_in(agent, TARGET.name):
+    if uses_store(agent, TARGET.name):
         content["plan.secret_store"] = plan_data(plan_secret_store(agent, identities))
     return content
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..aws.scope import AGENT_TAG, MANAGED_BY_TAG
+from ..names import AGENT_TAG, MANAGED_BY_TAG, PIN_KEY, REPOSITORY_ID_KEY, SUB_KEY
 from ..subjects import classify_subject_change
 from .diff import diff_trust, expand, strip_metadata
 
@@ -139,7 +139,7 @@ def _policy(old: Any, new: Any) -> Verdict | None:
     return HARMLESS, "the same statements, written differently"
 
 
-_TRUST_KEYS = ("sub", "repository_id", "job_workflow_ref")
+_TRUST_KEYS = (SUB_KEY, REPOSITORY_ID_KEY, PIN_KEY)
 
 
 def _without_trust_keys(document: dict[str, Any]) -> set[str]:
@@ -152,7 +152,7 @@ def _without_trust_keys(document: dict[str, Any]) -> set[str]:
             continue
         stripped = json.loads(json.dumps({k: v for k, v in statement.items() if k != "Sid"}))
         equals = stripped.get("Condition", {}).get("StringEquals", {})
-        for key in [k for k in equals if k.rsplit(":", 1)[-1] in _TRUST_KEYS]:
+        for key in [k for k in equals if k in _TRUST_KEYS]:
             del equals[key]
         rest.add(json.dumps(stripped, sort_keys=True))
     return rest
@@ -431,7 +431,7 @@ REPLACEMENTS: tuple[tuple[str, str, tuple[str, ...], Verdict], ...] = (
 
 
 def explain_rules() -> list[tuple[str, str, str]]:
-    """(kinds, attributes, reason) of every rule, for the README's gate list."""
+    """(kinds, attributes, reason) of every rule, for docs/review.md's gate list."""
     rows = [(", ".join(r.kinds), ", ".join(r.attributes), r.reason) for r in RULES]
     rows += [(kind, "(created)", f"{verdict}: {reason}")
              for kind, (verdict, reason) in sorted(CREATION.items())]

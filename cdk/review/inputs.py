@@ -17,7 +17,8 @@ from ..errors import AgentIdError, Finding, InputError, UsageError
 from ..loader import read, validate_schema
 from ..model import IdentitiesFile
 from ..yamlsafe import Document, YamlError, decode, parse
-from .packet import GATE_BASE_NAMES_FILE, HEAD_TOLERATED, TIME_RULES, Side
+from .gates import GATE_BASE_NAMES_FILE, HEAD_TOLERATED, TIME_RULES
+from .packet import Side
 
 
 def read_base_file(path: Path) -> tuple[str, Document]:

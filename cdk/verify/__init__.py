@@ -1,4 +1,4 @@
-"""``agentid verify``: the promises of the README, checked on the synthesized output.
+"""``agentid verify``: agentid's promises, checked on the synthesized output.
 
 Reads only ``<DIR>/stacks/<stack>/cdk.tf.json`` and the records; one module per
 target holds that target's invariants (:mod:`.aws`, :mod:`.gcp`, :mod:`.azure`,
@@ -23,7 +23,8 @@ from .core import Finding, Invariant, Stack
 
 INVARIANTS: tuple[Invariant, ...] = (*stacks.INVARIANTS, *aws.INVARIANTS, *gcp.INVARIANTS,
                                      *azure.INVARIANTS, *github.INVARIANTS)
-README_HEADING = "## What verify checks"
+# docs/verify.md holds doc_section() under this heading (tests/verify/test_verify.py).
+HEADING = "## What verify checks"
 WIDTH = 88
 
 
@@ -97,15 +98,15 @@ def verify_directory(directory: Path, identities: IdentitiesFile) -> Report:
     return verify_documents(read_output(directory), identities)
 
 
-def readme_section() -> str:
-    """The README's "What verify checks" section, generated from :data:`INVARIANTS`."""
+def doc_section() -> str:
+    """docs/verify.md's "What verify checks" section, generated from :data:`INVARIANTS`."""
     intro = ("`agentid verify [DIR] [-f FILE]` reads only the synthesized `cdk.tf.json` "
              "files and the records, never the code that wrote them, and fails (exit 1) "
              "naming the invariant, the stack and the resource address of each broken "
              "promise. `make synth` and the CI workflow run it on what synth wrote; the "
              "test suite runs it on every synthesized fixture, and a mutation test per "
              "invariant shows it failing on a corrupted stack.")
-    lines = [README_HEADING, "", textwrap.fill(intro, WIDTH)]
+    lines = [HEADING, "", textwrap.fill(intro, WIDTH)]
     target = ""
     for invariant in INVARIANTS:
         if invariant.target != target:

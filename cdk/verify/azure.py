@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from functools import partial
 
 from ..model import Agent, AzureDefaults
 from ..names import principal
 from . import expect
-from .core import Finding, Invariant, Reporter, Resource, Stack, listed
+from .core import Finding, Reporter, Resource, Stack, invariant, listed, live_agent
 
 TARGET = "Azure"
 AUDIENCE = "api://AzureADTokenExchange"
@@ -41,11 +41,7 @@ GUID_RE = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 
 
 def _azure_stack(stack: Stack) -> tuple[Agent, AzureDefaults] | None:
-    agent, azure = stack.agent, stack.identities.defaults.azure
-    if agent is None or azure is None or not expect.live(agent) or not expect.uses_azure(
-            stack.identities, agent):
-        return None
-    return agent, azure
+    return live_agent(stack, stack.identities.defaults.azure, expect.uses_azure)
 
 
 def _identity_refs(stack: Stack, attribute: str) -> set[str]:
@@ -191,8 +187,7 @@ def vaults(stack: Stack) -> Iterator[Finding]:
             yield report(vault.address, "network rules do not deny by default")
 
 
-def _inv(suffix: str, promise: str, check: Any) -> Invariant:
-    return Invariant(f"AgentId-Verify-{suffix}", TARGET, promise, check)
+_inv = partial(invariant, TARGET)
 
 
 FEDERATION = _inv(

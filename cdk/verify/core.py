@@ -13,9 +13,10 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..model import Agent, IdentitiesFile
+from .expect import live
 
 # `${aws_iam_role.aws_role.name}` or `${data.github_team.x.id}`: one whole reference.
 REFERENCE_RE = re.compile(
@@ -136,6 +137,24 @@ class Invariant:
     def findings(self, stack: Stack) -> Iterator[Finding]:
         """Every finding of this invariant on ``stack``."""
         yield from self.check(stack)
+
+
+def invariant(target: str, suffix: str, promise: str, check: Check) -> Invariant:
+    """The invariant ``AgentId-Verify-<suffix>`` of ``target``."""
+    return Invariant(f"AgentId-Verify-{suffix}", target, promise, check)
+
+
+Defaults = TypeVar("Defaults")
+
+
+def live_agent(stack: Stack, defaults: Defaults | None,
+               uses: Callable[[IdentitiesFile, Agent], bool]) -> tuple[Agent, Defaults] | None:
+    """The stack's agent and a target's ``defaults`` when the agent is live and uses that
+    target (``uses``); None otherwise (the target's invariants do not apply)."""
+    agent = stack.agent
+    if agent is None or defaults is None or not live(agent) or not uses(stack.identities, agent):
+        return None
+    return agent, defaults
 
 
 class Reporter:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from ..names import FOUNDATION, deploy_key_title
 from . import expect
-from .core import Finding, Invariant, Reporter, Resource, Stack, listed
+from .core import Finding, Reporter, Resource, Stack, invariant, listed
 
 TARGET = "GitHub"
 
@@ -181,8 +182,7 @@ def identities_ruleset(stack: Stack) -> Iterator[Finding]:
                                       + "; ".join(wrong))
 
 
-def _inv(suffix: str, promise: str, check: Any) -> Invariant:
-    return Invariant(f"AgentId-Verify-{suffix}", TARGET, promise, check)
+_inv = partial(invariant, TARGET)
 
 
 ENVIRONMENT_REVIEWERS = _inv(

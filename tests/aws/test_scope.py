@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cdk.aws import catalog, scope
+from cdk.aws import catalog, denies, document, grants, scope, secret_plan
 from cdk.loader import Loaded, load
 from cdk.model import Agent, Defaults
 
@@ -160,7 +160,7 @@ def test_iam_deny_patterns_cover_every_iam_write_and_no_read() -> None:
     writes = {"write", "permissions-management", "tagging"}
     for action in catalog.actions_matching("iam:*"):
         denied = any(catalog.glob_match(p, action, casefold=True)
-                     for p in scope.IAM_WRITE_PATTERNS)
+                     for p in denies.IAM_WRITE_PATTERNS)
         assert denied is (catalog.access_level(action) in writes), action
 
 
@@ -169,7 +169,7 @@ def test_secret_write_denies_cover_every_write_on_a_secret() -> None:
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agents/x")[0]
     written = {a for level in ("write", "tagging")
                for a in catalog.actions_at_level(secret, level)}
-    assert written <= set(scope.SECRET_WRITE_ACTIONS) | set(scope.SECRET_POLICY_ACTIONS)
+    assert written <= set(secret_plan.SECRET_WRITE_ACTIONS) | set(secret_plan.SECRET_POLICY_ACTIONS)
 
 
 # ------------------------------------------------------------------ documents
@@ -267,14 +267,14 @@ def test_internal_grants_join_both_documents_and_meet_the_denies(
     own_secrets = ("arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
                    "agents/release-bot/*")
 
-    def grants(agent: Agent, defaults: Defaults) -> list[dict[str, Any]]:
+    def fake_grants(agent: Agent, defaults: Defaults) -> list[dict[str, Any]]:
         return [{"Sid": "ReadOwnDeployKeys", "Effect": "Allow",
                  "Action": ["secretsmanager:GetSecretValue"], "Resource": [own_secrets]}]
 
-    monkeypatch.setattr(scope, "grants_for", grants)
+    monkeypatch.setattr(grants, "grants_for", fake_grants)
     # Grants are memoized per (agent, defaults): forget what other tests computed.
-    scope._all_grants.cache_clear()
-    request.addfinalizer(scope._all_grants.cache_clear)
+    grants._all_grants.cache_clear()
+    request.addfinalizer(grants._all_grants.cache_clear)
     agent = identities.agents[0]
     permissions = scope.permissions_document(agent, identities)
     assert permissions is not None
@@ -282,14 +282,14 @@ def test_internal_grants_join_both_documents_and_meet_the_denies(
                 "Action": ["secretsmanager:GetSecretValue"], "Resource": [own_secrets]}
     assert _statement(permissions, "ReadOwnDeployKeys") == expected
     assert _statement(scope.boundary_document(agent, identities), "ReadOwnDeployKeys") == expected
-    [grant] = scope.internal_grants(agent, identities)
+    [grant] = grants.internal_grants(agent, identities)
     assert grant.internal
-    denies = scope.always_denies(agent, identities.defaults.aws)  # type: ignore[arg-type]
-    assert not any(scope.overlap(grant, d) for d in denies)
+    always = denies.always_denies(agent, identities.defaults.aws)  # type: ignore[arg-type]
+    assert not any(denies.overlap(grant, d) for d in always)
 
 
 def test_policy_size_ignores_whitespace() -> None:
-    assert scope.policy_size({"a": "b c"}) == len('{"a":"bc"}')
+    assert document.policy_size({"a": "b c"}) == len('{"a":"bc"}')
 
 
 @pytest.mark.parametrize("text", [
@@ -297,9 +297,9 @@ def test_policy_size_ignores_whitespace() -> None:
     "\u2003em space", "\x7f", "", "line\nbreak"])
 def test_grant_size_is_the_rendered_statements_size(text: str) -> None:
     # GIVEN a grant whose strings need escaping, or hold whitespace, or neither
-    grant = scope.Grant(f"Sid{text}", ("s3:GetObject", text), (text, "arn:aws:s3:::x"))
+    grant = grants.Grant(f"Sid{text}", ("s3:GetObject", text), (text, "arn:aws:s3:::x"))
     # WHEN counted without rendering THEN it is what policy_size of the statement says
-    assert scope.grant_size(grant) == scope.policy_size(grant.statement())
+    assert grants.grant_size(grant) == document.policy_size(grant.statement())
 
 
 def test_document_sizes_are_the_rendered_documents_sizes(example: Loaded,
@@ -313,11 +313,11 @@ def test_document_sizes_are_the_rendered_documents_sizes(example: Loaded,
             if agent.aws is None:
                 continue
             # WHEN sized without rendering THEN the sizes are those of the documents
-            expected = {"boundary": scope.policy_size(
+            expected = {"boundary": document.policy_size(
                 scope.boundary_document(agent, loaded.identities))}
             permissions = scope.permissions_document(agent, loaded.identities)
             if permissions is not None:
-                expected["permissions"] = scope.policy_size(permissions)
+                expected["permissions"] = document.policy_size(permissions)
             assert scope.document_sizes(agent, loaded.identities) == expected, agent.name
 
 
@@ -373,10 +373,10 @@ def test_an_empty_scope_gets_no_inline_policy_and_a_deny_only_boundary(tmp_path:
 
 
 def test_grant_size_counts_a_condition() -> None:
-    grant = scope.Grant("Decrypt", ("kms:Decrypt",), ("arn:aws:kms:eu-west-1:1:key/*",),
+    grant = grants.Grant("Decrypt", ("kms:Decrypt",), ("arn:aws:kms:eu-west-1:1:key/*",),
                         condition={"StringEquals": {"kms:ViaService": "s m"}})
     assert "Condition" in grant.statement()
-    assert scope.grant_size(grant) == scope.policy_size(grant.statement())
+    assert grants.grant_size(grant) == document.policy_size(grant.statement())
 
 
 def test_agentids_decrypt_grant_keeps_its_condition_in_both_documents(tmp_path: Path) -> None:
@@ -388,8 +388,8 @@ def test_agentids_decrypt_grant_keeps_its_condition_in_both_documents(tmp_path: 
                 "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}
     permissions = scope.permissions_document(agent, identities)
     assert permissions is not None
-    for document in (permissions, scope.boundary_document(agent, identities)):
-        assert _statement(document, "DecryptOwnDeployKeySecrets")["Condition"] == expected
+    for policy in (permissions, scope.boundary_document(agent, identities)):
+        assert _statement(policy, "DecryptOwnDeployKeySecrets")["Condition"] == expected
 
 
 @pytest.mark.parametrize("agent", ["release-bot", "docs-reader"])

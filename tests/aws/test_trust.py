@@ -320,3 +320,21 @@ def test_one_job_listed_in_two_forms_is_a_duplicate_subject(
     assert_refused(tmp_path, capsys, text, "agents[0].runs_on[1]", "      - repo: acme/api\n"
                    "        repo_id: 123456\n        environment: agent-release-bot\n"
                    "        subject_form", "repeats runs_on[0]")
+
+
+def test_an_agent_whose_only_aws_use_is_its_deploy_keys_has_its_trust_size_checked(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN an agent without an aws scope whose deploy keys live in AWS (so it has a
+    # role) and whose runs would make that role's trust policy too large
+    runs = "".join(f"      - repo: acme/a-rather-long-repository-name-number-{n}\n"
+                   f"        repo_id: {1000 + n}\n        environment: agent-release-bot\n"
+                   for n in range(30))
+    text = variant("      - repo: acme/api\n        repo_id: 123456\n"
+                   "        environment: agent-release-bot\n", runs,
+                   variant('    aws:\n      access:\n        read: ["arn:aws:s3:::acme-artifacts'
+                           '/releases/*"]\n',
+                           "    github:\n      deploy_keys:\n"
+                           "        - {repo: acme/a-rather-long-repository-name-number-0}\n"))
+    # THEN synth refuses it as it would an agent with a scope
+    assert_refused(tmp_path, capsys, text, "agents[0].runs_on", "- repo: acme/a-rather-long",
+                   "trust policy would be")

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from cdk.azure.plan import MAX_FEDERATED_CREDENTIALS, credential_name, federated_credentials
+from cdk.azure.federation import MAX_FEDERATED_CREDENTIALS, federated_credentials
+from cdk.azure.names import credential_name
 from cdk.loader import validate_schema
 from cdk.yamlsafe import parse
 

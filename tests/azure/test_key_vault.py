@@ -15,7 +15,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdk.azure.plan import key_vault_secret_name, vault_name
+from cdk.azure.names import key_vault_secret_name, vault_name
 from cdk.model import AzureDefaults
 
 from ..conftest import Synthesized

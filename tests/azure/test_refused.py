@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk.azure.plan import REFUSED_ROLES
+from cdk.azure.roles import REFUSED_ROLES
 
 from ..records import AZURE, AZURE_ROLE, assert_refused, variant
 

@@ -14,7 +14,8 @@ import re
 
 import pytest
 
-from cdk.azure.plan import ROLE_ASSIGNMENT_WRITE_ACTIONS, assignment_summary
+from cdk.azure.plan import assignment_summary
+from cdk.azure.roles import ROLE_ASSIGNMENT_WRITE_ACTIONS
 from cdk.loader import validate_schema
 from cdk.yamlsafe import parse
 
@@ -130,7 +131,7 @@ def test_a_subscription_wide_role_is_refused_at_plan_time_if_it_reaches_agents_v
 @pytest.mark.parametrize(("permissions", "passes"), SUBSCRIPTION_CASES)
 def test_refused_at_subscription_matches_the_postcondition(
         permissions: dict[str, list[str]], passes: bool) -> None:
-    from cdk.azure.plan import refused_at_subscription
+    from cdk.azure.roles import refused_at_subscription
 
     found = refused_at_subscription(permissions["actions"], permissions["data_actions"])
     role_writes = "Microsoft.Authorization/roleAssignments/write" in permissions["actions"]

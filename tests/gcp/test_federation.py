@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from cdk.gcp.plan import attribute_condition, federated_principal, plan_pool
+from cdk.gcp.names import federated_principal
+from cdk.gcp.plan import attribute_condition, plan_pool
 from cdk.loader import load, validate_schema
 from cdk.yamlsafe import parse
 
@@ -261,7 +262,7 @@ def test_each_form_admits_its_own_tokens_only_and_both_admits_the_two(
 def test_an_environment_name_cannot_forge_another_repositorys_principal() -> None:
     # The id is digits only: the first ':' after the prefix ends it, so no environment
     # name of repository 1 maps to a principal of repository 12.
-    from cdk.gcp.plan import ATTRIBUTE_MAPPING
+    from cdk.gcp.names import ATTRIBUTE_MAPPING
 
     claims = {"repository_id": "1", "environment": "2:environment:x"}
     subject = _evaluate(ATTRIBUTE_MAPPING["google.subject"], claims)

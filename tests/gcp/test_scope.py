@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cdk.gcp.plan import ALWAYS_DENIED, permission_v2
+from cdk.gcp.denies import ALWAYS_DENIED, permission_v2
 
 from ..conftest import Synthesized
 
@@ -83,7 +83,7 @@ def test_aws_entries_of_must_never_hold_stay_aws_and_gcp_ones_gcp() -> None:
 
     text = BASE + '    must_never_hold: ["s3:DeleteObject", "storage.objects.delete"]\n'
     [agent] = validate_schema(parse("identities.yaml", text)).agents
-    from cdk.aws.scope import must_never_hold_deny
+    from cdk.aws.denies import must_never_hold_deny
     from cdk.plan import never_hold
 
     deny = must_never_hold_deny(agent)
@@ -187,6 +187,6 @@ def test_every_bound_role_is_looked_up_and_judged_by_its_permissions_at_plan_tim
 @pytest.mark.parametrize(("permissions", "kind", "passes"), ROLE_CASES)
 def test_refused_permissions_match_the_postcondition(
         permissions: list[str], kind: str, passes: bool) -> None:
-    from cdk.gcp.plan import refused_permissions
+    from cdk.gcp.roles import refused_permissions
 
     assert (refused_permissions(permissions, kind) == []) is passes

@@ -442,7 +442,8 @@ def test_an_unclassified_difference_fails_naming_stack_resource_and_attribute() 
 
     from cdk.loader import validate_schema
     from cdk.model import IdentitiesFile
-    from cdk.review.packet import Side, build_packet
+    from cdk.review.build import build_packet
+    from cdk.review.packet import Side
     from cdk.yamlsafe import parse
 
     identities: IdentitiesFile = validate_schema(parse("x.yaml", BASE))

@@ -25,9 +25,10 @@ from pydantic import ValidationError
 
 from cdk.cli import main
 from cdk.model import IdentitiesFile
+from cdk.review.build import build_packet
 from cdk.review.content import EXPIRY, HARMLESS, NARROWING, compare, mask_expiry
 from cdk.review.diff import expand, trust_grants
-from cdk.review.packet import Packet, Side, build_packet, contents
+from cdk.review.packet import Packet, Side, contents
 from cdk.review.plans import agent_documents
 from cdk.yamlsafe import parse
 

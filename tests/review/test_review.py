@@ -230,7 +230,7 @@ def test_a_change_to_the_shared_foundation_gets_its_own_section(
 
 def test_every_gate_explains_why_it_exists(capsys: pytest.CaptureFixture[str]) -> None:
     from cdk.cli import main
-    from cdk.review.packet import GATES_WHY
+    from cdk.review.gates import GATES_WHY
 
     for gate in GATES_WHY:
         assert main(["validate", "--explain", gate]) == 0

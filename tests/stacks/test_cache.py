@@ -21,10 +21,12 @@ from typing import Any
 
 import pytest
 
-import cdk.synth_cache as synth_cache
+import cdk.synth_cache.key as cache_key
+import cdk.synth_cache.store as cache_store
 from cdk.cli import main
 from cdk.names import FOUNDATION
-from cdk.synth_cache import CACHE_DIR, Entry, render_manifest
+from cdk.synth_cache.entries import Entry, render_manifest
+from cdk.synth_cache.store import CACHE_DIR
 
 from ..conftest import EXAMPLE, ROOT, TODAY_ARG, Synthesized
 
@@ -183,8 +185,8 @@ def test_another_agentid_source_rebuilds_every_stack_and_drops_the_old_cache(
 ) -> None:
     # GIVEN agentid's own code changed (its source digest: not only the version string)
     old = sorted(p.name for p in project.cache.glob("synth-*"))
-    real = synth_cache.source_digest()
-    monkeypatch.setattr(synth_cache, "source_digest", lambda root=ROOT: "0" * 64)
+    real = cache_key.source_digest()
+    monkeypatch.setattr(cache_key, "source_digest", lambda root=ROOT: "0" * 64)
     assert real != "0" * 64
     # WHEN synthesized
     cached = project.synth()
@@ -205,8 +207,8 @@ def test_a_binding_or_cdktn_version_rebuilds_every_stack(
     distribution: str,
 ) -> None:
     # GIVEN another version of one distribution that writes stacks
-    real = synth_cache.package_version
-    monkeypatch.setattr(synth_cache, "package_version",
+    real = cache_key.package_version
+    monkeypatch.setattr(cache_key, "package_version",
                         lambda name: "999.0.0" if name == distribution else real(name))
     # WHEN synthesized THEN every stack is constructed again, and the output is a full synth's
     cached = project.synth()
@@ -224,7 +226,7 @@ def test_the_optimize_flag_and_type_checks_are_part_of_the_key(
     project.synth()
     assert built == [NAMES]
     # AND the -O flag is in the environment the key digests
-    env = synth_cache.environment()
+    env = cache_key.environment()
     assert "optimize" in env and env["variables"]["AGENTID_TYPE_CHECKS"] == "1"
     assert env["target_versions"] and env["versions"]["cdktn"] != "absent"
 
@@ -313,7 +315,7 @@ def test_a_cache_directory_without_write_permission(
     def refuse(path: Path, data: bytes) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(synth_cache, "atomic_write", refuse)
+    monkeypatch.setattr(cache_store, "atomic_write", refuse)
     project.edit("Tags releases and uploads build artifacts", "Tags releases")
     # WHEN synthesized THEN the changed stack is built, one line says the cache was not
     # written, and entries still verified are used
@@ -411,7 +413,7 @@ def test_the_key_changes_with_what_decides_a_stack(tmp_path: Path) -> None:
     stacks_dir = tmp_path / "out" / "stacks"
 
     def keys(ids: Any = identities, base: Path = tmp_path, env: str = "e") -> dict[str, str]:
-        return synth_cache.stack_keys(ids, NAMES, stacks_dir, base, env)
+        return cache_key.stack_keys(ids, NAMES, stacks_dir, base, env)
 
     plain = keys()
     assert len(set(plain.values())) == len(NAMES)
@@ -431,13 +433,13 @@ def test_the_key_changes_with_what_decides_a_stack(tmp_path: Path) -> None:
 
 # Modules that build stacks (everything under cdk/ and stacks/ but what only validates,
 # reviews, or drives the CLI).
-NOT_SYNTH = ("cdk/checks/", "cdk/review/", "cdk/cli.py", "cdk/loader.py", "cdk/yamlsafe.py",
-             "cdk/atlantis.py", "cdk/extras.py", "cdk/synth_cache.py", "cdk/approvals.py",
+NOT_SYNTH = ("cdk/checks/", "cdk/review/", "cdk/cli.py", "cdk/loader.py", "cdk/yamlsafe/",
+             "cdk/atlantis.py", "cdk/extras.py", "cdk/synth_cache/", "cdk/approvals.py",
              "cdk/precompile.py", "cdk/progress.py", "cdk/errors.py", "cdk/verify",
              "stacks/app.py")
 # Every function of the stack-building code that reads the agents' records (directly or
 # through one that does), and the stack whose key accounts for it
-# (cdk/synth_cache.py: foundation_facts).
+# (cdk/synth_cache/key.py: foundation_facts).
 CROSS_AGENT_READS = {
     "cdk/gcp/plan.py:federated_runs": FOUNDATION,
     "cdk/gcp/plan.py:attribute_condition": FOUNDATION,
@@ -504,7 +506,7 @@ def test_no_agent_stack_reads_another_agents_record() -> None:
     assert tainted == set(CROSS_AGENT_READS), (
         "code that builds stacks now reads other agents' records at "
         f"{sorted(tainted - set(CROSS_AGENT_READS))}: put what it reads into the cache key "
-        "(cdk/synth_cache.py) and list it here")
+        "(cdk/synth_cache/key.py) and list it here")
     assert not any(q.startswith("stacks/agent.py") for q in tainted)
 
 
@@ -514,7 +516,7 @@ def test_foundation_facts_follow_the_pool() -> None:
     from ..conftest import TODAY
 
     identities = load(EXAMPLE, TODAY).identities
-    facts = synth_cache.foundation_facts(identities)
+    facts = cache_key.foundation_facts(identities)
     assert facts["gcp_used"] is True and "assertion.sub" in facts["pool"]
 
 

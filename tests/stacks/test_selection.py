@@ -88,7 +88,7 @@ def test_several_stacks_replace_the_previous_output_whole(
     assert manifest_stacks(outdir) == ["foundation", "triage-assistant"]
     for name in selected.stacks():
         assert selected.stack(name) == synthesized_example.stack(name)
-    # Beside them only the synth cache (cdk/synth_cache.py), outside the output.
+    # Beside them only the synth cache (cdk/synth_cache/), outside the output.
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".agentid-cache", "cdktf.out", "identities.yaml"]
 

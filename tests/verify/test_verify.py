@@ -1,5 +1,5 @@
 """verify as a whole: clean on every synthesized fixture, one mutation per invariant,
-the CLI's exit codes and output, the README section, and what it may import."""
+the CLI's exit codes and output, the section of docs/verify.md, and what it may import."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from cdk.cli import main
 from cdk.loader import load
-from cdk.verify import INVARIANTS, readme_section, verify_documents
+from cdk.verify import INVARIANTS, doc_section, verify_documents
 
 from ..conftest import EXAMPLE, ROOT, TODAY, TODAY_ARG, Synthesized
 from . import mutations_aws, mutations_azure, mutations_gcp, mutations_github, mutations_stacks
@@ -57,14 +57,14 @@ def test_invariant_ids_are_unique_and_stable_in_form() -> None:
     assert all(i.promise.endswith(".") and "\n" not in i.promise for i in INVARIANTS)
 
 
-def test_the_readme_section_is_the_generated_one() -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme_section()
+def test_the_documented_section_is_the_generated_one() -> None:
+    page = (ROOT / "docs" / "verify.md").read_text()
+    section = doc_section()
     heading = section.splitlines()[0]
-    start = readme.index(heading + "\n")
-    end = readme.find("\n## ", start + len(heading))
-    assert readme[start:end if end != -1 else len(readme)] == section, (
-        "README.md's section differs from cdk.verify.readme_section(): paste its output")
+    start = page.index(heading + "\n")
+    end = page.find("\n## ", start + len(heading))
+    assert page[start:end if end != -1 else len(page)] == section, (
+        "docs/verify.md's section differs from cdk.verify.doc_section(): paste its output")
 
 
 def test_verify_reads_no_plan_function() -> None:

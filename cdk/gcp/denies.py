@@ -1,0 +1,79 @@
+"""The deny policy on an agent's service account: what no role can give it.
+
+Deny policies take permissions in the v2 form ``SERVICE_FQDN/RESOURCE.VERB``; roles
+in ``must_never_hold`` cannot be denied this way, so the rules refuse any binding of
+them instead (:func:`never_hold_roles`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Agent
+from ..plan import never_hold
+
+# A permission as IAM v1 names it: service.resource.verb (resource may be dotted).
+PERMISSION_RE = re.compile(r"^([a-z][a-z0-9]*)\.([a-zA-Z][a-zA-Z0-9.]*)\.([a-zA-Z][a-zA-Z0-9]*)$")
+# Services whose deny-policy FQDN is not `<service>.googleapis.com`.
+SERVICE_FQDN = {"resourcemanager": "cloudresourcemanager.googleapis.com"}
+# Denied to the agent's service account always, whatever its roles say (deny
+# policies take the v2 form SERVICE_FQDN/RESOURCE.VERB): no credential minting,
+# no impersonation, no IAM changes, no writes to its own deploy-key secrets, and
+# (the isolation backstop) no creating, deleting, disabling or enabling service
+# accounts, its peers' included, and no changes to the workload identity pool.
+ALWAYS_DENIED = (
+    "cloudkms.googleapis.com/cryptoKeys.setIamPolicy",
+    "cloudresourcemanager.googleapis.com/projects.setIamPolicy",
+    "iam.googleapis.com/roles.create",
+    "iam.googleapis.com/roles.delete",
+    "iam.googleapis.com/roles.update",
+    "iam.googleapis.com/serviceAccountKeys.create",
+    "iam.googleapis.com/serviceAccounts.actAs",
+    "iam.googleapis.com/serviceAccounts.create",
+    "iam.googleapis.com/serviceAccounts.delete",
+    "iam.googleapis.com/serviceAccounts.disable",
+    "iam.googleapis.com/serviceAccounts.enable",
+    "iam.googleapis.com/serviceAccounts.getAccessToken",
+    "iam.googleapis.com/serviceAccounts.getOpenIdToken",
+    "iam.googleapis.com/serviceAccounts.implicitDelegation",
+    "iam.googleapis.com/serviceAccounts.setIamPolicy",
+    "iam.googleapis.com/serviceAccounts.signBlob",
+    "iam.googleapis.com/serviceAccounts.signJwt",
+    "iam.googleapis.com/serviceAccounts.undelete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.create",
+    "iam.googleapis.com/workloadIdentityPoolProviders.delete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.undelete",
+    "iam.googleapis.com/workloadIdentityPoolProviders.update",
+    "iam.googleapis.com/workloadIdentityPools.create",
+    "iam.googleapis.com/workloadIdentityPools.delete",
+    "iam.googleapis.com/workloadIdentityPools.undelete",
+    "iam.googleapis.com/workloadIdentityPools.update",
+    "secretmanager.googleapis.com/secrets.setIamPolicy",
+    "secretmanager.googleapis.com/versions.add",
+    "storage.googleapis.com/buckets.setIamPolicy",
+)
+
+
+def permission_v2(permission: str) -> str | None:
+    """``storage.objects.delete`` -> ``storage.googleapis.com/objects.delete`` (None if
+    not a permission)."""
+    match = PERMISSION_RE.match(permission)
+    if match is None:
+        return None
+    service, resource, verb = match.groups()
+    return f"{SERVICE_FQDN.get(service, f'{service}.googleapis.com')}/{resource}.{verb}"
+
+
+def never_hold_roles(agent: Agent) -> tuple[str, ...]:
+    """GCP ``must_never_hold`` entries that are roles (checked against the bindings)."""
+    return tuple(e for e in never_hold(agent, "gcp") if "/" in e)
+
+
+def denied_permissions(agent: Agent) -> tuple[str, ...]:
+    """Everything the deny policy denies: always-on plus ``must_never_hold`` permissions.
+
+    Roles in ``must_never_hold`` cannot be denied (deny policies take permissions); the
+    rules refuse any binding of them instead.
+    """
+    extra = {v2 for e in never_hold(agent, "gcp") if (v2 := permission_v2(e)) is not None}
+    return tuple(sorted(set(ALWAYS_DENIED) | extra))

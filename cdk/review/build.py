@@ -1,0 +1,200 @@
+"""Assemble a review packet from two planned sides and judge it with the gates (pure).
+
+Each touched agent gets an :class:`AgentReview`; every gate that fails becomes a
+:class:`Gate` with a stable id and a message that says how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+
+from ..model import Agent, IdentitiesFile
+from ..names import FOUNDATION
+from . import escalations as esc
+from .card import identity_card
+from .content import (
+    BROADENING,
+    EXPIRY,
+    HARMLESS,
+    UNCLASSIFIED,
+    Content,
+    ContentChange,
+    compare,
+    mask_expiry,
+    needing_approval,
+)
+from .controls import ControlDiff, agent_controls, defaults_controls
+from .diff import (
+    TRUST,
+    ExpiryChange,
+    diff_deploy_keys,
+    diff_permissions,
+    diff_stack,
+    diff_trust,
+    resources_of,
+)
+from .gates import GATE_BROADENING, MIN_REASON_CHARS, Gate
+from .judge import _agent_gates, _count, _escalations, _unclassified_gate, _validity_gates
+from .packet import AgentReview, DefaultsReview, Packet, Side, _Approvals, contents
+from .plans import agent_documents
+from .subjects import accepted, subject_change, without_subjects
+from .terraform import PlanSummary
+
+
+def build_packet(base: Side, head: Side, today: date,
+                 plans: Mapping[str, PlanSummary] | None = None) -> Packet:
+    """Compare ``base`` and ``head``; an unusable side yields a packet of gates only."""
+    plans = plans or {}
+    gates = _validity_gates(base, head)
+    synthesized = bool(base.stacks or head.stacks)
+    if base.identities is None or head.identities is None:
+        return Packet(base.label, head.label, today, tuple(gates), (), synthesized=synthesized)
+    approvals, escalation_gates = _escalations(base.identities, head.identities, today)
+    gates.extend(escalation_gates)
+    base_content, head_content = contents(base), contents(head)
+    reviews = []
+    before, after = base.agents(), head.agents()
+    for name in sorted(set(before) | set(after)):
+        review = _review_agent(name, before.get(name), after.get(name), base, head, today,
+                               base_content.get(name, {}), head_content.get(name, {}),
+                               approvals)
+        if review is None:
+            continue
+        if review.name in plans:
+            review = replace(review, terraform=plans[review.name])
+        reviews.append(review)
+        gates.extend(_agent_gates(review, before.get(name), after.get(name), base, head,
+                                  today, approvals))
+    defaults = _defaults_review(base.identities, head.identities, approvals)
+    org = base.identities.defaults.github.owner
+    if defaults.controls.broadened and not approvals.by(esc.DEFAULTS):
+        gates.append(Gate(
+            GATE_BROADENING, None,
+            f"defaults weaken a control for every agent: {'; '.join(defaults.controls.broadened)}"
+            " without an approved defaults escalation",
+            "add a `defaults.escalations` entry dated today, with a reason of at least "
+            f"{MIN_REASON_CHARS} characters and the team of @{org} that approved it; or drop "
+            "the change",
+            f'defaults: {{escalations: [{{on: {today}, reason: "...", approved_by: '
+            f'"@{org}/security"}}]}}',
+            f"defaults weaken {_count(len(defaults.controls.broadened), 'control')} for every "
+            "agent without an approved defaults escalation: listed under `defaults` below"))
+    shared_content = compare(FOUNDATION, base_content.get(FOUNDATION, {}),
+                             head_content.get(FOUNDATION, {}))
+    unapproved = needing_approval(shared_content)
+    if unapproved and not approvals.anywhere():
+        approval = ("a `defaults.escalations` entry (or the escalation of the agent whose "
+                    "change it follows from)")
+        broader = [c for c in unapproved if c.kind == BROADENING]
+        if broader:
+            gates.append(Gate(
+                GATE_BROADENING, FOUNDATION,
+                "the shared foundation stack widens without an approved escalation: "
+                + "; ".join(f"{c.where} ({c.note})" for c in broader),
+                f"have the change approved with {approval}, or undo it",
+                f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}',
+                f"the shared foundation stack widens in {_count(len(broader), 'place')} "
+                f"without an approved escalation: listed under Shared stack `{FOUNDATION}` below"))
+        unclassified = [c for c in unapproved if c.kind == UNCLASSIFIED]
+        if unclassified:
+            gates.append(_unclassified_gate(FOUNDATION, unclassified, today, approval, org))
+    shared = []
+    if base.stacks.get(FOUNDATION) != head.stacks.get(FOUNDATION):
+        shared.append(diff_stack(FOUNDATION, base.stacks.get(FOUNDATION),
+                                 head.stacks.get(FOUNDATION)))
+    reviewed = {r.name for r in reviews}
+    # A plan of a stack without a section (the foundation, or an agent whose record
+    # did not change) still counts: its changes are drift or shared infrastructure.
+    other_plans = tuple(plans[name] for name in sorted(plans) if name not in reviewed)
+    repo = base.identities.defaults.github.identities
+    enforced = (repo.repo, repo.security_team) if repo is not None else ()
+    return Packet(base.label, head.label, today, tuple(gates), tuple(reviews),
+                  tuple(s for s in shared if s.output_changed), other_plans, defaults,
+                  tuple(c for c in shared_content if c.kind not in (HARMLESS, EXPIRY)),
+                  enforced, synthesized=synthesized)
+
+
+def _defaults_review(base: IdentitiesFile, head: IdentitiesFile, approvals: _Approvals
+                     ) -> DefaultsReview:
+    return DefaultsReview(defaults_controls(base.defaults, head.defaults),
+                          approvals.valid.get(esc.DEFAULTS, ()))
+
+
+def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: Side,
+                  head_side: Side, today: date, base_content: Content, head_content: Content,
+                  approvals: _Approvals) -> AgentReview | None:
+    assert base_side.identities is not None and head_side.identities is not None
+    base_docs = agent_documents(base, base_side.identities) if base is not None else {}
+    head_docs = agent_documents(head, head_side.identities) if head is not None else {}
+    base_stack = base_side.stacks.get(name)
+    head_stack = head_side.stacks.get(name)
+    if base == head and base_docs == head_docs and base_stack == head_stack \
+            and base_content == head_content:
+        return None
+    current = head if head is not None else base
+    assert current is not None
+    identities = head_side.identities if head is not None else base_side.identities
+    card = identity_card(current, identities, today)
+    if head is None:
+        assert base is not None
+        status = "removed" if base.revoked is not None else "orphan"
+        live = tuple(sorted(resources_of(base_stack))) if status == "orphan" else ()
+        return AgentReview(name, status, card, left_live=live)
+    stack = diff_stack(name, base_stack, head_stack)
+    if base is None:
+        status = "new"
+    elif head.revoked is not None and base.revoked is None:
+        status = "revoked"
+    elif head.revoked is None and base.revoked is not None:
+        status = "restored"
+    else:
+        status = "changed"
+    base_keys = {} if base is None or base.revoked else _deploy_keys(base)
+    head_keys = {} if head.revoked else _deploy_keys(head)
+    expiry = None
+    if base is not None and base.expires != head.expires and head.revoked is None:
+        expiry = ExpiryChange(base.expires, head.expires, (head.expires - today).days)
+    destroys = tuple(c.address for c in stack.changes if c.action == "destroy") \
+        if status == "revoked" else ()
+    content: tuple[ContentChange, ...] = ()
+    # A new agent's content is all new (its gate is the new-agent gate); a revocation
+    # removes everything (a narrowing by definition).
+    if status in ("changed", "restored"):
+        assert base is not None
+        content = tuple(c for c in compare(name, base_content, head_content,
+                                           (base.expires, head.expires))
+                        if c.kind not in (HARMLESS, EXPIRY))
+    if base is not None and base.expires != head.expires:
+        # The expiry gate judges the new date; grants are compared without it.
+        base_docs = mask_expiry(base_docs, base.expires)
+        head_docs = mask_expiry(head_docs, head.expires)
+    permissions = diff_permissions(without_subjects(base_docs), without_subjects(head_docs))
+    # A deny in a document the base did not have narrows nothing: it is part of
+    # what the new document grants from the start (a new agent's standing denies).
+    baseline = tuple(g for g in permissions.narrowed if g.effect == "Deny"
+                     and not any(d in base_docs for d in g.documents))
+    permissions = replace(permissions, narrowed=tuple(g for g in permissions.narrowed
+                                                      if g not in baseline))
+    return AgentReview(
+        name=name,
+        status=status,
+        card=card,
+        permissions=permissions,
+        trust=diff_trust(base_docs.get(TRUST, {}), head_docs.get(TRUST, {}),
+                         subject_change(base_docs, head_docs), accepted(base_docs)[0],
+                         accepted(head_docs)[0]),
+        deploy_keys=diff_deploy_keys(base_keys, head_keys),
+        controls=agent_controls(base, head) if base is not None else ControlDiff(),
+        content=content,
+        expiry=expiry,
+        new_escalations=approvals.valid.get(name, ()),
+        resources=stack if stack.changes or stack.output_changed else None,
+        destroys=destroys,
+        baseline=baseline,
+    )
+
+
+def _deploy_keys(agent: Agent) -> dict[str, str]:
+    return {key.repo: key.access for key in agent.github.deploy_keys}
