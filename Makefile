@@ -68,6 +68,14 @@ affected: install node
 card: install
 	$(AGENTID) card $(AGENT) -f $(FILE) $(ON_DAY) $(if $(RUN_ID),--run-id $(RUN_ID)) $(if $(APPROVALS),--approvals $(APPROVALS))
 
+## audit: log queries for everything AGENT did or was refused [SINCE=YYYY-MM-DD] [CLOUD=aws|gcp|azure|github]
+.PHONY: audit
+ifneq ($(and $(filter audit,$(MAKECMDGOALS)),$(if $(strip $(AGENT)),,x)),)
+$(error AGENT is missing: make audit AGENT=<agent name>)
+endif
+audit: install
+	$(AGENTID) audit $(AGENT) -f $(FILE) $(ON_DAY) $(if $(SINCE),--since $(SINCE)) $(if $(CLOUD),--cloud $(CLOUD))
+
 ## atlantis: write atlantis.yaml, one project per agent stack
 atlantis: install
 	$(AGENTID) atlantis -f $(FILE) $(ON_DAY)

@@ -131,6 +131,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", metavar="INVARIANT_ID",
                    help="print the promise an invariant holds, then exit")
 
+    p = sub.add_parser("audit", help="ready-to-run log queries for everything one agent did "
+                       "or was refused")
+    with_file(p)
+    p.add_argument("name", help="agent name (revoked agents too)")
+    p.add_argument("--since", metavar="YYYY-MM-DD",
+                   help="first day queried (default: 30 days before --today)")
+    p.add_argument("--cloud", choices=("aws", "gcp", "azure", "github"),
+                   help="only this cloud's queries")
+    p.add_argument("--json", action="store_true", help="print JSON (for scripts)")
+
     p = sub.add_parser("schema", help="print the JSON Schema of identities.yaml, or "
                        "regenerate the file with --write")
     p.add_argument("--write", nargs="?", const=SCHEMA_FILE, metavar="FILE",
@@ -150,6 +160,7 @@ EXAMPLES = {
     "verify": "agentid verify cdktf.out",
     "card": 'agentid card release-bot --run-id "$GITHUB_RUN_ID" --approvals approvals.json',
     "atlantis": "agentid atlantis -o atlantis.yaml",
+    "audit": "agentid audit release-bot --since 2026-10-01 --cloud aws",
     "schema": "agentid schema --write              # regenerates identities.schema.json",
 }
 
@@ -202,6 +213,12 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _verify(args)
         if args.command == "schema":
             return _schema(args)
+        if args.command == "audit":
+            from .audit import audit_command
+
+            print(audit_command(args.file, args.name, _today(args.today), args.since,
+                                args.cloud, args.json), end="")
+            return 0
     except UsageError as exc:
         print(f"agentid: {exc}", file=sys.stderr)
         return 2

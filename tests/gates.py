@@ -259,7 +259,7 @@ for key, document in json.load(sys.stdin).items():
 print(json.dumps(out))
 """
 
-# What SECURITY.md forbids outright, plus what would let an agent widen itself.
+# What docs/architecture.md §6.2 forbids outright, plus what would let an agent widen itself.
 CLOUDSPLAINING_FORBIDDEN = ("PrivilegeEscalation", "CredentialsExposure", "ResourceExposure",
                             "ServiceWildcard")
 

@@ -1,4 +1,4 @@
-"""SECURITY.md's trust-policy invariants as one assertion, for plans and synthesized output."""
+"""The trust invariants of docs/architecture.md §6.1 as one assertion, for plans and output."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 GIVEN records drawn from a mix of valid and hostile values (and raw bytes), WHEN
 `agentid validate` reads them, THEN it exits 0 or 1 and nothing escapes; every
-record that validates plans a trust policy that holds SECURITY.md's invariants,
+record that validates plans a trust policy that holds the invariants of docs/architecture.md §6.1,
 and (a bounded number per run) synthesizes into stacks that hold them too.
 
 `make test` runs the seeded `test` profile (derandomized, fixed example counts);

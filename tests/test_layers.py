@@ -44,7 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("loading", ("cdk.loader",)),
     ("rules", ("cdk.checks",)),
     ("consumers of valid records", ("cdk.review", "cdk.verify", "cdk.atlantis",
-                                    "cdk.approvals")),
+                                    "cdk.approvals", "cdk.audit")),
     ("constructs", ("cdk.rotation", "cdk.aws.identity", "cdk.aws.oidc", "cdk.aws.provider",
                     "cdk.aws.secret", "cdk.gcp.identity", "cdk.gcp.pool", "cdk.gcp.provider",
                     "cdk.gcp.secret", "cdk.azure.identity", "cdk.azure.provider",
@@ -59,7 +59,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 PACKAGE_MARKERS = ("cdk", "cdk.aws", "cdk.gcp", "cdk.azure", "cdk.github")
 
 # Packages that only read records, plans and synthesized JSON.
-NO_CONSTRUCTS = ("cdk.review", "cdk.checks", "cdk.verify")
+NO_CONSTRUCTS = ("cdk.review", "cdk.checks", "cdk.verify", "cdk.audit")
 
 # TODO(#16): one validation pipeline removes this one; until then it is the known
 # exception, by edge.

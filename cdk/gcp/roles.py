@@ -149,13 +149,16 @@ def agent_resource_problem(entry: GcpRole) -> tuple[str, str] | None:
     return None
 
 
+def _refused_patterns(kind: str) -> tuple[str, ...]:
+    """The permissions a role bound on a ``kind`` resource may not hold (v1 patterns)."""
+    return IAM_CHANGE_PERMISSIONS + (PROJECT_FORBIDDEN_PERMISSIONS if kind == "project" else ())
+
+
 def postcondition_expression(kind: str) -> str:
     """Terraform condition on a looked-up role: none of its included permissions
     changes IAM or mints credentials (on the project: nor touches secrets, keys or
     IAM at all)."""
-    patterns = IAM_CHANGE_PERMISSIONS + (PROJECT_FORBIDDEN_PERMISSIONS
-                                         if kind == "project" else ())
-    alternatives = "|".join(patterns).replace("\\", "\\\\")
+    alternatives = "|".join(_refused_patterns(kind)).replace("\\", "\\\\")
     return ("${length([for p in self.included_permissions : p "
             f'if can(regex("^({alternatives})$", p))]) == 0}}')
 
@@ -163,9 +166,7 @@ def postcondition_expression(kind: str) -> str:
 def refused_permissions(permissions: list[str], kind: str) -> list[str]:
     """What :func:`postcondition_expression` refuses among ``permissions`` (for tests
     and review: the same patterns, evaluated in Python)."""
-    patterns = IAM_CHANGE_PERMISSIONS + (PROJECT_FORBIDDEN_PERMISSIONS
-                                         if kind == "project" else ())
-    pattern = re.compile(f"^({'|'.join(patterns)})$")
+    pattern = re.compile(f"^({'|'.join(_refused_patterns(kind))})$")
     return [p for p in permissions if pattern.match(p)]
 
 

@@ -4,7 +4,6 @@ role, policies and statements."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from ..model import Agent, AwsDefaults
@@ -18,15 +17,15 @@ from .core import (
     Reporter,
     Resource,
     Stack,
+    Target,
     glob_match,
-    invariant,
     listed,
-    live_agent,
     policy,
     statements,
 )
 
-TARGET = "AWS"
+AWS: Target[AwsDefaults] = Target("AWS", lambda identities: identities.defaults.aws,
+                                   expect.uses_aws)
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 TRUST_KEYS = {f"{OIDC_HOST}:{k}" for k in ("aud", "sub", "repository_id", "job_workflow_ref")}
 # What no agent may ever be allowed, whatever its record says: identity and
@@ -34,6 +33,7 @@ TRUST_KEYS = {f"{OIDC_HOST}:{k}" for k in ("aud", "sub", "repository_id", "job_w
 IAM_WRITE_VERBS = ("Accept", "Add", "Associate", "Attach", "Change", "Create", "Deactivate",
                    "Delete", "Detach", "Disable", "Enable", "Put", "Reject", "Remove", "Reset",
                    "Resync", "Send", "Set", "Tag", "Untag", "Update", "Upload")
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
 ALWAYS_DENIED = (
     *(f"iam:{verb}*" for verb in IAM_WRITE_VERBS),
     "iam:PassRole",
@@ -44,6 +44,7 @@ ALWAYS_DENIED = (
     "secretsmanager:DeleteResourcePolicy", "secretsmanager:PutResourcePolicy",
 )
 # Writes to any agent's deploy-key secret (denied on those secrets only).
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
 SECRET_WRITES = (
     "secretsmanager:CancelRotateSecret", "secretsmanager:CreateSecret",
     "secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue",
@@ -56,10 +57,6 @@ SECRET_WRITES = (
 SECRET_READ = "secretsmanager:GetSecretValue"
 # Key policy actions that read what the key protects, directly or by a grant.
 DECRYPT_ACTIONS = ("kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant")
-
-
-def _aws_stack(stack: Stack) -> tuple[Agent, AwsDefaults] | None:
-    return live_agent(stack, stack.identities.defaults.aws, expect.uses_aws)
 
 
 def _role_arn(aws: AwsDefaults, agent: Agent) -> str:
@@ -128,5 +125,3 @@ def _aws_never_hold(agent: Agent) -> list[str]:
 def _roles(stack: Stack) -> list[Resource]:
     return stack.resources("aws_iam_role")
 
-
-_inv = partial(invariant, TARGET)

@@ -14,12 +14,11 @@ from ..names import secret_name as deploy_key_secret_name
 from . import expect
 from .aws_common import (
     ALWAYS_DENIED,
+    AWS,
     SECRET_WRITES,
     _account_secrets,
     _allows,
     _aws_never_hold,
-    _aws_stack,
-    _inv,
 )
 from .core import (
     Finding,
@@ -31,11 +30,9 @@ from .core import (
 )
 
 
-def no_wildcard_action(stack: Stack) -> Iterator[Finding]:
+def no_wildcard_action(stack: Stack, report: Reporter,
+                       agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """No Allow names an action with ``*`` or ``?``, or allows by ``NotAction``."""
-    report = Reporter(NO_WILDCARD_ACTION.id, stack)
-    if _aws_stack(stack) is None:
-        return
     for found in _allows(stack, report):
         if isinstance(found, Finding):
             yield found
@@ -76,14 +73,10 @@ def _narrowed_to_own(statement: dict[str, Any], agent: Agent, aws: AwsDefaults) 
     return False
 
 
-def wildcard_resource_narrowed(stack: Stack) -> Iterator[Finding]:
+def wildcard_resource_narrowed(stack: Stack, report: Reporter,
+                               agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """Every Allow resource with a wildcard is one the record lists for those actions, one
     of the agent's own secrets, or narrowed by a condition to the agent's own resources."""
-    report = Reporter(WILDCARD_RESOURCE.id, stack)
-    found_stack = _aws_stack(stack)
-    if found_stack is None:
-        return
-    agent, aws = found_stack
     scope = agent.aws
     level_arns = {arn for arns in scope.access.levels().values() for arn in arns
                   } if scope else set()
@@ -116,14 +109,10 @@ def wildcard_resource_narrowed(stack: Stack) -> Iterator[Finding]:
                          "agent's own resources")
 
 
-def always_denied_never_allowed(stack: Stack) -> Iterator[Finding]:
+def always_denied_never_allowed(stack: Stack, report: Reporter,
+                                agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """No Allow of identity or credential changes, other roles' sessions, key or secret
     policy writes, writes to agents' secrets, or the record's ``must_never_hold``."""
-    report = Reporter(ALWAYS_DENIED_ALLOWED.id, stack)
-    found_stack = _aws_stack(stack)
-    if found_stack is None:
-        return
-    agent, aws = found_stack
     never = _aws_never_hold(agent)
     agent_secrets = _account_secrets(aws)
     for found in _allows(stack, report):
@@ -143,14 +132,10 @@ def always_denied_never_allowed(stack: Stack) -> Iterator[Finding]:
                              f"({', '.join(sorted(set(hits))[:3])})")
 
 
-def no_grant_on_other_agents(stack: Stack) -> Iterator[Finding]:
+def no_grant_on_other_agents(stack: Stack, report: Reporter,
+                             agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """No Allow reaches a deploy-key secret outside the agent's own, or names another
     agent's key."""
-    report = Reporter(NO_GRANT_ON_OTHER_AGENTS.id, stack)
-    found_stack = _aws_stack(stack)
-    if found_stack is None:
-        return
-    agent, aws = found_stack
     # agentid owns the `agents/` namespace of secrets: an agent reaches only its own part.
     every_agents = _account_secrets(aws)
     own = (f"arn:{aws.partition}:secretsmanager:{aws.region}:{aws.account_id}:secret:"
@@ -181,20 +166,20 @@ def _condition_values(statement: dict[str, Any]) -> set[str]:
             for value in block.values() for v in listed(value)}
 
 
-NO_WILDCARD_ACTION = _inv(
+NO_WILDCARD_ACTION = AWS.per_agent(
     "AwsNoWildcardAction", "No Allow names a wildcard action or allows by `NotAction`.",
     no_wildcard_action)
-WILDCARD_RESOURCE = _inv(
+WILDCARD_RESOURCE = AWS.per_agent(
     "AwsWildcardResourceNarrowed",
     "Every Allow resource containing `*` is one the record lists for those actions, the "
     "agent's own secret, or narrowed by a condition to the agent's own resources.",
     wildcard_resource_narrowed)
-ALWAYS_DENIED_ALLOWED = _inv(
+ALWAYS_DENIED_ALLOWED = AWS.per_agent(
     "AwsAlwaysDeniedNeverAllowed",
     "No Allow of IAM writes, `iam:PassRole`, `sts:AssumeRole*`, key or secret policy "
     "writes, writes to agents' secrets, or the record's `must_never_hold`.",
     always_denied_never_allowed)
-NO_GRANT_ON_OTHER_AGENTS = _inv(
+NO_GRANT_ON_OTHER_AGENTS = AWS.per_agent(
     "AwsNoGrantOnOtherAgents", "No Allow reaches a deploy-key secret other than the "
     "agent's own, or names another agent's KMS key.",
     no_grant_on_other_agents)

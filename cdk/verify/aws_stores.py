@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..model import Agent, AwsDefaults
 from ..names import (
     boundary_policy_name,
     kms_alias,
@@ -15,14 +16,13 @@ from ..names import secret_name as deploy_key_secret_name
 from . import expect
 from .aws_common import (
     ALWAYS_DENIED,
+    AWS,
     DECRYPT_ACTIONS,
     SECRET_READ,
     SECRET_WRITES,
     _account_secrets,
     _aws_never_hold,
-    _aws_stack,
     _covers,
-    _inv,
     _one,
     _principal_arns,
     _role_arn,
@@ -54,14 +54,10 @@ def _denied(document: dict[str, Any], action: str, resource: str) -> bool:
     return False
 
 
-def boundary_holds_denies(stack: Stack) -> Iterator[Finding]:
+def boundary_holds_denies(stack: Stack, report: Reporter,
+                          agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """The role's permissions boundary is the agent's own policy, and it denies every
     always-denied action and each ``must_never_hold`` entry, unconditionally."""
-    report = Reporter(BOUNDARY.id, stack)
-    found_stack = _aws_stack(stack)
-    if found_stack is None:
-        return
-    agent, aws = found_stack
     name = boundary_policy_name(agent.name)
     arn = f"arn:{aws.partition}:iam::{aws.account_id}:policy/{name}"
     boundaries = [p for p in stack.resources("aws_iam_policy") if p.get("name") == name]
@@ -85,14 +81,10 @@ def boundary_holds_denies(stack: Stack) -> Iterator[Finding]:
             yield report(boundary.address, f"the boundary does not deny {', '.join(missing)}")
 
 
-def exclusive_policies(stack: Stack) -> Iterator[Finding]:
+def exclusive_policies(stack: Stack, report: Reporter,
+                       agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """The role's inline policies and attachments are managed exclusively: only the
     reviewed inline policy, no attached policy."""
-    report = Reporter(EXCLUSIVE.id, stack)
-    found_stack = _aws_stack(stack)
-    if found_stack is None:
-        return
-    agent, _ = found_stack
     roles = _roles(stack)
     role_refs = {f"${{aws_iam_role.{r.name}.name}}" for r in roles} | {role_name(agent.name)}
     inline = sorted(str(p.get("name")) for p in stack.resources("aws_iam_role_policy"))
@@ -126,14 +118,10 @@ def exclusive_policies(stack: Stack) -> Iterator[Finding]:
                                            "agent's permissions come only from its record")
 
 
-def secret_policies(stack: Stack) -> Iterator[Finding]:
+def secret_policies(stack: Stack, report: Reporter,
+                    agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """Each deploy-key secret is one the record calls for, and its policy denies reading
     to every principal but the agent's role and allows nothing."""
-    report = Reporter(SECRET_POLICY.id, stack)
-    found_stack = _aws_stack(stack)
-    if found_stack is None:
-        return
-    agent, aws = found_stack
     role = _role_arn(aws, agent)
     secrets = stack.resources("aws_secretsmanager_secret")
     want = {deploy_key_secret_name(agent.name, key.repo) for key in agent.github.deploy_keys
@@ -184,14 +172,10 @@ def _denies_reading_to_all_but(statement: dict[str, Any], role: str) -> bool:
         _one(condition["ArnNotEquals"]["aws:PrincipalArn"]) == role
 
 
-def key_policies(stack: Stack) -> Iterator[Finding]:
+def key_policies(stack: Stack, report: Reporter,
+                 agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """The agent's KMS key is its own (alias ``alias/agent-<name>``) and its policy lets
     only the agent's role decrypt, only through Secrets Manager."""
-    report = Reporter(KEY_POLICY.id, stack)
-    found_stack = _aws_stack(stack)
-    if found_stack is None:
-        return
-    agent, aws = found_stack
     role = _role_arn(aws, agent)
     via = f"secretsmanager.{aws.region}.amazonaws.com"
     keys = stack.resources("aws_kms_key")
@@ -231,19 +215,19 @@ def key_policies(stack: Stack) -> Iterator[Finding]:
                                           f"Secrets Manager (StringEquals kms:ViaService {via})")
 
 
-BOUNDARY = _inv(
+BOUNDARY = AWS.per_agent(
     "AwsBoundary",
     "The agent's permissions boundary is attached and denies every always-denied action "
     "and `must_never_hold` entry.", boundary_holds_denies)
-EXCLUSIVE = _inv(
+EXCLUSIVE = AWS.per_agent(
     "AwsExclusivePolicies",
     "Exclusive inline-policy and attachment resources are present: no policy attached "
     "out of band survives an apply.", exclusive_policies)
-SECRET_POLICY = _inv(
+SECRET_POLICY = AWS.per_agent(
     "AwsSecretPolicy",
     "Each deploy-key secret is the record's, on the agent's key, and its policy denies "
     "reading to every principal but the agent's role.", secret_policies)
-KEY_POLICY = _inv(
+KEY_POLICY = AWS.per_agent(
     "AwsKeyPolicy",
     "The agent's KMS key policy lets only the agent's role decrypt, only through Secrets "
     "Manager.", key_policies)

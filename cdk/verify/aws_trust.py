@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..model import Agent, AwsDefaults
 from ..names import (
     FOUNDATION,
     OIDC_HOST,
@@ -13,7 +14,7 @@ from ..names import (
     role_name,
 )
 from . import expect
-from .aws_common import TRUST_KEYS, WEB_IDENTITY, _aws_stack, _inv, _one, _roles, _sid
+from .aws_common import AWS, TRUST_KEYS, WEB_IDENTITY, _one, _roles, _sid
 from .core import (
     Finding,
     Reporter,
@@ -42,14 +43,13 @@ def _trust_statements(stack: Stack, report: Reporter
             yield role, _sid(statement, i), statement
 
 
-def trust_principal(stack: Stack) -> Iterator[Finding]:
+def trust_principal(stack: Stack, report: Reporter) -> Iterator[Finding]:
     """The agent's one role ``agent-<name>`` trusts only ``sts:AssumeRoleWithWebIdentity``
     from the account's GitHub OIDC provider (which the foundation stack holds, for the
     STS audience only); no other principal, action or effect."""
-    report = Reporter(TRUST_PRINCIPAL.id, stack)
     if stack.name == FOUNDATION:
         yield from _oidc_provider(stack, report)
-    found_stack = _aws_stack(stack)
+    found_stack = AWS.live(stack)
     if found_stack is None:
         return
     agent, aws = found_stack
@@ -90,15 +90,11 @@ def _oidc_provider(stack: Stack, report: Reporter) -> Iterator[Finding]:
                                            f"for the audience {STS_AUDIENCE} only")
 
 
-def trust_conditions(stack: Stack) -> Iterator[Finding]:
+def trust_conditions(stack: Stack, report: Reporter,
+                     agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """Each trust statement holds ``StringEquals`` on audience, subjects and repository ids
     and ``DateLessThan`` on ``aws:CurrentTime`` at expiry; no other operator (no
     ``StringLike``, no ``ForAllValues:``)."""
-    report = Reporter(TRUST_CONDITIONS.id, stack)
-    found_stack = _aws_stack(stack)
-    if found_stack is None:
-        return
-    agent, _ = found_stack
     for found in _trust_statements(stack, report):
         if isinstance(found, Finding):
             continue  # reported by the trust-principal invariant
@@ -128,14 +124,10 @@ def trust_conditions(stack: Stack) -> Iterator[Finding]:
                                        "(DateLessThan aws:CurrentTime)")
 
 
-def trust_subjects(stack: Stack) -> Iterator[Finding]:
+def trust_subjects(stack: Stack, report: Reporter,
+                   agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """The trust accepts exactly the record's subjects, repository ids and workflow pins,
     and a pinned entry's subject only together with its pin."""
-    report = Reporter(TRUST_SUBJECTS.id, stack)
-    found_stack = _aws_stack(stack)
-    if found_stack is None:
-        return
-    agent, _ = found_stack
     identities = stack.identities
     runs = [(run, expect.subjects(identities, agent, run), expect.workflow_pin(run))
             for run in agent.runs_on]
@@ -180,11 +172,9 @@ def trust_subjects(stack: Stack) -> Iterator[Finding]:
                                 f"extra {extra}, missing {missing}")
 
 
-def session_length(stack: Stack) -> Iterator[Finding]:
+def session_length(stack: Stack, report: Reporter,
+                   agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """The role's sessions last ``defaults.policy.max_session_minutes``, no longer."""
-    report = Reporter(SESSION_LENGTH.id, stack)
-    if _aws_stack(stack) is None:
-        return
     seconds = stack.identities.defaults.policy.max_session_minutes * 60
     for role in _roles(stack):
         if role.get("max_session_duration") != seconds:
@@ -192,19 +182,19 @@ def session_length(stack: Stack) -> Iterator[Finding]:
                                        f"{role.get('max_session_duration')!r}, not {seconds}")
 
 
-TRUST_PRINCIPAL = _inv(
+TRUST_PRINCIPAL = AWS.invariant(
     "AwsTrustPrincipal",
     "The role trusts only `sts:AssumeRoleWithWebIdentity` from the account's GitHub OIDC "
     "provider; nothing else is a principal.", trust_principal)
-TRUST_CONDITIONS = _inv(
+TRUST_CONDITIONS = AWS.per_agent(
     "AwsTrustConditions",
     "Trust conditions are `StringEquals` on audience, subjects and repository ids plus "
     "`DateLessThan` `aws:CurrentTime` at expiry; no `StringLike`, no `ForAllValues:`.",
     trust_conditions)
-TRUST_SUBJECTS = _inv(
+TRUST_SUBJECTS = AWS.per_agent(
     "AwsTrustSubjects",
     "The trust accepts exactly the record's subjects, repository ids and workflow pins.",
     trust_subjects)
-SESSION_LENGTH = _inv(
+SESSION_LENGTH = AWS.per_agent(
     "AwsSessionLength", "The role's sessions last `max_session_minutes`, no longer.",
     session_length)

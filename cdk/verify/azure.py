@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import partial
 
 from ..model import Agent, AzureDefaults
 from ..names import principal
 from . import expect
-from .core import Finding, Reporter, Resource, Stack, invariant, listed, live_agent
+from .core import Finding, Reporter, Resource, Stack, Target, listed
 
-TARGET = "Azure"
+AZURE: Target[AzureDefaults] = Target("Azure", lambda identities: identities.defaults.azure,
+                                       expect.uses_azure)
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps it equal.
 AUDIENCE = "api://AzureADTokenExchange"
 ASSIGNMENTS = ("azurerm_role_assignment", "azurerm_pim_active_role_assignment",
                "azurerm_pim_eligible_role_assignment")
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps it equal.
 SECRETS_USER_ID = "4633458b-17de-408a-b874-0445c86b69e6"
 # Built-in roles that read or manage Key Vault contents, or write role assignments,
 # anywhere below their scope: held at a scope containing the agents' resource group,
@@ -40,23 +42,15 @@ GUID_RE = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
                      r"[0-9a-fA-F]{12})$")
 
 
-def _azure_stack(stack: Stack) -> tuple[Agent, AzureDefaults] | None:
-    return live_agent(stack, stack.identities.defaults.azure, expect.uses_azure)
-
-
 def _identity_refs(stack: Stack, attribute: str) -> set[str]:
     return {f"${{azurerm_user_assigned_identity.{r.name}.{attribute}}}"
             for r in stack.resources("azurerm_user_assigned_identity")}
 
 
-def federation(stack: Stack) -> Iterator[Finding]:
+def federation(stack: Stack, report: Reporter,
+               agent: Agent, azure: AzureDefaults) -> Iterator[Finding]:
     """The agent's managed identity trusts exactly the record's subjects, one credential
     each, with GitHub's issuer and the audience ``api://AzureADTokenExchange``."""
-    report = Reporter(FEDERATION.id, stack)
-    found = _azure_stack(stack)
-    if found is None:
-        return
-    agent, azure = found
     identities = stack.resources("azurerm_user_assigned_identity")
     if [(i.get("name"), i.get("resource_group_name")) for i in identities] != [
             (principal(agent.name), azure.resource_group)]:
@@ -87,11 +81,9 @@ def _assignments(stack: Stack) -> list[Resource]:
     return stack.resources(*ASSIGNMENTS)
 
 
-def assignment_principal(stack: Stack) -> Iterator[Finding]:
+def assignment_principal(stack: Stack, report: Reporter,
+                         agent: Agent, azure: AzureDefaults) -> Iterator[Finding]:
     """Every role assignment is for the agent's own managed identity."""
-    report = Reporter(ASSIGNMENT_PRINCIPAL.id, stack)
-    if _azure_stack(stack) is None:
-        return
     own = _identity_refs(stack, "principal_id")
     for assignment in _assignments(stack):
         if assignment.get("principal_id") not in own:
@@ -124,15 +116,11 @@ def _reaches_vaults(guid: str | None, name: str | None) -> bool:
         "key vault" in name or name in REACHING_ROLE_NAMES))
 
 
-def no_grant_on_agent_infrastructure(stack: Stack) -> Iterator[Finding]:
+def no_grant_on_agent_infrastructure(stack: Stack, report: Reporter,
+                                     agent: Agent, azure: AzureDefaults) -> Iterator[Finding]:
     """No assignment on the agents' resource group or anything in it (another agent's
     vault or identity) beyond Key Vault Secrets User on the agent's own secrets, and no
     Key Vault or access-granting role at a scope that contains that group."""
-    report = Reporter(NO_GRANT_ON_AGENT_INFRASTRUCTURE.id, stack)
-    found = _azure_stack(stack)
-    if found is None:
-        return
-    _, azure = found
     group = f"/subscriptions/{azure.subscription_id}/resourceGroups/{azure.resource_group}"
     containing = {"/", f"/subscriptions/{azure.subscription_id}".lower()}
     for assignment in _assignments(stack):
@@ -157,14 +145,9 @@ def no_grant_on_agent_infrastructure(stack: Stack) -> Iterator[Finding]:
                                              "contains every agent's vault")
 
 
-def vaults(stack: Stack) -> Iterator[Finding]:
+def vaults(stack: Stack, report: Reporter, agent: Agent, azure: AzureDefaults) -> Iterator[Finding]:
     """The agent's Key Vault is in RBAC mode (no access policies) with public network
     access off and a deny-by-default network rule, and holds the agent's secrets."""
-    report = Reporter(VAULT.id, stack)
-    found = _azure_stack(stack)
-    if found is None:
-        return
-    agent, _ = found
     found_vaults = stack.resources("azurerm_key_vault")
     if expect.uses_store(agent, "azure") and len(found_vaults) != 1:
         yield report(stack.name, f"{len(found_vaults)} Key Vaults: the record calls for one")
@@ -187,22 +170,19 @@ def vaults(stack: Stack) -> Iterator[Finding]:
             yield report(vault.address, "network rules do not deny by default")
 
 
-_inv = partial(invariant, TARGET)
-
-
-FEDERATION = _inv(
+FEDERATION = AZURE.per_agent(
     "AzureFederation", "The managed identity trusts exactly the record's subjects, one "
     "credential each, with GitHub's issuer and the audience `api://AzureADTokenExchange`.",
     federation)
-ASSIGNMENT_PRINCIPAL = _inv(
+ASSIGNMENT_PRINCIPAL = AZURE.per_agent(
     "AzureAssignmentPrincipal", "Every role assignment is for the agent's own managed "
     "identity.", assignment_principal)
-NO_GRANT_ON_AGENT_INFRASTRUCTURE = _inv(
+NO_GRANT_ON_AGENT_INFRASTRUCTURE = AZURE.per_agent(
     "AzureNoGrantOnAgentInfrastructure", "No assignment on the agents' resource group or "
     "another agent's vault beyond Key Vault Secrets User on the agent's own secrets, and "
     "no Key Vault or access-granting role at a scope containing that group.",
     no_grant_on_agent_infrastructure)
-VAULT = _inv(
+VAULT = AZURE.per_agent(
     "AzureVault", "The agent's Key Vault is in RBAC mode with public network access off, "
     "and the agent's secrets are in it.",
     vaults)

@@ -12,6 +12,7 @@ verify cannot read is one a reviewer cannot either.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 TOKEN_RE = re.compile(r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<op>==|&&|\|\||\+|\(|\))|'
                       r"(?P<name>[A-Za-z_][A-Za-z0-9_.]*))")
@@ -53,21 +54,24 @@ class _Parser:
         return token
 
     def disjunction(self) -> list[Clause] | None:
-        clauses = self.conjunction()
-        while clauses is not None and self.peek() == "||":
-            self.take()
-            more = self.conjunction()
-            clauses = None if more is None else clauses + more
-        return clauses
+        # Either side's clauses: a token of any of them is accepted.
+        return self._joined("||", self.conjunction, lambda left, right: left + right)
 
     def conjunction(self) -> list[Clause] | None:
-        clauses = self.atom()
-        while clauses is not None and self.peek() == "&&":
+        # Each pair of clauses that agree on their shared claims, merged.
+        return self._joined("&&", self.atom, lambda left, right: [
+            {**a, **b} for a in left for b in right
+            if all(a[k] == b[k] for k in a.keys() & b.keys())])
+
+    def _joined(self, operator: str, operand: Callable[[], list[Clause] | None],
+                join: Callable[[list[Clause], list[Clause]], list[Clause]]
+                ) -> list[Clause] | None:
+        """Operands separated by ``operator``, folded left by ``join``; None: unreadable."""
+        clauses = operand()
+        while clauses is not None and self.peek() == operator:
             self.take()
-            more = self.atom()
-            clauses = None if more is None else [
-                {**a, **b} for a in clauses for b in more
-                if all(a[k] == b[k] for k in a.keys() & b.keys())]
+            more = operand()
+            clauses = None if more is None else join(clauses, more)
         return clauses
 
     def atom(self) -> list[Clause] | None:

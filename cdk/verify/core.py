@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..model import Agent, IdentitiesFile
 from .expect import live
@@ -122,7 +122,8 @@ def _entries(section: Any, kinds: tuple[str, ...], data: bool) -> list[Resource]
     return found
 
 
-Check = Callable[[Stack], Iterable[Finding]]
+# An invariant's check: every finding on one stack, each built by ``report``.
+Check = Callable[[Stack, "Reporter"], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
@@ -136,25 +137,44 @@ class Invariant:
 
     def findings(self, stack: Stack) -> Iterator[Finding]:
         """Every finding of this invariant on ``stack``."""
-        yield from self.check(stack)
-
-
-def invariant(target: str, suffix: str, promise: str, check: Check) -> Invariant:
-    """The invariant ``AgentId-Verify-<suffix>`` of ``target``."""
-    return Invariant(f"AgentId-Verify-{suffix}", target, promise, check)
+        yield from self.check(stack, Reporter(self.id, stack))
 
 
 Defaults = TypeVar("Defaults")
 
 
-def live_agent(stack: Stack, defaults: Defaults | None,
-               uses: Callable[[IdentitiesFile, Agent], bool]) -> tuple[Agent, Defaults] | None:
-    """The stack's agent and a target's ``defaults`` when the agent is live and uses that
-    target (``uses``); None otherwise (the target's invariants do not apply)."""
-    agent = stack.agent
-    if agent is None or defaults is None or not live(agent) or not uses(stack.identities, agent):
-        return None
-    return agent, defaults
+@dataclass(frozen=True)
+class Target(Generic[Defaults]):
+    """One target's invariants: its name, its ``defaults`` section and whether an agent
+    uses it, so each check of an agent's stack is written once for the target."""
+
+    name: str
+    defaults: Callable[[IdentitiesFile], Defaults | None]
+    uses: Callable[[IdentitiesFile, Agent], bool]
+
+    def live(self, stack: Stack) -> tuple[Agent, Defaults] | None:
+        """The stack's agent and the target's ``defaults`` when the agent is live and uses
+        the target; None otherwise (the target's agent invariants do not apply)."""
+        agent, defaults = stack.agent, self.defaults(stack.identities)
+        if agent is None or defaults is None or not live(agent) or not self.uses(
+                stack.identities, agent):
+            return None
+        return agent, defaults
+
+    def invariant(self, suffix: str, promise: str, check: Check) -> Invariant:
+        """The invariant ``AgentId-Verify-<suffix>`` of this target, over every stack."""
+        return Invariant(f"AgentId-Verify-{suffix}", self.name, promise, check)
+
+    def per_agent(self, suffix: str, promise: str,
+                  check: Callable[[Stack, Reporter, Agent, Defaults], Iterable[Finding]]
+                  ) -> Invariant:
+        """An invariant over the stack of each live agent that uses this target: ``check``
+        gets the agent and the target's ``defaults``."""
+        def run(stack: Stack, report: Reporter) -> Iterable[Finding]:
+            found = self.live(stack)
+            return () if found is None else check(stack, report, *found)
+
+        return self.invariant(suffix, promise, run)
 
 
 class Reporter:

@@ -4,6 +4,9 @@ Only the pure naming of :mod:`cdk.names` is shared with the code that writes the
 stacks; every other expectation (subjects, environments, ARNs, which clouds an
 agent uses) is spelled out here from the record, so verify never repeats a
 plan function's mistake.
+Where that restates a plan fact (environment, workflow pin, expiry, store), it does
+so on purpose (docs/architecture.md §1): tests/verify/test_double_entry.py keeps the
+two equal.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ def all_subjects(identities: IdentitiesFile, agent: Agent) -> set[str]:
     return {s for run in agent.runs_on for s in subjects(identities, agent, run)}
 
 
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps it equal.
 def workflow_pin(run: RunsOn) -> str | None:
     """``<owner>/<repo>/<workflow>@<ref>`` when the entry pins a workflow."""
     if run.workflow is None or run.ref is None:

@@ -7,38 +7,33 @@ subject mapping) is in :mod:`.gcp_common`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+from ..model import Agent, GcpDefaults
 from ..names import FOUNDATION, gcp_secret_id, principal
 from . import cel, expect
-from .core import Finding, Reporter, Stack, invariant, listed
+from .core import Finding, Reporter, Stack, listed
 from .gcp_common import (
     AGENT_INFRA_SERVICES,
     ALWAYS_DENIED,
     BASIC_ROLES,
+    GCP,
     IMPERSONATE,
     PERMISSION_RE,
     SERVICE_FQDN,
-    TARGET,
     _bindings,
     _email,
     _federated,
-    _gcp_stack,
     _is_key_service_binding,
     _members,
     _providers,
 )
 
 
-def binding_expiry(stack: Stack) -> Iterator[Finding]:
+def binding_expiry(stack: Stack, report: Reporter,
+                   agent: Agent, gcp: GcpDefaults) -> Iterator[Finding]:
     """Every binding of the agent carries ``request.time < timestamp("<expires>")``."""
-    report = Reporter(BINDING_EXPIRY.id, stack)
-    found = _gcp_stack(stack)
-    if found is None:
-        return
-    agent, gcp = found
     want = f'request.time < timestamp("{expect.expiry(agent)}")'
     for binding in _bindings(stack):
         if _is_key_service_binding(stack, binding, gcp):
@@ -50,14 +45,10 @@ def binding_expiry(stack: Stack) -> Iterator[Finding]:
                                           f"{want!r}")
 
 
-def binding_principal(stack: Stack) -> Iterator[Finding]:
+def binding_principal(stack: Stack, report: Reporter,
+                      agent: Agent, gcp: GcpDefaults) -> Iterator[Finding]:
     """Every binding names exactly one principal of the agent: its own service account, or
     one exact federated subject impersonating it; never a pool set or another member."""
-    report = Reporter(BINDING_PRINCIPAL.id, stack)
-    found = _gcp_stack(stack)
-    if found is None:
-        return
-    agent, gcp = found
     email = _email(gcp, agent.name)
     accounts = stack.resources("google_service_account")
     if [(a.get("account_id"), a.get("project")) for a in accounts] != [
@@ -100,14 +91,10 @@ def _secret_id(value: Any) -> str:
     return str(value).rsplit("/", 1)[-1]
 
 
-def no_grant_on_other_agents(stack: Stack) -> Iterator[Finding]:
+def no_grant_on_other_agents(stack: Stack, report: Reporter,
+                             agent: Agent, gcp: GcpDefaults) -> Iterator[Finding]:
     """No binding on another agent's secret, key or service account, the workload identity
     pool, or the whole project through a secret, key or IAM role."""
-    report = Reporter(NO_GRANT_ON_OTHER_AGENTS.id, stack)
-    found = _gcp_stack(stack)
-    if found is None:
-        return
-    agent, gcp = found
     # agentid owns the `agents-` namespace of secrets: an agent is bound on its own only.
     own = {gcp_secret_id(agent.name, key.repo) for key in agent.github.deploy_keys
            } if expect.uses_store(agent, "gcp") else set()
@@ -149,14 +136,10 @@ def _v2(permission: str) -> str | None:
     return f"{SERVICE_FQDN.get(service, f'{service}.googleapis.com')}/{resource}.{verb}"
 
 
-def deny_policy(stack: Stack) -> Iterator[Finding]:
+def deny_policy(stack: Stack, report: Reporter,
+                agent: Agent, gcp: GcpDefaults) -> Iterator[Finding]:
     """A deny policy on the agent's service account denies every always-denied permission
     and each ``must_never_hold`` permission, without condition or exception."""
-    report = Reporter(DENY_POLICY.id, stack)
-    found = _gcp_stack(stack)
-    if found is None:
-        return
-    agent, gcp = found
     who = f"principal://iam.googleapis.com/projects/-/serviceAccounts/{_email(gcp, agent.name)}"
     parent = quote(f"cloudresourcemanager.googleapis.com/projects/{gcp.project_id}", safe="")
     never = {v2 for e in agent.must_never_hold if ":" not in e and (v2 := _v2(e))}
@@ -187,11 +170,10 @@ def deny_policy(stack: Stack) -> Iterator[Finding]:
         yield report(policies[0].address, f"does not deny {', '.join(missing)}")
 
 
-def pool_condition(stack: Stack) -> Iterator[Finding]:
+def pool_condition(stack: Stack, report: Reporter) -> Iterator[Finding]:
     """The pool's GitHub provider pins the organization's owner id in every token it
     accepts, maps each token to a subject that carries its numeric repository id, and
     accepts only the live agents' exact subjects with their repository ids."""
-    report = Reporter(POOL_CONDITION.id, stack)
     identities, gcp = stack.identities, stack.identities.defaults.gcp
     if stack.name != FOUNDATION or gcp is None or not any(
             expect.uses_gcp(identities, a) for a in identities.agents):
@@ -233,24 +215,21 @@ def pool_condition(stack: Stack) -> Iterator[Finding]:
                                            f"beyond the records, misses {sorted(want - got)}")
 
 
-_inv = partial(invariant, TARGET)
-
-
-BINDING_EXPIRY = _inv(
+BINDING_EXPIRY = GCP.per_agent(
     "GcpBindingExpiry", "Every binding of the agent carries the IAM Condition that ends it "
     "at `expires`.", binding_expiry)
-BINDING_PRINCIPAL = _inv(
+BINDING_PRINCIPAL = GCP.per_agent(
     "GcpBindingPrincipal", "Every binding names exactly one principal of the agent (its "
     "service account, or one exact subject impersonating it); no pool-wide set.",
     binding_principal)
-NO_GRANT_ON_OTHER_AGENTS = _inv(
+NO_GRANT_ON_OTHER_AGENTS = GCP.per_agent(
     "GcpNoGrantOnOtherAgents", "No binding on another agent's secret, key or service "
     "account, on the pool, or project-wide through a secret, key or IAM role.",
     no_grant_on_other_agents)
-DENY_POLICY = _inv(
+DENY_POLICY = GCP.per_agent(
     "GcpDenyPolicy", "A deny policy on the agent's service account denies every "
     "always-denied permission and each `must_never_hold` permission.", deny_policy)
-POOL_CONDITION = _inv(
+POOL_CONDITION = GCP.invariant(
     "GcpPoolCondition", "The pool's GitHub provider pins the organization's owner id and "
     "accepts only the live agents' exact subjects with their repository ids.",
     pool_condition)

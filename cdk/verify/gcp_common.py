@@ -9,14 +9,16 @@ from typing import Any
 from ..model import Agent, GcpDefaults, IdentitiesFile, RunsOn
 from ..names import FOUNDATION, principal
 from . import cel, expect
-from .core import Resource, Stack, listed, live_agent
+from .core import Resource, Stack, Target, listed
 
-TARGET = "Google Cloud"
+GCP: Target[GcpDefaults] = Target("Google Cloud", lambda identities: identities.defaults.gcp,
+                                   expect.uses_gcp)
 IMPERSONATE = "roles/iam.workloadIdentityUser"
 KEY_USER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 # Denied to every agent's service account whatever its roles say (deny policies
 # name permissions as SERVICE_FQDN/RESOURCE.VERB): credential minting, IAM changes,
 # writes to deploy-key secrets, service-account lifecycle, pool and provider changes.
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
 ALWAYS_DENIED = (
     "cloudkms.googleapis.com/cryptoKeys.setIamPolicy",
     "cloudresourcemanager.googleapis.com/projects.setIamPolicy",
@@ -48,16 +50,14 @@ ALWAYS_DENIED = (
     "secretmanager.googleapis.com/versions.add",
     "storage.googleapis.com/buckets.setIamPolicy",
 )
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
 PERMISSION_RE = re.compile(r"^([a-z][a-z0-9]*)\.([a-zA-Z][a-zA-Z0-9.]*)\.([a-zA-Z][a-zA-Z0-9]*)$")
 SERVICE_FQDN = {"resourcemanager": "cloudresourcemanager.googleapis.com"}
 # A project-wide role of these services reaches every agent's secrets, keys or
 # service accounts (all agents share the project).
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
 AGENT_INFRA_SERVICES = ("secretmanager", "cloudkms", "iam")
 BASIC_ROLES = ("roles/owner", "roles/editor", "roles/viewer")
-
-
-def _gcp_stack(stack: Stack) -> tuple[Agent, GcpDefaults] | None:
-    return live_agent(stack, stack.identities.defaults.gcp, expect.uses_gcp)
 
 
 def _email(gcp: GcpDefaults, name: str) -> str:

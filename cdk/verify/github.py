@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
+from ..model import Agent, GitHubDefaults
 from ..names import FOUNDATION, deploy_key_title
 from . import expect
-from .core import Finding, Reporter, Resource, Stack, invariant, listed
+from .core import Finding, Reporter, Resource, Stack, Target, listed
 
-TARGET = "GitHub"
+# Every live agent has its GitHub side (environments, deploy keys).
+GITHUB: Target[GitHubDefaults] = Target("GitHub", lambda identities: identities.defaults.github,
+                                        lambda identities, agent: True)
 
 
 def _environments(stack: Stack) -> list[Resource]:
@@ -25,12 +27,9 @@ def _reviewer(stack: Stack, value: Any, kind: str, attribute: str) -> str | None
     return str(found) if found is not None else None
 
 
-def environment_reviewers(stack: Stack) -> Iterator[Finding]:
+def environment_reviewers(stack: Stack, report: Reporter,
+                          agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
     """One environment per ``runs_on`` entry, each requiring the record's approvers."""
-    report = Reporter(ENVIRONMENT_REVIEWERS.id, stack)
-    agent = stack.agent
-    if agent is None or not expect.live(agent):
-        return
     teams = sorted({a.split("/", 1)[1] for a in agent.approvers if "/" in a})
     users = sorted({a[1:] for a in agent.approvers if "/" not in a})
     want = {(run.repo.split("/", 1)[1], expect.environment(agent, run)) for run in agent.runs_on}
@@ -54,11 +53,9 @@ def environment_reviewers(stack: Stack) -> Iterator[Finding]:
                                  f"{sorted(got - want)}, missing {sorted(want - got)}")
 
 
-def environment_no_bypass(stack: Stack) -> Iterator[Finding]:
+def environment_no_bypass(stack: Stack, report: Reporter,
+                          agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
     """Every environment prevents self-review and admits no admin bypass."""
-    report = Reporter(ENVIRONMENT_NO_BYPASS.id, stack)
-    if stack.agent is None or not expect.live(stack.agent):
-        return
     for environment in _environments(stack):
         if environment.get("prevent_self_review") is not True:
             yield report(environment.address, "prevent_self_review is not true: whoever "
@@ -68,13 +65,10 @@ def environment_no_bypass(stack: Stack) -> Iterator[Finding]:
                                               "could run without an approval")
 
 
-def environment_branches(stack: Stack) -> Iterator[Finding]:
+def environment_branches(stack: Stack, report: Reporter,
+                         agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
     """Each environment deploys only from protected branches, or only from the ref the
     record pins with its workflow."""
-    report = Reporter(ENVIRONMENT_BRANCHES.id, stack)
-    agent = stack.agent
-    if agent is None or not expect.live(agent):
-        return
     pins = {(run.repo.split("/", 1)[1], expect.environment(agent, run)): run.ref
             for run in agent.runs_on}
     policies = stack.resources("github_repository_environment_deployment_policy")
@@ -101,13 +95,10 @@ def environment_branches(stack: Stack) -> Iterator[Finding]:
                          + ("protected branches" if ref is None else f"the pinned {ref}"))
 
 
-def deploy_keys(stack: Stack) -> Iterator[Finding]:
+def deploy_keys(stack: Stack, report: Reporter,
+                agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
     """Deploy keys are exactly the record's, titled ``agent-<name>``, read-only unless the
     record says ``write``."""
-    report = Reporter(DEPLOY_KEYS.id, stack)
-    agent = stack.agent
-    if agent is None or not expect.live(agent):
-        return
     access = {key.repo.split("/", 1)[1]: key.access for key in agent.github.deploy_keys}
     got = set()
     for key in stack.resources("github_repository_deploy_key"):
@@ -130,11 +121,10 @@ def _rules(ruleset: Resource) -> dict[str, Any]:
     return rules if isinstance(rules, dict) else {}
 
 
-def identities_ruleset(stack: Stack) -> Iterator[Finding]:
+def identities_ruleset(stack: Stack, report: Reporter) -> Iterator[Finding]:
     """The identities repository's ruleset, where the record names that repository: the
     security team's approving review, code owners, stale approvals dismissed, the review
     check required, no bypass for anyone."""
-    report = Reporter(IDENTITIES_RULESET.id, stack)
     if stack.name != FOUNDATION:
         return
     want = stack.identities.defaults.github.identities
@@ -182,23 +172,20 @@ def identities_ruleset(stack: Stack) -> Iterator[Finding]:
                                       + "; ".join(wrong))
 
 
-_inv = partial(invariant, TARGET)
-
-
-ENVIRONMENT_REVIEWERS = _inv(
+ENVIRONMENT_REVIEWERS = GITHUB.per_agent(
     "GitHubEnvironmentReviewers", "One environment per `runs_on` entry, each requiring "
     "the record's approvers.", environment_reviewers)
-ENVIRONMENT_NO_BYPASS = _inv(
+ENVIRONMENT_NO_BYPASS = GITHUB.per_agent(
     "GitHubEnvironmentNoBypass", "Every environment prevents self-review and lets no "
     "admin bypass it.", environment_no_bypass)
-ENVIRONMENT_BRANCHES = _inv(
+ENVIRONMENT_BRANCHES = GITHUB.per_agent(
     "GitHubEnvironmentBranches", "Every environment deploys only from protected branches, "
     "or only from the ref the record pins.", environment_branches)
-DEPLOY_KEYS = _inv(
+DEPLOY_KEYS = GITHUB.per_agent(
     "GitHubDeployKeys", "Deploy keys are exactly the record's, read-only unless the "
     "record says `write`.", deploy_keys)
 
-IDENTITIES_RULESET = _inv(
+IDENTITIES_RULESET = GITHUB.invariant(
     "GitHubIdentitiesRuleset", "Where the record names the identities repository, its "
     "ruleset requires the security team's approving review and code owners, dismisses "
     "stale approvals, requires the review check and lets no one bypass it.",

@@ -35,13 +35,12 @@ FOUNDATION_TYPES = {"aws_iam_openid_connect_provider", "google_iam_workload_iden
                     "google_iam_workload_identity_pool_provider"}
 
 
-def stack_matches_record(stack: Stack) -> Iterator[Finding]:
+def stack_matches_record(stack: Stack, report: Reporter) -> Iterator[Finding]:
     """A stack with no record is an orphan; a tombstone's stack holds no resources.
 
     Live records without a stack are reported by :func:`missing_stacks`, which needs
     every stack at once.
     """
-    report = Reporter(STACK_MATCHES_RECORD.id, stack)
     if stack.name == FOUNDATION:
         return
     if stack.agent is None:
@@ -62,9 +61,8 @@ def missing_stacks(names: set[str], identities: Any) -> Iterator[Finding]:
                       "the whole file)")
 
 
-def resources_from_record(stack: Stack) -> Iterator[Finding]:
+def resources_from_record(stack: Stack, report: Reporter) -> Iterator[Finding]:
     """Every resource is of a type agentid writes for what the record uses."""
-    report = Reporter(RESOURCES_FROM_RECORD.id, stack)
     identities, agent = stack.identities, stack.agent
     if stack.name == FOUNDATION:
         allowed = set(FOUNDATION_TYPES)
@@ -86,10 +84,9 @@ def resources_from_record(stack: Stack) -> Iterator[Finding]:
                                            "for this record")
 
 
-def resources_tagged(stack: Stack) -> Iterator[Finding]:
+def resources_tagged(stack: Stack, report: Reporter) -> Iterator[Finding]:
     """Every taggable resource carries the agent's ``agent``, ``owner``, ``expires`` and
     ``managed-by`` tags (labels on Google Cloud)."""
-    report = Reporter(RESOURCES_TAGGED.id, stack)
     agent = stack.agent
     if agent is None or not expect.live(agent):
         return

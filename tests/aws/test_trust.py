@@ -1,4 +1,4 @@
-"""The role's trust policy holds every SECURITY.md invariant, in plan and in output."""
+"""The role's trust policy holds every invariant of architecture.md §6.1, in plan and output."""
 
 from __future__ import annotations
 
