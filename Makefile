@@ -92,9 +92,9 @@ diff deploy destroy: install node
 test: dev gates node
 	$(BIN)/python -m pytest
 
-## test-fast: every test that neither synthesizes nor is slow, in seconds (make test runs all)
+## test-fast: the fast loop, every test outside the expensive `synth` tier (make test runs all)
 test-fast: dev
-	$(BIN)/python -m pytest -m "not synth and not slow"
+	$(BIN)/python -m pytest -m "not synth"
 
 ## fuzz: the property-based tests with many more, freshly random, examples
 fuzz: dev node

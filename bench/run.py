@@ -15,7 +15,8 @@ Targets (ratios, so they travel between machines): synth of 1,000 agents at
 most 1.5x the bare import (and, with the cache, cold no slower than the 3.42x
 measured before it); one agent changed with a warm cache at most 1.3x; review of
 a one-agent change at most 2x; peak RSS at most 2.5 GB; validate of 10,000
-agents under 2 s without Node.
+agents under 2 s without Node. Then the fast test loop, ``pytest -m "not synth"``,
+under 10 s (bench/fastloop.py; bench/results/fast-loop.md).
 """
 
 from __future__ import annotations
@@ -485,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--work", default=str(ROOT / "bench" / "work"))
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--no-fast-loop", action="store_true",
+                        help="skip timing the fast test loop (bench/fastloop.py)")
     args = parser.parse_args(argv)
     today = datetime.now(timezone.utc).date()
     work, out = Path(args.work), Path(args.out)
@@ -519,6 +522,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_plot:
         plot(results, out / "results.png")
     print(text)
+    if not args.no_fast_loop:
+        from .fastloop import write as write_fast_loop
+
+        print("the fast test loop ...", file=sys.stderr)
+        write_fast_loop(out, args.repeat)
+        print((out / "fast-loop.md").read_text())
     return 0
 
 

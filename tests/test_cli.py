@@ -186,19 +186,20 @@ def test_a_name_given_by_hand_that_the_record_lists_is_printed(
 def test_schema_prints_and_write_regenerates_the_file(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = schema_json()
     assert main(["schema"]) == 0
-    assert capsys.readouterr().out == schema_json()
+    assert capsys.readouterr().out == schema
     # GIVEN a stale schema file in the working directory
     monkeypatch.chdir(tmp_path)
     (tmp_path / "identities.schema.json").write_text("{}\n")
     # WHEN `agentid schema --write` runs THEN the file is the current schema
     assert main(["schema", "--write"]) == 0
     assert capsys.readouterr().out == "wrote identities.schema.json\n"
-    assert (tmp_path / "identities.schema.json").read_text() == schema_json()
+    assert (tmp_path / "identities.schema.json").read_text() == schema
     assert main(["schema", "--write"]) == 0
     assert capsys.readouterr().out == "identities.schema.json is up to date\n"
     assert main(["schema", "--write", "other.json"]) == 0
-    assert (tmp_path / "other.json").read_text() == schema_json()
+    assert (tmp_path / "other.json").read_text() == schema
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "identities.schema.json", "other.json"]
 

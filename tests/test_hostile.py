@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,31 +220,51 @@ def run_case(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     return Outcome(code, findings, err)
 
 
+RunOnce = Callable[[Case, pytest.CaptureFixture[str]], Outcome]
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> RunOnce:
+    """``outcome(case, capsys)``: the case validated on first use, once per module.
+
+    An outcome depends on the case alone (the file's path is replaced in it), so the
+    per-case tests and the docs table judge the same run of each case.
+    """
+    done: dict[str, Outcome] = {}
+
+    def get(case: Case, capsys: pytest.CaptureFixture[str]) -> Outcome:
+        if case.id not in done:
+            done[case.id] = run_case(case, tmp_path_factory.mktemp(case.id), capsys)
+        return done[case.id]
+
+    return get
+
+
 def test_cases_have_unique_ids() -> None:
     assert len({case.id for case in CASES}) == len(CASES)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id not in ARN_CASES],
                          ids=lambda c: c.id)
-def test_hostile_input_gives_one_clear_finding(case: Case, tmp_path: Path,
+def test_hostile_input_gives_one_clear_finding(case: Case, outcome: RunOnce,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    outcome = run_case(case, tmp_path, capsys)
-    assert "Traceback" not in outcome.stderr
+    result = outcome(case, capsys)
+    assert "Traceback" not in result.stderr
     if not case.expect:
-        assert outcome.code == 0, outcome.stderr
+        assert result.code == 0, result.stderr
         return
-    assert outcome.code == 1
-    assert len(outcome.findings) == 1, outcome.stderr
-    assert case.expect in outcome.findings[0], outcome.findings[0]
-    assert re.match(r"^identities\.yaml:\d+:\d+: ", outcome.findings[0])
+    assert result.code == 1
+    assert len(result.findings) == 1, result.stderr
+    assert case.expect in result.findings[0], result.findings[0]
+    assert re.match(r"^identities\.yaml:\d+:\d+: ", result.findings[0])
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in ARN_CASES], ids=lambda c: c.id)
-def test_arns_outside_the_account_are_refused(case: Case, tmp_path: Path,
+def test_arns_outside_the_account_are_refused(case: Case, outcome: RunOnce,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    outcome = run_case(case, tmp_path, capsys)
-    assert outcome.code == 1
-    assert any(case.expect in line for line in outcome.findings), outcome.stderr
+    result = outcome(case, capsys)
+    assert result.code == 1
+    assert any(case.expect in line for line in result.findings), result.stderr
 
 
 def render_table(outcomes: dict[str, Outcome]) -> str:
@@ -274,14 +294,9 @@ def render_table(outcomes: dict[str, Outcome]) -> str:
     return "\n".join(lines)
 
 
-def test_docs_table_matches_what_agentid_does(tmp_path: Path,
+def test_docs_table_matches_what_agentid_does(outcome: RunOnce,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    outcomes = {}
-    for case in CASES:
-        folder = tmp_path / case.id
-        folder.mkdir()
-        outcomes[case.id] = run_case(case, folder, capsys)
-    table = render_table(outcomes)
+    table = render_table({case.id: outcome(case, capsys) for case in CASES})
     if os.environ.get("AGENTID_WRITE_DOCS"):
         DOC.write_text(table)
     assert DOC.read_text() == table, (
@@ -300,18 +315,33 @@ def test_identifier_patterns_match_ascii_only() -> None:
         assert pattern.startswith("^") and pattern.endswith("$"), name
 
 
-def test_nesting_is_refused_whatever_the_recursion_limit(tmp_path: Path) -> None:
-    # GIVEN an interpreter whose recursion limit is far below the nesting depth
+def test_nesting_is_refused_whatever_the_recursion_limit(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a recursion limit far below the nesting depth, in a thread of its own: a new
+    # thread starts with an empty stack, as a fresh interpreter would (the limit is the
+    # process's, restored before the thread ends; this thread waits meanwhile)
     source = tmp_path / "deep.yaml"
     source.write_bytes(b"[" * 5000 + b"]" * 5000)
-    probe = ("import sys; sys.setrecursionlimit(120); from cdk.cli import main; "
-             f"sys.exit(main(['validate', '-f', {str(source)!r}]))")
+    result: dict[str, object] = {}
+
+    def validate() -> None:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(120)
+        try:
+            result["code"] = main(["validate", "-f", str(source)])
+        except BaseException as error:  # reported below, with the limit restored
+            result["error"] = error
+        finally:
+            sys.setrecursionlimit(limit)
 
     # WHEN it validates the file
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
-                            text=True)
+    thread = threading.Thread(target=validate)
+    thread.start()
+    thread.join()
 
     # THEN the answer is still the one nesting finding: the tree is built in a loop
-    assert result.returncode == 1, result.stderr
-    assert "nesting deeper than 32 levels" in result.stderr
-    assert "Traceback" not in result.stderr
+    err = capsys.readouterr().err
+    assert "error" not in result, result["error"]
+    assert result["code"] == 1, err
+    assert "nesting deeper than 32 levels" in err
+    assert "Traceback" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -60,6 +61,14 @@ def test_globs_overlap_when_some_text_matches_both(left: str, right: str,
     assert catalog.globs_overlap(left, right) is overlap
 
 
+@functools.cache
+def _format_re(fmt: str) -> re.Pattern[str]:
+    """A format with each ``${Variable}`` as one or more characters other than ``:``,
+    compiled once (thousands of formats overflow the ``re`` module's own cache)."""
+    parts = re.split(r"\$\{[^}]*\}", fmt)
+    return re.compile("^" + "[^:]+".join(re.escape(p) for p in parts) + "$")
+
+
 def _resource_types_by_policy_sentry_alone(arn: str) -> list[str]:
     """resource_types_of_arn as first written: policy_sentry's matcher on every fitting format."""
     from policy_sentry.shared.iam_data import get_service_prefix_data
@@ -74,8 +83,7 @@ def _resource_types_by_policy_sentry_alone(arn: str) -> list[str]:
     every = sorted((name, info["arn"]) for name, info in resources.items())
 
     def fits(fmt: str) -> bool:
-        parts = re.split(r"\$\{[^}]*\}", fmt)
-        return re.match("^" + "[^:]+".join(re.escape(p) for p in parts) + "$", arn) is not None
+        return _format_re(fmt).match(arn) is not None
 
     found = [(n, f) for n, f in every if fits(f) and does_arn_match(arn, f)]
     found = found or [(n, f) for n, f in every if fits(f)]

@@ -8,6 +8,7 @@ dismisses stale approvals, requires the review check, and has no bypass actors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from cdk.github.ruleset_plan import plan_ruleset
 from cdk.loader import validate_schema
 from cdk.yamlsafe import parse
 
-from ..conftest import Synthesized, synthesize
+from ..conftest import Synthesized
 from ..records import BASE, variant
 
 ENFORCED = variant("  github: {owner: acme, owner_id: 1342004}\n",
@@ -26,10 +27,10 @@ ENFORCED = variant("  github: {owner: acme, owner_id: 1342004}\n",
 
 
 @pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    project = tmp_path_factory.mktemp("ruleset")
-    (project / "identities.yaml").write_text(ENFORCED)
-    return synthesize(project / "identities.yaml", project / "cdktf.out")
+def synthesized(synthesized_fixtures: Callable[[str], Synthesized]) -> Synthesized:
+    """tests/fixtures/identities-ruleset.yaml: the identities repository and its security
+    team named as in ENFORCED (its synthesis is shared with the gates and goldens)."""
+    return synthesized_fixtures("identities-ruleset")
 
 
 def _ruleset(out: Synthesized) -> dict[str, Any]:
