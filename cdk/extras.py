@@ -1,8 +1,11 @@
 """Which provider bindings a file needs, and a clear error when one is missing.
 
-Each cloud's bindings are an extra (``pip install 'agentid[aws]'``), so a team
-that uses only AWS never downloads another cloud's hundreds of MB. The check
-runs before anything is synthesized: a missing extra never leaves half an output.
+Each target's bindings are an extra named after it (``pip install 'agentid[aws]'``),
+so a team that uses only AWS never downloads another cloud's hundreds of MB. The
+check runs before anything is synthesized: a missing extra never leaves half an
+output. What a target installs is :attr:`cdk.targets.Target.bindings`, and
+pyproject.toml's ``[project.optional-dependencies]`` has one extra per target
+(tests/test_targets.py holds them in step).
 """
 
 from __future__ import annotations
@@ -11,37 +14,18 @@ import importlib.util
 
 from .errors import MissingExtraError
 from .model import IdentitiesFile
+from .targets import needed, targets
 
-# extra -> modules it installs; keep in step with pyproject.toml.
-EXTRAS: dict[str, tuple[str, ...]] = {
-    "aws": ("cdktn_provider_aws",),
-    "github": ("cdktn_provider_github", "cdktn_provider_tls", "cdktn_provider_time"),
-    "gcp": ("cdktn_provider_google",),
-    "azure": ("cdktn_provider_azurerm",),
-}
+
+def extras() -> dict[str, tuple[str, ...]]:
+    """Extra -> the binding modules it installs, one per registered target."""
+    return {t.name: t.bindings for t in targets()}
 
 
 def needed_extras(identities: IdentitiesFile) -> list[str]:
-    """Extras the file's stacks load, sorted.
-
-    Every agent has GitHub environments; AWS bindings are needed as soon as the
-    foundation (``defaults.aws``) or any agent uses AWS; Google's as soon as an agent
-    has a Google identity (the foundation's pool exists only then); Azure's as soon
-    as an agent has an Azure identity (Azure has no shared foundation).
-    """
-    from .azure.plan import uses_azure
-    from .gcp.plan import uses_gcp
-
-    needed = set()
-    if identities.agents:
-        needed.add("github")
-    if identities.defaults.aws is not None or any(a.aws for a in identities.agents):
-        needed.add("aws")
-    if any(uses_gcp(a) for a in identities.agents):
-        needed.add("gcp")
-    if any(uses_azure(a) for a in identities.agents):
-        needed.add("azure")
-    return sorted(needed)
+    """Extras the file's stacks load, sorted: those of every target the foundation or
+    some agent uses (:attr:`cdk.targets.Target.used_by`, ``in_foundation``)."""
+    return sorted(t.name for t in needed(identities))
 
 
 def installed(module: str) -> bool:
@@ -51,8 +35,9 @@ def installed(module: str) -> bool:
 
 def require_extras(identities: IdentitiesFile) -> None:
     """Raise :class:`MissingExtraError` naming every extra the file needs but lacks."""
+    bindings = extras()
     missing = [extra for extra in needed_extras(identities)
-               if not all(installed(module) for module in EXTRAS[extra])]
+               if not all(installed(module) for module in bindings[extra])]
     if missing:
         spec = ",".join(missing)
         raise MissingExtraError(

@@ -41,12 +41,18 @@ def prepare_node() -> None:
     os.environ.setdefault("DISABLE_VERSION_CHECK", "1")
 
 
-def import_constructs(clouds: Iterable[str]) -> None:
-    """Import every construct module of ``clouds`` (``aws``, ``github``, ``gcp``,
-    ``azure``) and of ``stacks``: exactly the provider bindings a synth of those
-    clouds can load, with Node prepared first."""
+def import_constructs(names: Iterable[str]) -> None:
+    """Import every module of ``stacks`` and of each named target's folder (the
+    package of its construct module, :attr:`cdk.targets.Target.builder`): exactly
+    the provider bindings a synth of those targets can load, with Node prepared
+    first."""
+    from .targets import targets
+
     prepare_node()
-    for name in ("stacks", *(f"cdk.{cloud}" for cloud in clouds)):
+    wanted = set(names)
+    packages = ["stacks", *(t.builder.rpartition(".")[0] for t in targets()
+                            if t.name in wanted)]
+    for name in packages:
         package = importlib.import_module(name)
         for info in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{name}.{info.name}")

@@ -13,14 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..aws.plan import has_role, oidc_provider_arn, role_arn
+from ..aws.plan import oidc_provider_arn, role_arn
 from ..azure.names import identity_id, identity_name
-from ..azure.plan import uses_azure
 from ..errors import AgentIdError, UsageError
-from ..gcp.plan import service_account_email, uses_gcp
+from ..gcp.plan import service_account_email
 from ..model import ISO_DATE_RE, Agent, IdentitiesFile
 from ..names import deploy_key_title, role_name
 from ..plan import environment_of
+from ..targets import used as targets_used
 
 CLOUDS = ("aws", "gcp", "azure", "github")
 CLOUD_NAMES = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure", "github": "GitHub"}
@@ -73,15 +73,11 @@ class AuditPlan:
 def clouds_of(agent: Agent, identities: IdentitiesFile) -> tuple[str, ...]:
     """The clouds the agent's stack holds an identity in, in :data:`CLOUDS` order.
 
-    GitHub always: every agent runs in GitHub environments its approvers gate.
+    Each target's own ``used_by`` answers (cdk/targets.py); GitHub's always holds:
+    every agent runs in GitHub environments its approvers gate.
     """
-    used = {
-        "aws": has_role(agent, identities),
-        "gcp": identities.defaults.gcp is not None and uses_gcp(agent),
-        "azure": identities.defaults.azure is not None and uses_azure(agent),
-        "github": True,
-    }
-    return tuple(cloud for cloud in CLOUDS if used[cloud])
+    in_use = {t.name for t in targets_used(agent, identities)}
+    return tuple(cloud for cloud in CLOUDS if cloud in in_use)
 
 
 def since_date(text: str | None, today: date) -> tuple[date, bool]:

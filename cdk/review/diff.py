@@ -16,60 +16,28 @@ from typing import Any
 
 from ..names import PIN_KEY, REPOSITORY_ID_KEY, SUB_KEY
 from ..plan import render_json
+from ..policy import TRUST as TRUST
+from ..policy import PolicyDocument, as_list, statements
 from ..subjects import SubjectChange, classify_subject_change, parse_subject
-from .plans import PolicyDocument
+from ..targets import targets
 
-TRUST = "trust"
 
-# Attributes whose change makes the provider destroy and re-create the resource
-# (ForceNew in the provider schemas of the resources agentid emits). A plan from
-# `--plan-json` is authoritative; this marks the likely ones from synthesis alone.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    "aws_iam_role": frozenset({"name", "name_prefix", "path"}),
-    "aws_iam_policy": frozenset({"name", "name_prefix", "path"}),
-    "aws_iam_role_policy": frozenset({"name", "role"}),
-    "aws_iam_openid_connect_provider": frozenset({"url"}),
-    "aws_kms_alias": frozenset({"name"}),
-    "aws_secretsmanager_secret": frozenset({"name"}),
-    "github_repository_environment": frozenset({"repository", "environment"}),
-    "github_repository_environment_deployment_policy": frozenset({"repository",
-                                                                  "environment"}),
-    "github_actions_environment_variable": frozenset({"repository", "environment",
-                                                      "variable_name"}),
-    "github_repository_deploy_key": frozenset({"key", "read_only", "repository", "title"}),
-    "tls_private_key": frozenset({"algorithm", "ecdsa_curve", "rsa_bits"}),
-    "google_service_account": frozenset({"account_id", "project"}),
-    "google_service_account_iam_member": frozenset({"service_account_id", "role", "member",
-                                                    "condition"}),
-    "google_project_iam_member": frozenset({"project", "role", "member", "condition"}),
-    "google_storage_bucket_iam_member": frozenset({"bucket", "role", "member", "condition"}),
-    "google_secret_manager_secret_iam_member": frozenset({"project", "secret_id", "role",
-                                                          "member", "condition"}),
-    "google_iam_deny_policy": frozenset({"name", "parent"}),
-    "google_iam_workload_identity_pool": frozenset({"project", "workload_identity_pool_id"}),
-    "google_iam_workload_identity_pool_provider": frozenset({
-        "project", "workload_identity_pool_id", "workload_identity_pool_provider_id"}),
-    "google_kms_key_ring": frozenset({"project", "name", "location"}),
-    "google_kms_crypto_key": frozenset({"key_ring", "name", "purpose"}),
-    "google_kms_crypto_key_iam_member": frozenset({"crypto_key_id", "role", "member"}),
-    "google_secret_manager_secret": frozenset({"project", "secret_id", "replication"}),
-    "azurerm_user_assigned_identity": frozenset({"name", "resource_group_name", "location"}),
-    "azurerm_federated_identity_credential": frozenset({"name", "user_assigned_identity_id"}),
-    "azurerm_role_assignment": frozenset({"scope", "role_definition_id", "principal_id",
-                                          "principal_type", "description"}),
-    "azurerm_pim_active_role_assignment": frozenset({"scope", "role_definition_id",
-                                                     "principal_id", "schedule",
-                                                     "justification"}),
-    "azurerm_key_vault": frozenset({"name", "resource_group_name", "location"}),
-    "azurerm_key_vault_secret": frozenset({"name", "key_vault_id"}),
-}
+def force_new(kind: str) -> frozenset[str]:
+    """Attributes of resource type ``kind`` whose change makes the provider destroy and
+    re-create it (ForceNew in the provider schemas), as each target declares them
+    (:attr:`cdk.targets.Target.force_new`). A plan from ``--plan-json`` is
+    authoritative; this marks the likely ones from synthesis alone."""
+    for target in targets():
+        if kind in target.force_new:
+            return target.force_new[kind]
+    return frozenset()
 
 
 # --------------------------------------------------------------------------- permissions
 
 
 @dataclass(frozen=True, order=True)
-class Grant:
+class GrantRow:
     """One expanded statement row and the documents it changed in."""
 
     effect: str
@@ -83,24 +51,8 @@ class Grant:
 class PermissionDiff:
     """Rows that widen (allow added, deny removed) or tighten what the agent may do."""
 
-    broadened: tuple[Grant, ...] = ()
-    narrowed: tuple[Grant, ...] = ()
-
-
-def as_list(value: Any) -> list[str]:
-    """A policy field (absent, one value or a list) as a list of strings."""
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    return [str(value)]
-
-
-def statements(document: PolicyDocument) -> list[dict[str, Any]]:
-    """Every statement of ``document`` (one or a list), whatever its effect."""
-    raw = document.get("Statement", [])
-    items = raw if isinstance(raw, list) else [raw]
-    return [s for s in items if isinstance(s, dict)]
+    broadened: tuple[GrantRow, ...] = ()
+    narrowed: tuple[GrantRow, ...] = ()
 
 
 def expand(document: PolicyDocument) -> set[tuple[str, str, str, str]]:
@@ -146,8 +98,9 @@ def diff_permissions(base: Mapping[str, PolicyDocument], head: Mapping[str, Poli
     return PermissionDiff(_grants(broadened), _grants(narrowed))
 
 
-def _grants(rows: dict[tuple[str, str, str, str], set[str]]) -> tuple[Grant, ...]:
-    return tuple(sorted(Grant(*row, documents=tuple(sorted(docs))) for row, docs in rows.items()))
+def _grants(rows: dict[tuple[str, str, str, str], set[str]]) -> tuple[GrantRow, ...]:
+    return tuple(sorted(GrantRow(*row, documents=tuple(sorted(docs)))
+                        for row, docs in rows.items()))
 
 
 # --------------------------------------------------------------------------- trust
@@ -389,7 +342,7 @@ def diff_stack(stack: str, base: Mapping[str, Any] | None, head: Mapping[str, An
         else:
             changed = tuple(sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k)))
             kind = address.split(".", 1)[0]
-            action = "replace" if FORCE_NEW.get(kind, frozenset()) & set(changed) else "update"
+            action = "replace" if force_new(kind) & set(changed) else "update"
             changes.append(ResourceChange(address, action, changed))
     changed_output = _comparable(base) != _comparable(head)
     return StackDiff(stack, tuple(changes), changed_output)
@@ -417,7 +370,7 @@ class GrantGroup:
     actions: tuple[str, ...]
 
 
-def by_resource(grants: tuple[Grant, ...]) -> list[GrantGroup]:
+def by_resource(grants: tuple[GrantRow, ...]) -> list[GrantGroup]:
     """Fold rows on one resource (same effect, condition, documents) into one group."""
     groups: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = {}
     for g in grants:

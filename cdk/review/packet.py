@@ -20,7 +20,7 @@ from .controls import ControlDiff
 from .diff import (
     DeployKeyDiff,
     ExpiryChange,
-    Grant,
+    GrantRow,
     PermissionDiff,
     StackDiff,
     TrustDiff,
@@ -69,7 +69,7 @@ class AgentReview:
     terraform: PlanSummary | None = None
     # Deny rows of a document the base did not have (a new agent's standing denies
     # and must_never_hold): what it is denied from the start, not a narrowing.
-    baseline: tuple[Grant, ...] = ()
+    baseline: tuple[GrantRow, ...] = ()
 
     @property
     def broadened(self) -> bool:

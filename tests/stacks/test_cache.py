@@ -448,6 +448,11 @@ CROSS_AGENT_READS = {
     "cdk/gcp/plan.py:plan_pool": FOUNDATION,
     "cdk/names.py:stack_names": "(the list of stacks, not their content)",
     "stacks/foundation.py:FoundationStack.__init__": FOUNDATION,
+    # The target interface: Google Cloud's part of the foundation (the pool).
+    "cdk/gcp/target.py:_in_foundation": FOUNDATION,
+    "cdk/gcp/target.py:_planned_foundation": FOUNDATION,
+    "cdk/gcp/build.py:build_foundation": FOUNDATION,
+    "cdk/targets.py:needed": "(which extras the file needs, checked before any stack)",
 }
 
 

@@ -1,0 +1,62 @@
+"""GitHub as a target (docs/architecture.md §8): every agent's environments and
+deploy keys, and the identities repository's ruleset in the foundation.
+
+Every agent uses GitHub: its environments are where a run gets its approval and
+the other targets' variables. GitHub's ``finish_agent`` (cdk/github/build.py)
+therefore runs after every other target has built its identity.
+"""
+
+from __future__ import annotations
+
+from ..model import Agent, IdentitiesFile
+from ..targets import Content, Target, plan_data
+from .deploy_keys import plan_deploy_keys
+from .plan import plan_environments
+from .ruleset_plan import plan_ruleset
+
+
+def _always(agent: Agent, identities: IdentitiesFile) -> bool:
+    return True
+
+
+def _in_foundation(identities: IdentitiesFile) -> bool:
+    return plan_ruleset(identities) is not None
+
+
+def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
+    # A tombstone keeps its provider, so Terraform can destroy what the state holds.
+    content: Content = {"provider.github": {"owner": identities.defaults.github.owner}}
+    if agent.revoked is not None:
+        return content
+    for key in plan_deploy_keys(agent, identities):
+        content[f"plan.deploy_key.{key.repo}"] = plan_data(key)
+    for env in plan_environments(agent, identities, {}):
+        content[f"plan.environment.{env.repo}/{env.environment}"] = plan_data(env)
+    return content
+
+
+def _planned_foundation(identities: IdentitiesFile) -> Content:
+    ruleset = plan_ruleset(identities)
+    assert ruleset is not None
+    return {"plan.identities_ruleset": plan_data(ruleset)}
+
+
+TARGET = Target(
+    name="github",
+    builder="cdk.github.build",
+    bindings=("cdktn_provider_github", "cdktn_provider_tls", "cdktn_provider_time"),
+    used_by=_always,
+    in_foundation=_in_foundation,
+    planned_content=_planned_content,
+    planned_foundation=_planned_foundation,
+    force_new={
+        "github_repository_environment": frozenset({"repository", "environment"}),
+        "github_repository_environment_deployment_policy": frozenset({"repository",
+                                                                      "environment"}),
+        "github_actions_environment_variable": frozenset({"repository", "environment",
+                                                          "variable_name"}),
+        "github_repository_deploy_key": frozenset({"key", "read_only", "repository",
+                                                   "title"}),
+        "tls_private_key": frozenset({"algorithm", "ecdsa_curve", "rsa_bits"}),
+    },
+)
