@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from .model import Agent, IdentitiesFile
+from .plan import uses_store
 from .policy import PolicyDocument
 
 # Module names, each exposing ``TARGET``. The order is the order of construction,
@@ -180,3 +181,17 @@ def plan_data(plan: Any) -> dict[str, Any]:
     """A plan (a dataclass) as the ``attribute -> value`` dict ``planned_content`` holds."""
     data: dict[str, Any] = dataclasses.asdict(plan)
     return data
+
+
+def identity_content(agent: Agent, identities: IdentitiesFile, store: str,
+                     plans: Mapping[str, Callable[[Agent, IdentitiesFile], Any]],
+                     plan_secret_store: Callable[[Agent, IdentitiesFile], Any]) -> Content:
+    """A cloud target's :attr:`Target.planned_content`: each of ``plans`` under its key,
+    and ``plan.secret_store`` when the agent keeps its deploy keys in ``store``; nothing
+    for a tombstone (its stack holds only providers)."""
+    if agent.revoked is not None:
+        return {}
+    content = {key: plan_data(plan(agent, identities)) for key, plan in plans.items()}
+    if uses_store(agent, store):
+        content["plan.secret_store"] = plan_data(plan_secret_store(agent, identities))
+    return content

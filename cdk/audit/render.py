@@ -16,7 +16,8 @@ from typing import Any
 from jinja2 import PackageLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from .plan import CLOUD_NAMES, AuditPlan, CloudAudit, Query
+from .clouds import CloudAudit, Query
+from .plan import CLOUD_NAMES, AuditPlan
 from .quoting import FILTERS, Quoted, QuotingError
 
 

@@ -9,9 +9,8 @@ from typing import Any
 
 from ..model import Agent, IdentitiesFile
 from ..names import REPOSITORY_ID_KEY, SUB_KEY, role_name
-from ..plan import uses_store
 from ..policy import TRUST, PolicyDocument, allowed, as_list
-from ..targets import CardLines, Content, Target, plan_data
+from ..targets import CardLines, Content, Target, identity_content
 from .plan import has_role, plan_role
 from .scope import boundary_document, permissions_document, plan_scope
 from .secret_plan import plan_secret_store
@@ -49,13 +48,9 @@ def _documents(agent: Agent, identities: IdentitiesFile) -> dict[str, PolicyDocu
 
 
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
-    if agent.revoked is not None:
-        return {}
-    content = {"plan.aws_role": plan_data(plan_role(agent, identities)),
-               "plan.aws_scope": plan_data(plan_scope(agent, identities))}
-    if uses_store(agent, TARGET.name):
-        content["plan.secret_store"] = plan_data(plan_secret_store(agent, identities))
-    return content
+    return identity_content(agent, identities, TARGET.name,
+                            {"plan.aws_role": plan_role, "plan.aws_scope": plan_scope},
+                            plan_secret_store)
 
 
 def _planned_foundation(identities: IdentitiesFile) -> Content:

@@ -5,16 +5,11 @@ from __future__ import annotations
 from cdktn import Postcondition, TerraformResourceLifecycle
 from cdktn_provider_azurerm.data_azurerm_role_definition import DataAzurermRoleDefinition
 from cdktn_provider_azurerm.federated_identity_credential import FederatedIdentityCredential
-from cdktn_provider_azurerm.pim_active_role_assignment import (
-    PimActiveRoleAssignment,
-    PimActiveRoleAssignmentSchedule,
-    PimActiveRoleAssignmentScheduleExpiration,
-)
-from cdktn_provider_azurerm.role_assignment import RoleAssignment
 from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from constructs import Construct
 
 from ..names import unique_ids
+from .assignment import assign_role
 from .names import role_definition_id
 from .plan import IdentityPlan
 from .roles import Assignment, postcondition_expression
@@ -77,25 +72,7 @@ class AgentManagedIdentity(Construct):
         )
         definition_id = role_definition_id(plan.subscription_scope,
                                            definition.role_definition_id)
-        if plan.assignment_kind == "pim":
-            PimActiveRoleAssignment(
-                self,
-                construct_id,
-                scope=assignment.scope,
-                role_definition_id=definition_id,
-                principal_id=self.identity.principal_id,
-                justification=plan.justification,
-                schedule=PimActiveRoleAssignmentSchedule(
-                    expiration=PimActiveRoleAssignmentScheduleExpiration(
-                        end_date_time=plan.expires_at)),
-            )
-        else:
-            RoleAssignment(
-                self,
-                construct_id,
-                scope=assignment.scope,
-                role_definition_id=definition_id,
-                principal_id=self.identity.principal_id,
-                principal_type="ServicePrincipal",
-                description=plan.justification,
-            )
+        assign_role(self, construct_id, kind=plan.assignment_kind, at=assignment.scope,
+                    role_definition_id=definition_id,
+                    principal_id=self.identity.principal_id,
+                    justification=plan.justification, expires_at=plan.expires_at)

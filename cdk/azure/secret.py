@@ -5,16 +5,11 @@ from __future__ import annotations
 from cdktn import Fn, ITerraformDependable, Token
 from cdktn_provider_azurerm.key_vault import KeyVault, KeyVaultNetworkAcls
 from cdktn_provider_azurerm.key_vault_secret import KeyVaultSecret
-from cdktn_provider_azurerm.pim_active_role_assignment import (
-    PimActiveRoleAssignment,
-    PimActiveRoleAssignmentSchedule,
-    PimActiveRoleAssignmentScheduleExpiration,
-)
-from cdktn_provider_azurerm.role_assignment import RoleAssignment
 from constructs import Construct
 
 from ..names import logical_id
 from ..rotation import RotatedKey
+from .assignment import assign_role
 from .plan import AzureSecretStorePlan
 
 
@@ -82,15 +77,6 @@ class AzureSecretStore(Construct):
         principal_id = getattr(self.identity, "principal_id", None)
         if principal_id is None:  # pragma: no cover - the stack always passes the identity
             raise ValueError("the Azure secret store needs the agent's managed identity")
-        if plan.assignment_kind == "pim":
-            PimActiveRoleAssignment(
-                self, construct_id, scope=scope, role_definition_id=plan.reader_role_id,
-                principal_id=principal_id, justification=plan.justification,
-                schedule=PimActiveRoleAssignmentSchedule(
-                    expiration=PimActiveRoleAssignmentScheduleExpiration(
-                        end_date_time=plan.expires_at)))
-        else:
-            RoleAssignment(
-                self, construct_id, scope=scope, role_definition_id=plan.reader_role_id,
-                principal_id=principal_id, principal_type="ServicePrincipal",
-                description=plan.justification)
+        assign_role(self, construct_id, kind=plan.assignment_kind, at=scope,
+                    role_definition_id=plan.reader_role_id, principal_id=principal_id,
+                    justification=plan.justification, expires_at=plan.expires_at)

@@ -10,7 +10,7 @@ from ..model import Agent, IdentitiesFile
 from ..plan import uses_store
 from ..policy import PolicyDocument, allowed, as_list, statements
 from ..subjects import parse_subject
-from ..targets import CardLines, Content, Target, plan_data
+from ..targets import CardLines, Content, Target, identity_content
 from .plan import (
     assignment_kind,
     assignment_summary,
@@ -51,12 +51,8 @@ def _job(subject: str) -> str:
 
 
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
-    if agent.revoked is not None:
-        return {}
-    content = {"plan.azure_identity": plan_data(plan_identity(agent, identities))}
-    if uses_store(agent, TARGET.name):
-        content["plan.secret_store"] = plan_data(plan_secret_store(agent, identities))
-    return content
+    return identity_content(agent, identities, TARGET.name,
+                            {"plan.azure_identity": plan_identity}, plan_secret_store)
 
 
 def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:

@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from datetime import date
 
 from ..model import Agent, IdentitiesFile
-from ..plan import uses_store
 from ..policy import PolicyDocument, allowed, as_list, statements
-from ..targets import CardLines, Content, Target, plan_data
+from ..targets import CardLines, Content, Target, identity_content, plan_data
 from .plan import (
     plan_pool,
     plan_secret_store,
@@ -51,12 +50,9 @@ def _without_subjects(documents: dict[str, PolicyDocument]) -> dict[str, PolicyD
 
 
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
-    if agent.revoked is not None:
-        return {}
-    content = {"plan.gcp_service_account": plan_data(plan_service_account(agent, identities))}
-    if uses_store(agent, TARGET.name):
-        content["plan.secret_store"] = plan_data(plan_secret_store(agent, identities))
-    return content
+    return identity_content(agent, identities, TARGET.name,
+                            {"plan.gcp_service_account": plan_service_account},
+                            plan_secret_store)
 
 
 def _planned_foundation(identities: IdentitiesFile) -> Content:

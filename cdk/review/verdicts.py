@@ -16,7 +16,8 @@ from typing import Any
 
 from ..names import PIN_KEY, REPOSITORY_ID_KEY, SUB_KEY
 from ..subjects import classify_subject_change
-from .diff import diff_trust, expand
+from .diff import expand
+from .trust import diff_trust
 
 NARROWING = "narrowing"
 BROADENING = "broadening"

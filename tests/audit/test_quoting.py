@@ -22,7 +22,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import UndefinedError
 
-from cdk.audit.plan import CloudAudit, plan_audit
+from cdk.audit.clouds import CloudAudit
+from cdk.audit.plan import plan_audit
 from cdk.audit.quoting import FILTERS, Quoted, QuotingError
 from cdk.audit.render import environment, render_query
 

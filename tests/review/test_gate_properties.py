@@ -27,9 +27,10 @@ from cdk.cli import main
 from cdk.model import IdentitiesFile
 from cdk.review.build import build_packet
 from cdk.review.changes import compare, mask_expiry
-from cdk.review.diff import expand, trust_grants
+from cdk.review.diff import expand
 from cdk.review.packet import Packet, Side, contents
 from cdk.review.plans import agent_documents
+from cdk.review.trust import trust_grants
 from cdk.review.verdicts import EXPIRY, HARMLESS, NARROWING
 from cdk.yamlsafe import parse
 
