@@ -4,6 +4,6 @@ It validates identities.yaml (or $AGENTID_FILE) exactly as `agentid validate`
 does and refuses to synthesize anything from an invalid file.
 """
 
-from cdk.cli import app_main
+from cdk.commands.synth import app_main
 
 app_main()

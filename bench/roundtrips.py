@@ -21,8 +21,8 @@ from typing import Any
 def count(file: Path, today: date) -> dict[str, Any]:
     """Build and write the app for ``file`` (into a temporary directory); jsii requests
     of the build by kind, and their cost."""
-    from cdk.loader import load
     from cdk.runtime import import_constructs
+    from cdk.validation import load
 
     loaded = load(file, today)
     # Load the bindings first: their import is the bench's floor, not the build.

@@ -36,23 +36,49 @@ class Location:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem with the input: where, what is wrong, and how to fix it.
+    """One problem: its stable id, where it is, what is wrong, and how to fix it.
 
-    ``rule`` is a stable id (``AgentId-...``) for rule-pack findings and the
-    schema/YAML layer's own ids for structural problems.
+    The one finding type of agentid: the schema and YAML layers (``AgentId-Schema``,
+    ``AgentId-File``, ...), the rule pack (``AgentId-<Rule>``, stamped by
+    :mod:`cdk.checks.engine`) and the review gates (:class:`Gate`,
+    ``AgentId-Review-...``) all report one. ``path`` is the path in the identities
+    file (``()`` for the whole file), ``location`` its ``FILE:LINE:COL`` where known.
     """
 
-    rule: str
+    id: str
     path: Path
     message: str
-    hint: str = ""
+    fix: str = ""
     location: Location | None = field(default=None, compare=False)
 
     def render(self) -> str:
-        """One ``FILE:LINE:COL: path: message — hint [rule]`` line."""
+        """One ``FILE:LINE:COL: path: message — fix [id]`` line."""
         where = f"{self.location}: " if self.location else ""
-        text = self.message if not self.hint else f"{self.message} — {self.hint}"
-        return f"{where}{format_path(self.path)}: {text} [{self.rule}]"
+        text = self.message if not self.fix else f"{self.message} — {self.fix}"
+        return f"{where}{format_path(self.path)}: {text} [{self.id}]"
+
+
+@dataclass(frozen=True, init=False)
+class Gate(Finding):
+    """A failed review gate: a :class:`Finding` plus what the review packet shows with it.
+
+    A gate judges a change (base against head), not one file, so it names the agent
+    it concerns (``None``: the file or its ``defaults``) instead of a path in either
+    file, and carries two texts a finding does not need: an ``example`` of the fix
+    to copy, and a one-line ``summary`` for the packet's gate list when ``message``
+    repeats a list the packet shows below it (empty otherwise).
+    """
+
+    agent: str | None = None
+    example: str = ""
+    summary: str = ""
+
+    def __init__(self, id: str, agent: str | None, message: str, fix: str,
+                 example: str = "", summary: str = "") -> None:
+        super().__init__(id, (), message, fix)
+        object.__setattr__(self, "agent", agent)
+        object.__setattr__(self, "example", example)
+        object.__setattr__(self, "summary", summary)
 
 
 class AgentIdError(Exception):
@@ -68,7 +94,7 @@ class InputError(AgentIdError):
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = sorted(
             findings,
-            key=lambda f: (f.location or Location("", 0, 0), format_path(f.path), f.rule),
+            key=lambda f: (f.location or Location("", 0, 0), format_path(f.path), f.id),
         )
         super().__init__("\n".join(f.render() for f in self.findings))
 

@@ -1,8 +1,10 @@
-"""``identities.yaml`` -> validated records, or every problem at once.
+"""``identities.yaml`` -> records with locations, or every schema problem at once.
 
-Each problem becomes ``FILE:LINE:COL: agents[2].expires: what is wrong — how to
-fix it``. Phase one is the schema (pydantic); phase two the rule pack
-(:mod:`cdk.checks`), which only runs on a file that passed phase one.
+The loader only loads: it reads the file (:func:`read`), parses the YAML subset
+into a located document, and validates it against the schema (pydantic,
+:func:`validate_schema`). Each problem becomes ``FILE:LINE:COL: agents[2].expires:
+what is wrong — how to fix it``. The rule pack runs after it, in the one
+validation pipeline (:mod:`cdk.validation`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import difflib
 import types
 import typing
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from . import model
 from .errors import Finding, InputError, Path
 from .model import IdentitiesFile
-from .yamlsafe import MAX_BYTES, Document, YamlError, decode, parse, paused_gc
+from .yamlsafe import MAX_BYTES, Document, YamlError, decode, parse
 
 # Pattern -> what a person should write instead. Wildcards are called out
 # because a `*` in an OIDC subject is the classic way trust gets too wide.
@@ -59,7 +60,7 @@ _PATTERN_HELP = {
 
 @dataclass(frozen=True)
 class Loaded:
-    """A validated file and the document it came from (for locating findings)."""
+    """A file's records and the document they came from (for locating findings)."""
 
     identities: IdentitiesFile
     document: Document
@@ -83,25 +84,6 @@ def read(path: str | FsPath) -> Document:
         return parse(name, decode(name, raw))
     except YamlError as exc:
         raise InputError([exc.finding]) from None
-
-
-def load(path: str | FsPath, today: date) -> Loaded:
-    """Read, validate against the schema, then run every rule; raise on any finding."""
-    # Every phase allocates an object per record field and frees none of them:
-    # collections would only re-walk them (see yamlsafe.paused_gc).
-    with paused_gc():
-        return load_document(read(path), today)
-
-
-def load_document(document: Document, today: date) -> Loaded:
-    """Validate an already parsed document (see :func:`load`)."""
-    from .checks import run_checks
-
-    identities = validate_schema(document)
-    findings = run_checks(identities, today)
-    if findings:
-        raise InputError([_located(document, f) for f in findings])
-    return Loaded(identities, document)
 
 
 def validate_schema(document: Document) -> IdentitiesFile:
@@ -170,13 +152,6 @@ def _echo(err: Any, errors: list[Any]) -> bool:
     loc = tuple(err["loc"])
     return any(len(other["loc"]) > len(loc) and tuple(other["loc"][:len(loc)]) == loc
                for other in errors)
-
-
-def _located(document: Document, finding: Finding) -> Finding:
-    if finding.location is not None:
-        return finding
-    return Finding(finding.rule, finding.path, finding.message, finding.hint,
-                   document.locate(finding.path))
 
 
 def _schema_finding(document: Document, err: Any, guess: str | None = None) -> Finding:

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cdk.loader import Loaded, load
+from cdk.loader import Loaded
+from cdk.validation import load
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "identities.yaml"

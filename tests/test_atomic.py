@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk.cli import _swap
+from cdk.commands.synth import _swap
 
 from .conftest import EXAMPLE, ROOT, TODAY_ARG
 

@@ -10,7 +10,7 @@ import pytest
 
 from cdk.cli import main
 from cdk.extras import needed_extras
-from cdk.loader import load
+from cdk.validation import load
 
 from .conftest import FIXTURES, TODAY, TODAY_ARG
 from .records import BASE, variant, write

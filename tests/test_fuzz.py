@@ -27,8 +27,8 @@ from cdk import model
 from cdk.aws.plan import plan_role
 from cdk.cli import main
 from cdk.errors import InputError
-from cdk.loader import load
 from cdk.names import boundary_policy_name, kms_alias, principal, role_name, secret_name
+from cdk.validation import load
 
 from .conftest import FUZZ, TODAY, TODAY_ARG, synthesize
 from .invariants import assert_tags_are_valid, assert_trust_invariants

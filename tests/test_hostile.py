@@ -200,7 +200,7 @@ CASES = [
 ]
 
 # ARNs outside defaults.aws's account and partition are refused by the scope
-# rules (cdk/checks/scope.py); they may report more than one finding.
+# rules (cdk/aws/scope_rules.py); they may report more than one finding.
 ARN_CASES = {"arn-other-account", "arn-other-partition"}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..loader import load
+from ..validation import load
 from .plan import find_agent, plan_audit, since_date
 from .render import render_json, render_text
 

@@ -14,17 +14,7 @@ from ..model import Agent, IdentitiesFile
 from ..names import FOUNDATION
 from . import escalations as esc
 from .card import identity_card
-from .content import (
-    BROADENING,
-    EXPIRY,
-    HARMLESS,
-    UNCLASSIFIED,
-    Content,
-    ContentChange,
-    compare,
-    mask_expiry,
-    needing_approval,
-)
+from .changes import Content, ContentChange, compare, mask_expiry, needing_approval
 from .controls import ControlDiff, agent_controls, defaults_controls
 from .diff import (
     TRUST,
@@ -35,12 +25,13 @@ from .diff import (
     diff_trust,
     resources_of,
 )
-from .gates import GATE_BROADENING, MIN_REASON_CHARS, Gate
+from .gates import GATE_BROADENING, Gate
 from .judge import _agent_gates, _count, _escalations, _unclassified_gate, _validity_gates
 from .packet import AgentReview, DefaultsReview, Packet, Side, _Approvals, contents
 from .plans import agent_documents
 from .subjects import accepted, subject_change, without_subjects
 from .terraform import PlanSummary
+from .verdicts import BROADENING, EXPIRY, HARMLESS, UNCLASSIFIED
 
 
 def build_packet(base: Side, head: Side, today: date,
@@ -74,11 +65,9 @@ def build_packet(base: Side, head: Side, today: date,
             GATE_BROADENING, None,
             f"defaults weaken a control for every agent: {'; '.join(defaults.controls.broadened)}"
             " without an approved defaults escalation",
-            "add a `defaults.escalations` entry dated today, with a reason of at least "
-            f"{MIN_REASON_CHARS} characters and the team of @{org} that approved it; or drop "
+            f"add a `defaults.escalations` entry {esc.requirement(org)}; or drop "
             "the change",
-            f'defaults: {{escalations: [{{on: {today}, reason: "...", approved_by: '
-            f'"@{org}/security"}}]}}',
+            f"defaults: {{escalations: [{esc.example_entry(today, org)}]}}",
             f"defaults weaken {_count(len(defaults.controls.broadened), 'control')} for every "
             "agent without an approved defaults escalation: listed under `defaults` below"))
     shared_content = compare(FOUNDATION, base_content.get(FOUNDATION, {}),
@@ -94,7 +83,7 @@ def build_packet(base: Side, head: Side, today: date,
                 "the shared foundation stack widens without an approved escalation: "
                 + "; ".join(f"{c.where} ({c.note})" for c in broader),
                 f"have the change approved with {approval}, or undo it",
-                f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}',
+                esc.example_entry(today, org),
                 f"the shared foundation stack widens in {_count(len(broader), 'place')} "
                 f"without an approved escalation: listed under Shared stack `{FOUNDATION}` below"))
         unclassified = [c for c in unapproved if c.kind == UNCLASSIFIED]

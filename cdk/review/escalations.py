@@ -29,6 +29,17 @@ DEFAULTS = "defaults"
 Normalized = tuple[str, str, str]
 
 
+def example_entry(today: date, org: str) -> str:
+    """A new escalations entry to copy, as the packet's fixes show it."""
+    return f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}'
+
+
+def requirement(org: str) -> str:
+    """What a new entry needs to approve a change, as the packet's fixes say it."""
+    return (f"dated today, with a reason of at least {MIN_REASON_CHARS} characters and the "
+            f"team of @{org} that approved it")
+
+
 def normalize_text(text: str) -> str:
     """NFKC, whitespace runs as one space, trimmed, case-folded."""
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()

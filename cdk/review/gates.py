@@ -1,17 +1,19 @@
-"""The review gates: their stable ids, why each exists, and the failed-gate record."""
+"""The review gates: their stable ids and why each exists. A failed gate is a
+:class:`cdk.errors.Gate`, the one Finding type plus the fields only a gate has."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..checks import dated_rules
+from ..errors import Gate
 from . import escalations as esc
+
+__all__ = ["GATES_WHY", "Gate"]
 
 MIN_REASON_CHARS = esc.MIN_REASON_CHARS
 # Rules that judge a record against today's date. A base that was valid when it
 # merged may fail them now (an expiry passed); that is what the change may fix,
 # so they do not make the base invalid.
-TIME_RULES = frozenset({"AgentId-ExpiryPassed", "AgentId-ExpiryBeyondPolicy",
-                        "AgentId-RevokedInFuture"})
+TIME_RULES = dated_rules()
 # A head that only breaks the lifetime policy is still planned, so the packet
 # shows the extension next to its own gate.
 HEAD_TOLERATED = frozenset({"AgentId-ExpiryBeyondPolicy"})
@@ -62,17 +64,3 @@ GATES_WHY = {
     "and review would compare the head with itself. A file base is given with "
     "`--base-file PATH`.",
 }
-
-
-@dataclass(frozen=True)
-class Gate:
-    """A failed gate: stable id, the agent it concerns, what is wrong and how to fix it."""
-
-    id: str
-    agent: str | None
-    message: str
-    fix: str
-    example: str = ""
-    # One line for the comment when ``message`` repeats a list the packet shows
-    # below it (the grants of an agent, the weakened defaults); empty otherwise.
-    summary: str = ""

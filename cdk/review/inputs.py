@@ -1,9 +1,10 @@
 """Where the two sides of a review come from: a git revision or a file, validated.
 
 A base is read as ``git show REV:<identities file>`` (``--base``) or from a path
-(``--base-file``); the two never mix. Each side
-is validated with the current rules; a side that cannot be planned is kept with
-its findings, so the packet can say why instead of stopping at the first error.
+(``--base-file``); the two never mix. Each side is validated with the current rules
+through the one pipeline (:mod:`cdk.validation`); a side that cannot be planned is
+kept with its findings, so the packet can say why instead of stopping at the first
+error.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-from ..checks import run_checks
 from ..errors import AgentIdError, Finding, InputError, UsageError
-from ..loader import read, validate_schema
+from ..loader import read
 from ..model import IdentitiesFile
+from ..validation import check
 from ..yamlsafe import Document, YamlError, decode, parse
 from .gates import GATE_BASE_NAMES_FILE, HEAD_TOLERATED, TIME_RULES
 from .packet import Side
@@ -71,14 +72,12 @@ def side_of(label: str, document: Document | None, today: date, *, is_base: bool
         if empty_defaults is None:
             return Side(label, None, (Finding("AgentId-File", (), "no identities file"),))
         return Side(label, IdentitiesFile(version=1, defaults=empty_defaults.defaults))
-    try:
-        identities = validate_schema(document)
-    except InputError as exc:
-        return Side(label, None, tuple(exc.findings))
-    findings = tuple(_locate(document, f) for f in run_checks(identities, today))
+    checked = check(document, today)
+    if checked.identities is None:
+        return Side(label, None, checked.findings)
     tolerated = TIME_RULES if is_base else HEAD_TOLERATED
-    blocking = [f for f in findings if f.rule not in tolerated]
-    return Side(label, None if blocking else identities, findings)
+    blocking = [f for f in checked.findings if f.id not in tolerated]
+    return Side(label, None if blocking else checked.identities, checked.findings)
 
 
 def read_side(path: Path, today: date) -> Side:
@@ -89,9 +88,3 @@ def read_side(path: Path, today: date) -> Side:
         return Side(str(path), None, tuple(exc.findings))
     return side_of(str(path), document, today, is_base=False)
 
-
-def _locate(document: Document, finding: Finding) -> Finding:
-    if finding.location is not None:
-        return finding
-    return Finding(finding.rule, finding.path, finding.message, finding.hint,
-                   document.locate(finding.path))

@@ -3,15 +3,13 @@ nothing, and an agent's changes that lack an approval (pure)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
+from ..checks.identity import latest_expiry
 from ..model import Agent, IdentitiesFile
 from ..names import FOUNDATION
 from . import escalations as esc
-from .content import (
-    BROADENING,
-    ContentChange,
-)
+from .changes import ContentChange
 from .diff import (
     by_resource,
 )
@@ -31,6 +29,7 @@ from .gates import (
     Gate,
 )
 from .packet import AgentReview, Side, _Approvals
+from .verdicts import BROADENING
 
 
 def _validity_gates(base: Side, head: Side) -> list[Gate]:
@@ -38,7 +37,7 @@ def _validity_gates(base: Side, head: Side) -> list[Gate]:
     for side, gate_id, what, tolerated in (
             (base, GATE_BASE_INVALID, "base", TIME_RULES),
             (head, GATE_HEAD_INVALID, "head", HEAD_TOLERATED)):
-        findings = [f for f in side.findings if f.rule not in tolerated]
+        findings = [f for f in side.findings if f.id not in tolerated]
         if side.identities is None or findings:
             lines = "; ".join(f.render() for f in findings) or "it could not be read"
             gates.append(Gate(gate_id, None, f"the {what} file ({side.label}) is invalid: {lines}",
@@ -84,7 +83,7 @@ def _escalations(base: IdentitiesFile, head: IdentitiesFile, today: date
                 f"date a new entry today (or up to {esc.NEW_ENTRY_DAYS} days before), give its "
                 f"own reason of at least {MIN_REASON_CHARS} characters, and name the approving "
                 f"team of @{org} (never a person, the agent or its owner team)",
-                f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}'))
+                esc.example_entry(today, org)))
     return _Approvals(valid), gates
 
 
@@ -93,7 +92,7 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, ba
     gates = []
     assert base_side.identities is not None
     org = base_side.identities.defaults.github.owner
-    example = f'escalations: [{{on: {today}, reason: "...", approved_by: "@{org}/security"}}]'
+    example = f"escalations: [{esc.example_entry(today, org)}]"
     if review.status == "orphan":
         gates.append(Gate(
             GATE_ORPHAN, review.name,
@@ -106,7 +105,7 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, ba
     if head is not None and head.revoked is None and base_side.identities is not None:
         # The limit is the base's: a change may not raise the limit and the expiry together.
         days = base_side.identities.defaults.policy.max_lifetime_days
-        limit = today + timedelta(days=days)
+        limit = latest_expiry(base_side.identities, today)
         if head.expires > limit:
             gates.append(Gate(
                 GATE_EXPIRY, review.name,
@@ -121,8 +120,7 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, ba
     approved = approvals.by(approver)
     how = (f"add an escalations entry to the record of {review.name}" if approver != esc.DEFAULTS
            else "add a `defaults.escalations` entry")
-    fix = (f"{how}, dated today, with a reason of at least {MIN_REASON_CHARS} characters and "
-           f"the team of @{org} that approved it (not the agent, not its owner team)")
+    fix = f"{how}, {esc.requirement(org)} (not the agent, not its owner team)"
     if review.status == "new" and not approved:
         gates.append(Gate(
             GATE_NEW_AGENT, review.name,
@@ -157,7 +155,7 @@ def _unclassified_gate(agent: str | None, changes: list[ContentChange] | tuple[C
         f"changes no rule classifies as a narrowing or harmless: {listed}{more}",
         f"have the change approved with {approval} (the gate fails closed), or undo it; "
         "if the change is harmless, classify it in cdk/review/content.py's RULES with a reason",
-        f'{{on: {today}, reason: "...", approved_by: "@{org}/security"}}',
+        esc.example_entry(today, org),
         f"{_count(len(changes), 'change')} no rule classifies as a narrowing or harmless: "
         f"listed under {'Shared stack ' if agent == FOUNDATION else ''}`{agent}` below")
 

@@ -15,13 +15,7 @@ from ..errors import Finding
 from ..model import Agent, IdentitiesFile
 from ..names import FOUNDATION
 from .card import IdentityCard
-from .content import (
-    BROADENING,
-    UNCLASSIFIED,
-    Content,
-    ContentChange,
-    synthesized_content,
-)
+from .changes import Content, ContentChange, synthesized_content
 from .controls import ControlDiff
 from .diff import (
     DeployKeyDiff,
@@ -34,6 +28,7 @@ from .diff import (
 from .gates import Gate
 from .plans import planned_content, planned_foundation
 from .terraform import PlanSummary
+from .verdicts import BROADENING, UNCLASSIFIED
 
 MARKER = "<!-- agentid-review -->"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cdk.loader import load
 from cdk.model import IdentitiesFile
+from cdk.validation import load
 
 from ..conftest import ROOT, TODAY
 

@@ -11,8 +11,9 @@ import pytest
 
 from cdk.aws import document, plan, scope, secret_plan
 from cdk.aws.document import INLINE, KEY, MANAGED, SECRET, TRUST, PolicyDocument
-from cdk.loader import Loaded, load
+from cdk.loader import Loaded
 from cdk.plan import render_json
+from cdk.validation import load
 
 from ..conftest import TODAY, Synthesized
 from ..records import DEPLOY_KEYS, write

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cdk.aws.grants import grants_for
-from cdk.loader import load
+from cdk.validation import load
 
 from ..conftest import TODAY
 from ..records import BASE, DEPLOY_KEYS, write

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from cdk.aws import catalog, denies, document, grants, scope, secret_plan
-from cdk.loader import Loaded, load
+from cdk.loader import Loaded
 from cdk.model import Agent, Defaults
+from cdk.validation import load
 
 from ..conftest import ROOT, TODAY, Synthesized, synthesize
 from ..records import BASE, variant, write

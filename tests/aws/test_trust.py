@@ -10,8 +10,9 @@ import pytest
 
 from cdk.aws.plan import trust_policy, trust_policy_size
 from cdk.errors import InputError
-from cdk.loader import Loaded, load, validate_schema
+from cdk.loader import Loaded, validate_schema
 from cdk.plan import render_json
+from cdk.validation import load
 from cdk.yamlsafe import parse
 
 from ..conftest import TODAY, Synthesized
@@ -288,7 +289,7 @@ def test_an_unknown_form_or_a_custom_template_is_refused_at_its_line(
     with pytest.raises(InputError) as refused:
         validate_schema(parse("identities.yaml", text))
     [finding] = refused.value.findings
-    assert "write `immutable`" in finding.hint and "`legacy`" in finding.hint
+    assert "write `immutable`" in finding.fix and "`legacy`" in finding.fix
 
 
 def test_an_organization_form_that_is_unknown_is_refused_at_its_line(

@@ -12,7 +12,7 @@ from bench.fastloop import markdown as fastloop_markdown
 from bench.fastloop import write as write_fast_loop
 from bench.generate import agent_name, write
 from bench.run import main as bench_main
-from cdk.loader import load
+from cdk.validation import load
 
 from ..conftest import TODAY
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk.checks import RULES, Rule, load_rules, run_checks
+from cdk.checks import RULES, Problem, Rule, load_rules, run_checks
 from cdk.cli import main
 from cdk.errors import Finding
 from cdk.loader import validate_schema
@@ -180,7 +180,7 @@ def test_base_record_is_compliant_with_every_rule() -> None:
 @pytest.mark.parametrize("rule_id", sorted(NON_COMPLIANT))
 def test_rule_fires_on_its_non_compliant_case(rule_id: str) -> None:
     findings = findings_of(NON_COMPLIANT[rule_id])
-    assert [f.rule for f in findings] == [rule_id], findings
+    assert [f.id for f in findings] == [rule_id], findings
 
 
 @pytest.mark.parametrize("rule_id", _rules())
@@ -202,7 +202,7 @@ def test_a_crashing_rule_is_a_finding_not_a_crash(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     # GIVEN a rule that raises, registered next to the real ones
-    def broken(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+    def broken(identities: IdentitiesFile, today: date) -> Iterator[Problem]:
         """Always fails."""
         raise KeyError("boom")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cdk.errors import Finding, InputError, format_path
-from cdk.loader import load
+from cdk.validation import load
 
 from ..conftest import TODAY
 from ..records import BASE, line_of, write
@@ -27,7 +27,7 @@ def _findings(tmp_path: Path, text: str) -> list[Finding]:
 def _only(tmp_path: Path, text: str, rule: str) -> list[Finding]:
     found = _findings(tmp_path, text)
     assert found, "expected findings"
-    return [f for f in found if f.rule == rule]
+    return [f for f in found if f.id == rule]
 
 
 COMPLIANT = [
@@ -69,14 +69,14 @@ def test_unknown_action_suggests_the_closest_names(tmp_path: Path) -> None:
     text = _scope('      statements:\n        - actions: ["s3:GetObjekt"]\n'
                   '          resources: ["arn:aws:s3:::acme-artifacts/releases/*"]\n')
     [finding] = _only(tmp_path, text, "AgentId-AwsUnknownAction")
-    assert finding.hint.startswith("did you mean s3:GetObject")
+    assert finding.fix.startswith("did you mean s3:GetObject")
 
 
 def test_wildcard_action_points_at_access_levels(tmp_path: Path) -> None:
     text = _scope('      statements:\n        - actions: ["s3:*"]\n'
                   '          resources: ["arn:aws:s3:::acme-artifacts/releases/*"]\n')
     [finding] = _only(tmp_path, text, "AgentId-AwsWildcardAction")
-    assert "use `access:`" in finding.hint
+    assert "use `access:`" in finding.fix
 
 
 def test_policy_too_large_names_size_and_hint(tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_policy_too_large_names_size_and_hint(tmp_path: Path) -> None:
     [finding] = _only(tmp_path, text, "AgentId-AwsPolicyTooLarge")
     assert finding.message.startswith("the boundary would be ")
     assert finding.message.endswith(" characters, over IAM's 6144")
-    assert "split the agent" in finding.hint
+    assert "split the agent" in finding.fix
 
 
 def test_revoked_agents_are_not_held_to_scope_rules(tmp_path: Path) -> None:

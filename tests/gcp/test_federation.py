@@ -17,7 +17,8 @@ import pytest
 
 from cdk.gcp.names import federated_principal
 from cdk.gcp.plan import attribute_condition, plan_pool
-from cdk.loader import load, validate_schema
+from cdk.loader import validate_schema
+from cdk.validation import load
 from cdk.yamlsafe import parse
 
 from ..conftest import FIXTURES, TODAY, Synthesized, synthesize

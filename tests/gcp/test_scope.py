@@ -128,7 +128,7 @@ def test_secret_version_is_write_only_from_the_tls_key(synthesized_gcp: Synthesi
 
 def test_scope_gains_exactly_the_accessor_of_its_own_secrets() -> None:
     from cdk.gcp.plan import role_bindings
-    from cdk.loader import load
+    from cdk.validation import load
 
     from ..conftest import FIXTURES, TODAY
 

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from cdk.github.deploy_keys import plan_deploy_keys
-from cdk.loader import load
 from cdk.names import deploy_key_variable
+from cdk.validation import load
 
 from ..conftest import TODAY, Synthesized
 from ..records import DEPLOY_KEYS, write

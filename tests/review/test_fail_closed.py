@@ -565,7 +565,8 @@ def test_4_no_agent_approves_a_defaults_change(
 
 
 def test_tags_the_isolation_denies_read_are_not_harmless() -> None:
-    from cdk.review.content import HARMLESS, UNCLASSIFIED, classify
+    from cdk.review.changes import classify
+    from cdk.review.verdicts import HARMLESS, UNCLASSIFIED
 
     old = {"agent": "a", "owner": "@acme/x", "managed-by": "agentid"}
     assert classify("aws_kms_key", "tags", old, {**old, "owner": "@acme/y"})[0] == HARMLESS

@@ -26,11 +26,12 @@ from pydantic import ValidationError
 from cdk.cli import main
 from cdk.model import IdentitiesFile
 from cdk.review.build import build_packet
-from cdk.review.content import EXPIRY, HARMLESS, NARROWING, compare, mask_expiry
+from cdk.review.changes import compare, mask_expiry
 from cdk.review.diff import expand
 from cdk.review.packet import Packet, Side, contents
 from cdk.review.plans import agent_documents
 from cdk.review.trust import trust_grants
+from cdk.review.verdicts import EXPIRY, HARMLESS, NARROWING
 from cdk.yamlsafe import parse
 
 from ..conftest import EXAMPLE, TODAY, TODAY_ARG
@@ -202,7 +203,7 @@ def _review(base: IdentitiesFile, head: IdentitiesFile) -> Packet:
 
     # Mutations that break a check are invalid heads; review refuses those anyway.
     assume(not [f for f in run_checks(head, TODAY)
-                if f.rule != "AgentId-ExpiryBeyondPolicy"])
+                if f.id != "AgentId-ExpiryBeyondPolicy"])
     return build_packet(Side("base", base), Side("head", head), TODAY)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cdk.backend import plan_backend
-from cdk.loader import load
+from cdk.validation import load
 
 from ..conftest import TODAY, synthesize
 from ..records import variant, write

@@ -405,7 +405,7 @@ def test_manifest_is_rendered_as_cdk_terrain_writes_it(
 
 
 def test_the_key_changes_with_what_decides_a_stack(tmp_path: Path) -> None:
-    from cdk.loader import load
+    from cdk.validation import load
 
     from ..conftest import TODAY
 
@@ -436,7 +436,9 @@ def test_the_key_changes_with_what_decides_a_stack(tmp_path: Path) -> None:
 NOT_SYNTH = ("cdk/checks/", "cdk/review/", "cdk/cli.py", "cdk/loader.py", "cdk/yamlsafe/",
              "cdk/atlantis.py", "cdk/extras.py", "cdk/synth_cache/", "cdk/approvals.py",
              "cdk/precompile.py", "cdk/progress.py", "cdk/errors.py", "cdk/verify",
-             "cdk/audit/", "stacks/app.py")
+             "cdk/audit/", "stacks/app.py", "cdk/commands/", "cdk/validation.py",
+             "cdk/aws/rules.py", "cdk/aws/scope_rules.py", "cdk/gcp/rules.py",
+             "cdk/azure/rules.py", "cdk/github/rules.py")
 # Every function of the stack-building code that reads the agents' records (directly or
 # through one that does), and the stack whose key accounts for it
 # (cdk/synth_cache/key.py: foundation_facts).
@@ -511,7 +513,7 @@ def test_no_agent_stack_reads_another_agents_record() -> None:
 
 
 def test_foundation_facts_follow_the_pool() -> None:
-    from cdk.loader import load
+    from cdk.validation import load
 
     from ..conftest import TODAY
 

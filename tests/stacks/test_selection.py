@@ -17,7 +17,7 @@ import pytest
 
 from cdk.cli import app_main, env_stacks, main
 from cdk.errors import AgentIdError
-from cdk.loader import load
+from cdk.validation import load
 
 from ..conftest import EXAMPLE, ROOT, TODAY, TODAY_ARG, Synthesized
 from ..records import BASE, write

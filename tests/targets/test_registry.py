@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from cdk.extras import extras, needed_extras
-from cdk.loader import load
 from cdk.review.card import identity_card
 from cdk.review.plans import agent_documents, planned_content
 from cdk.secret_store import plan_store
 from cdk.targets import REGISTRY, target, targets, used
+from cdk.validation import load
 from cdk.verify import expect
 
 from ..conftest import TODAY, Synthesized

@@ -25,8 +25,8 @@ import pytest
 import cdk
 import cdk.targets
 from cdk.cli import main
-from cdk.loader import load
 from cdk.review.plans import planned_content
+from cdk.validation import load
 
 from ..conftest import FIXTURES, TODAY, TODAY_ARG
 

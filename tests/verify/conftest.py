@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cdk.loader import load
+from cdk.validation import load
 
 from ..conftest import TODAY, Synthesized
 from .helpers import Output

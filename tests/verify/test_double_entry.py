@@ -20,7 +20,7 @@ from cdk.azure import federation as azure_federation
 from cdk.azure import plan as azure_plan
 from cdk.gcp import denies as gcp_denies
 from cdk.gcp import roles as gcp_roles
-from cdk.loader import load
+from cdk.validation import load
 from cdk.verify import aws_common, azure, expect, gcp, gcp_common
 
 from ..conftest import EXAMPLE, FIXTURES, TODAY

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cdk.cli import main
-from cdk.loader import load
+from cdk.validation import load
 from cdk.verify import INVARIANTS, doc_section, verify_documents
 
 from ..conftest import EXAMPLE, ROOT, TODAY, TODAY_ARG, Synthesized

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from datetime import date
 
 from ..aws import catalog
 from ..aws.arns import arn_problem, glob_name_problem
@@ -20,21 +19,15 @@ from ..aws.denies import (
 from ..aws.document import INLINE_POLICY_MAX_CHARS, MANAGED_POLICY_MAX_CHARS
 from ..aws.grants import all_grants
 from ..aws.scope import document_sizes
-from ..errors import Finding, Path
+from ..checks.common import live_users
+from ..checks.engine import Problem, rule
+from ..errors import Path
 from ..model import Agent, AwsDefaults, IdentitiesFile
 from ..plan import is_gcp_entry
-from . import rule
 
 
 def _scoped(identities: IdentitiesFile) -> Iterator[tuple[int, Agent, AwsDefaults]]:
-    # Tombstones are skipped: their resources are being destroyed, and an old
-    # scope must not block the change that revokes it.
-    aws = identities.defaults.aws
-    if aws is None:
-        return
-    for i, agent in enumerate(identities.agents):
-        if agent.aws is not None and agent.revoked is None:
-            yield i, agent, aws
+    return live_users(identities, identities.defaults.aws, lambda agent: agent.aws is not None)
 
 
 def _arns(agent: Agent) -> Iterator[tuple[Path, str, bool]]:
@@ -59,18 +52,18 @@ def _statement_actions(identities: IdentitiesFile) -> Iterator[tuple[Path, str]]
 
 
 @rule("AgentId-AwsArnInvalid")
-def arn_invalid(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def arn_invalid(identities: IdentitiesFile) -> Iterator[Problem]:
     """A scope names exact resources in the agent's own account: an ARN elsewhere, or one
     whose wildcard stands for every bucket or every role, is the wide grant a reviewer
     misses."""
     for i, agent, aws in _scoped(identities):
         for path, arn, _ in _arns(agent):
             if (problem := arn_problem(arn, aws)) is not None:
-                yield Finding("AgentId-AwsArnInvalid", ("agents", i, *path), *problem)
+                yield Problem(("agents", i, *path), *problem)
 
 
 @rule("AgentId-AwsAgentResource")
-def agent_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def agent_resource(identities: IdentitiesFile) -> Iterator[Problem]:
     """What agentid creates for agents (deploy-key secrets under `agents/`, key aliases,
     roles and boundaries named `agent-*`, the OIDC provider) is reached only through the
     grants agentid itself writes: a scope that names them, or a glob that covers them,
@@ -83,14 +76,14 @@ def agent_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]
             hit = next((what for pattern, what in owned
                         if catalog.globs_overlap(arn, pattern, casefold=True)), None)
             if hit is not None:
-                yield Finding("AgentId-AwsAgentResource", ("agents", i, *path),
+                yield Problem(("agents", i, *path),
                               f"{arn} names or covers {hit}, which agentid manages",
                               "remove it: an agent reads its own deploy keys through the "
                               "grants agentid writes, and never another agent's resources")
 
 
 @rule("AgentId-AwsArnGlobName")
-def arn_glob_name(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def arn_glob_name(identities: IdentitiesFile) -> Iterator[Problem]:
     """A wildcard in a resource's own name (`arn:aws:s3:::a*`, `role/deploy-*`) is not a
     narrowing of one resource but a pattern over everybody's names: 36 such ARNs cover
     every bucket. It is refused under `access:`, and in a statement only carries with
@@ -103,18 +96,18 @@ def arn_glob_name(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
             if not from_access and agent.aws.statements[int(path[2])].reason is not None:
                 continue
             if (problem := glob_name_problem(arn)) is not None:
-                yield Finding("AgentId-AwsArnGlobName", ("agents", i, *path), *problem)
+                yield Problem(("agents", i, *path), *problem)
 
 
 @rule("AgentId-AwsArnUnknownType")
-def arn_unknown_type(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def arn_unknown_type(identities: IdentitiesFile) -> Iterator[Problem]:
     """Access levels expand into the actions of a resource type; an ARN that matches no
     type in the catalog would silently grant nothing, or be a typo."""
     for i, agent, aws in _scoped(identities):
         for path, arn, from_access in _arns(agent):
             if from_access and arn_problem(arn, aws) is None \
                     and not catalog.resource_types_of_arn(arn):
-                yield Finding("AgentId-AwsArnUnknownType", ("agents", i, *path),
+                yield Problem(("agents", i, *path),
                               f"{arn} matches no resource type in the AWS catalog",
                               "check the service and the resource part, e.g. "
                               "arn:aws:s3:::bucket/prefix/* or "
@@ -122,7 +115,7 @@ def arn_unknown_type(identities: IdentitiesFile, today: date) -> Iterator[Findin
 
 
 @rule("AgentId-AwsAccessGrantsNothing")
-def access_grants_nothing(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def access_grants_nothing(identities: IdentitiesFile) -> Iterator[Problem]:
     """An access level with no actions on the ARN's resource type grants nothing: the
     record would claim an access the agent does not have."""
     for i, agent, aws in _scoped(identities):
@@ -133,40 +126,39 @@ def access_grants_nothing(identities: IdentitiesFile, today: date) -> Iterator[F
                 if arn_problem(arn, aws) is None and types and not any(
                         catalog.actions_at_level(t, level) for t in types):
                     kinds = ", ".join(f"{t.service} {t.name}" for t in types)
-                    yield Finding("AgentId-AwsAccessGrantsNothing",
-                                  ("agents", i, "aws", "access", level, j),
+                    yield Problem(("agents", i, "aws", "access", level, j),
                                   f"`{level}` has no actions on {arn} ({kinds})",
                                   "use another access level, or list exact actions "
                                   "under `statements:`")
 
 
 @rule("AgentId-AwsWildcardAction")
-def wildcard_action(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def wildcard_action(identities: IdentitiesFile) -> Iterator[Problem]:
     """`s3:*` or `s3:Get*` hides what is granted, and grows with every action AWS adds;
     access levels give the same convenience with a reviewable expansion."""
     for path, action in _statement_actions(identities):
         if "*" in action or "?" in action:
-            yield Finding("AgentId-AwsWildcardAction", path,
+            yield Problem(path,
                           f"action {action!r} has a wildcard; statements take exact actions",
                           "use `access:` (read, write, list, tagging, "
                           "permissions-management) on exact ARNs instead")
 
 
 @rule("AgentId-AwsUnknownAction")
-def unknown_action(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def unknown_action(identities: IdentitiesFile) -> Iterator[Problem]:
     """An action the catalog does not know is a typo or a service that does not exist:
     IAM accepts it silently and the agent fails at run time."""
     for path, action in _statement_actions(identities):
         if "*" in action or "?" in action or catalog.canonical_action(action):
             continue
         close = catalog.closest_actions(action)
-        yield Finding("AgentId-AwsUnknownAction", path, f"unknown action {action!r}",
+        yield Problem(path, f"unknown action {action!r}",
                       f"did you mean {', '.join(close)}?" if close
                       else "check the service prefix and the action name")
 
 
 @rule("AgentId-AwsWildcardResource")
-def wildcard_resource(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def wildcard_resource(identities: IdentitiesFile) -> Iterator[Problem]:
     """`*` as a resource is allowed only where AWS offers nothing narrower (actions with
     no resource-level permissions), and only with a reason the reviewer can read."""
     for i, agent, _ in _scoped(identities):
@@ -177,25 +169,25 @@ def wildcard_resource(identities: IdentitiesFile, today: date) -> Iterator[Findi
             path = ("agents", i, "aws", "statements", k)
             at = (*path, "resources", statement.resources.index("*"))
             if len(statement.resources) > 1:
-                yield Finding("AgentId-AwsWildcardResource", at,
+                yield Problem(at,
                               "`*` already stands for every resource",
                               "list `*` alone, or exact ARNs without it")
             if statement.reason is None:
-                yield Finding("AgentId-AwsWildcardResource", at,
+                yield Problem(at,
                               "resource `*` needs a `reason`",
                               "add `reason:` saying why no narrower resource exists")
             known = {catalog.canonical_action(a) for a in statement.actions}
             for action in sorted(a for a in known
                                  if a is not None and catalog.action_resource_types(a)):
                 kinds = ", ".join(t.name for t in catalog.action_resource_types(action))
-                yield Finding("AgentId-AwsWildcardResource", at,
+                yield Problem(at,
                               f"{action} can be limited to resources ({kinds}); `*` is "
                               "only for actions without resource-level permissions",
                               "name the exact ARNs, in a statement of their own")
 
 
 @rule("AgentId-AwsResourceMismatch")
-def resource_mismatch(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def resource_mismatch(identities: IdentitiesFile) -> Iterator[Problem]:
     """An action paired only with resources it cannot act on grants nothing; the record
     would claim a permission the agent does not have."""
     for i, agent, aws in _scoped(identities):
@@ -219,8 +211,7 @@ def resource_mismatch(identities: IdentitiesFile, today: date) -> Iterator[Findi
                     missing, joined = list(types), " or "
                 if missing or not types:
                     kinds = joined.join(t.name for t in missing) or "only `*`"
-                    yield Finding("AgentId-AwsResourceMismatch",
-                                  ("agents", i, "aws", "statements", k, "actions", m),
+                    yield Problem(("agents", i, "aws", "statements", k, "actions", m),
                                   f"{name} acts on {kinds}, and none of this statement's "
                                   "resources is one",
                                   "add the matching ARN, or move the action to a "
@@ -228,7 +219,7 @@ def resource_mismatch(identities: IdentitiesFile, today: date) -> Iterator[Findi
 
 
 @rule("AgentId-AwsCredentialChange")
-def credential_change(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def credential_change(identities: IdentitiesFile) -> Iterator[Problem]:
     """Credential creation, scope changes and grants are human decisions: an agent that
     can write IAM, pass or assume roles, or change key or secret policies can widen
     itself past every review. The boundary denies these whatever the scope says; a
@@ -238,14 +229,14 @@ def credential_change(identities: IdentitiesFile, today: date) -> Iterator[Findi
         for grant in all_grants(agent, identities):
             for deny in denies:
                 if hit := overlap(grant, deny):
-                    yield Finding("AgentId-AwsCredentialChange", ("agents", i, *grant.path),
+                    yield Problem(("agents", i, *grant.path),
                                   f"{grant.source} grants {', '.join(hit)}, and "
                                   f"{CREDENTIAL_CHANGE_WHY}",
                                   "remove it from the scope")
 
 
 @rule("AgentId-MustNeverHold")
-def must_never_hold(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def must_never_hold(identities: IdentitiesFile) -> Iterator[Problem]:
     """`must_never_hold` is a promise the boundary keeps with an explicit deny; a scope
     that grants such an action contradicts it, and one of the two is a mistake."""
     for i, agent, _ in _scoped(identities):
@@ -258,7 +249,7 @@ def must_never_hold(identities: IdentitiesFile, today: date) -> Iterator[Finding
                     hint = ("list only the actions you need under `statements:`"
                             if grant.path[:2] == ("aws", "access")
                             else "remove the action")
-                    yield Finding("AgentId-MustNeverHold", ("agents", i, *grant.path),
+                    yield Problem(("agents", i, *grant.path),
                                   f"{grant.source} grants {', '.join(hit)}, which "
                                   f"must_never_hold entry {entry!r} forbids",
                                   f"{hint}, or drop the entry in a reviewed change")
@@ -271,7 +262,7 @@ def _forbidding(entry: str) -> Deny:
 
 
 @rule("AgentId-MustNeverHoldUnknown")
-def must_never_hold_unknown(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def must_never_hold_unknown(identities: IdentitiesFile) -> Iterator[Problem]:
     """A `must_never_hold` entry that matches no action protects nothing: a typo there
     reads like a safeguard in review."""
     for i, agent in enumerate(identities.agents):
@@ -281,7 +272,7 @@ def must_never_hold_unknown(identities: IdentitiesFile, today: date) -> Iterator
             if is_gcp_entry(entry) or ":" in entry and catalog.actions_matching(entry):
                 continue
             close = catalog.closest_actions(entry)
-            yield Finding("AgentId-MustNeverHoldUnknown", ("agents", i, "must_never_hold", m),
+            yield Problem(("agents", i, "must_never_hold", m),
                           f"{entry!r} matches no AWS action",
                           f"did you mean {', '.join(close)}?" if close
                           else "write service:Action, e.g. s3:DeleteObject or s3:Delete*, "
@@ -289,7 +280,7 @@ def must_never_hold_unknown(identities: IdentitiesFile, today: date) -> Iterator
 
 
 @rule("AgentId-AwsPolicyTooLarge")
-def policy_too_large(identities: IdentitiesFile, today: date) -> Iterator[Finding]:
+def policy_too_large(identities: IdentitiesFile) -> Iterator[Problem]:
     """IAM refuses inline policies over 10,240 and managed policies (the boundary) over
     6,144 characters; better to hear it in review than halfway through an apply."""
     for i, agent, _ in _scoped(identities):
@@ -299,7 +290,7 @@ def policy_too_large(identities: IdentitiesFile, today: date) -> Iterator[Findin
             checks.append(("inline policy", sizes["permissions"], INLINE_POLICY_MAX_CHARS))
         for kind, size, limit in checks:
             if size > limit:
-                yield Finding("AgentId-AwsPolicyTooLarge", ("agents", i, "aws"),
+                yield Problem(("agents", i, "aws"),
                               f"the {kind} would be {size} characters, over IAM's {limit}",
                               "group ARNs under fewer resource types (a prefix/* per "
                               "bucket), drop access levels the agent does not use, or "
