@@ -136,6 +136,9 @@ class Target:
     plan_secret_store: Callable[[Agent, IdentitiesFile], Any] | None = None
     # Resource type -> attributes whose change makes the provider re-create it.
     force_new: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Modules that register the target's rules (``cdk/<name>/rules.py``); the rule
+    # engine imports them by name (cdk/checks/engine.py), after no other target's.
+    rules: tuple[str, ...] = ()
 
 
 _loaded: dict[tuple[str, ...], tuple[Target, ...]] = {}

@@ -99,4 +99,5 @@ TARGET = Target(
         "aws_kms_alias": frozenset({"name"}),
         "aws_secretsmanager_secret": frozenset({"name"}),
     },
+    rules=("cdk.aws.rules", "cdk.aws.scope_rules"),
 )

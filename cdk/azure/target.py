@@ -111,4 +111,5 @@ TARGET = Target(
         "azurerm_key_vault": frozenset({"name", "resource_group_name", "location"}),
         "azurerm_key_vault_secret": frozenset({"name", "key_vault_id"}),
     },
+    rules=("cdk.azure.rules",),
 )

@@ -2,8 +2,9 @@
 
 The engine (:mod:`cdk.checks.engine`) holds the registry and the run; the rules
 live beside what they judge: cross-target rules here (``identity``, ``trust``),
-each target's in its own folder (``cdk/<target>/rules.py``), all listed in
-:data:`~cdk.checks.engine.RULE_MODULES`.
+each target's in its own folder (``cdk/<target>/rules.py``, named by its
+``Target.rules``), all imported through
+:func:`~cdk.checks.engine.rule_modules`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ the registration. Each rule's docstring is the "why this rule exists" text that
 
 A rule that raises is itself reported as a finding (``AgentId-RuleCrashed``): a
 broken rule must never look like a clean file. The rule modules are imported from
-:data:`RULE_MODULES` by name, so this module imports none of them; they import it
+:func:`rule_modules` by name, so this module imports none of them; they import it
 (and :mod:`cdk.checks.common`, what rules share).
 """
 
@@ -37,18 +37,24 @@ from ..errors import Finding, Path
 if TYPE_CHECKING:
     from ..model import IdentitiesFile
 
-# Every module that registers rules, in the order their findings are reported (the
-# order the rule pack always had, so a review packet lists an invalid side's findings
-# as before). Cross-target rules live in cdk/checks/, each target's in its folder.
-RULE_MODULES: tuple[str, ...] = (
-    "cdk.aws.rules",
-    "cdk.azure.rules",
-    "cdk.github.rules",
-    "cdk.gcp.rules",
+# Modules of the rules that judge across targets (identity, expiry, trust); each
+# target's own rule modules come from the target registry (``Target.rules``,
+# cdk/targets.py), so adding a target never edits this file. Findings are reported
+# in this order: every target's rules in registry order, then these.
+CROSS_TARGET_RULES: tuple[str, ...] = (
     "cdk.checks.identity",
-    "cdk.aws.scope_rules",
     "cdk.checks.trust",
 )
+
+
+def rule_modules() -> tuple[str, ...]:
+    """Every module that registers rules: the targets' (registry order), then
+    :data:`CROSS_TARGET_RULES`."""
+    from ..targets import targets
+
+    return (*(module for t in targets() for module in t.rules), *CROSS_TARGET_RULES)
+
+
 CRASHED = "AgentId-RuleCrashed"
 
 
@@ -142,11 +148,11 @@ def rule_group(kinds: Mapping[str, tuple[str, str]]) -> Callable[[UndatedRule], 
 
 
 def load_rules() -> None:
-    """Import every module of :data:`RULE_MODULES` (``RULES`` is complete afterwards).
+    """Import every module of :func:`rule_modules` (``RULES`` is complete afterwards).
 
     Kept lazy so importing ``cdk.checks`` stays cheap.
     """
-    for name in RULE_MODULES:
+    for name in rule_modules():
         importlib.import_module(name)
 
 

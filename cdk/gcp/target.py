@@ -102,4 +102,5 @@ TARGET = Target(
         "google_kms_crypto_key_iam_member": frozenset({"crypto_key_id", "role", "member"}),
         "google_secret_manager_secret": frozenset({"project", "secret_id", "replication"}),
     },
+    rules=("cdk.gcp.rules",),
 )

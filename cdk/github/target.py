@@ -59,4 +59,5 @@ TARGET = Target(
                                                    "title"}),
         "tls_private_key": frozenset({"algorithm", "ecdsa_curve", "rsa_bits"}),
     },
+    rules=("cdk.github.rules",),
 )

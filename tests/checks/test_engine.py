@@ -17,7 +17,15 @@ from pathlib import Path
 import pytest
 
 from cdk.checks import engine
-from cdk.checks.engine import RULE_MODULES, RULES, Problem, dated_rules, load_rules, run_checks
+from cdk.checks.engine import (
+    CROSS_TARGET_RULES,
+    RULES,
+    Problem,
+    dated_rules,
+    load_rules,
+    rule_modules,
+    run_checks,
+)
 from cdk.loader import validate_schema
 from cdk.model import IdentitiesFile
 from cdk.yamlsafe import parse
@@ -36,7 +44,7 @@ def only(monkeypatch: pytest.MonkeyPatch) -> dict[str, engine.Rule]:
     load_rules()
     registry: dict[str, engine.Rule] = {}
     monkeypatch.setattr(engine, "RULES", registry)
-    monkeypatch.setattr(engine, "RULE_MODULES", ())
+    monkeypatch.setattr(engine, "rule_modules", lambda: ())
     return registry
 
 
@@ -119,7 +127,7 @@ def test_an_id_is_registered_once(only: dict[str, engine.Rule]) -> None:
         engine.rule("AgentId-Twice")(judge)
 
 
-@pytest.mark.parametrize("module", RULE_MODULES)
+@pytest.mark.parametrize("module", rule_modules())
 def test_rule_modules_never_write_a_finding_or_an_id_themselves(module: str) -> None:
     # The id is written once, in the registration: a rule yields Problems only.
     source = Path(importlib.import_module(module).__file__ or "").read_text()
@@ -135,4 +143,16 @@ def test_rule_modules_never_write_a_finding_or_an_id_themselves(module: str) -> 
 
 def test_every_rule_comes_from_a_listed_module_and_every_listed_module_has_rules() -> None:
     load_rules()
-    assert {r.module for r in RULES.values()} == set(RULE_MODULES)
+    assert {r.module for r in RULES.values()} == set(rule_modules())
+
+
+def test_each_targets_rules_come_from_its_registry_entry_and_live_in_its_folder() -> None:
+    # Adding a target adds its rules through its registry line (docs/architecture.md
+    # §8): the engine lists only the rules that judge across targets.
+    from cdk.targets import targets
+
+    listed = [module for t in targets() for module in t.rules]
+    assert rule_modules() == (*listed, *CROSS_TARGET_RULES)
+    for t in targets():
+        assert all(module.startswith(f"cdk.{t.name}.") for module in t.rules), t.name
+    assert all(module.startswith("cdk.checks.") for module in CROSS_TARGET_RULES)
