@@ -15,14 +15,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .commands import audit, card, check, review, synth
-from .commands.check import schema_json
 from .commands.common import DEFAULT_FILE, DEFAULT_OUTDIR, SCHEMA_FILE
-from .commands.synth import app_main, env_stacks
 from .errors import AgentIdError, InputError, UsageError
 from .runtime import reexec_optimized
 
-# What main.py, the tests and bench reach through this module.
-__all__ = ["app_main", "env_stacks", "main", "schema_json"]
+__all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:

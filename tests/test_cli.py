@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from cdk.cli import main, schema_json
+from cdk.cli import main
+from cdk.commands.check import schema_json
 
 from .conftest import EXAMPLE, ROOT, TODAY_ARG
 from .records import variant, write

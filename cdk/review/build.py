@@ -22,7 +22,6 @@ from .diff import (
     diff_deploy_keys,
     diff_permissions,
     diff_stack,
-    diff_trust,
     resources_of,
 )
 from .gates import GATE_BROADENING, Gate
@@ -31,6 +30,7 @@ from .packet import AgentReview, DefaultsReview, Packet, Side, _Approvals, conte
 from .plans import agent_documents
 from .subjects import accepted, subject_change, without_subjects
 from .terraform import PlanSummary
+from .trust import diff_trust
 from .verdicts import BROADENING, EXPIRY, HARMLESS, UNCLASSIFIED
 
 

@@ -22,8 +22,6 @@ from ..targets import targets
 
 # Trust is compared in cdk/review/trust.py; the packet's other modules take the whole
 # diff from here.
-from .trust import TrustDiff as TrustDiff
-from .trust import diff_trust as diff_trust
 
 
 def force_new(kind: str) -> frozenset[str]:
@@ -80,7 +78,7 @@ def expand(document: PolicyDocument) -> set[tuple[str, str, str, str]]:
 
 def diff_permissions(base: Mapping[str, PolicyDocument], head: Mapping[str, PolicyDocument]
                      ) -> PermissionDiff:
-    """Compare every document but the trust policy (see :func:`diff_trust`)."""
+    """Compare every document but the trust policy (see :func:`cdk.review.trust.diff_trust`)."""
     broadened: dict[tuple[str, str, str, str], set[str]] = {}
     narrowed: dict[tuple[str, str, str, str], set[str]] = {}
     for name in sorted(set(base) | set(head)):

@@ -23,11 +23,11 @@ from .diff import (
     GrantRow,
     PermissionDiff,
     StackDiff,
-    TrustDiff,
 )
 from .gates import Gate
 from .plans import planned_content, planned_foundation
 from .terraform import PlanSummary
+from .trust import TrustDiff
 from .verdicts import BROADENING, UNCLASSIFIED
 
 MARKER = "<!-- agentid-review -->"

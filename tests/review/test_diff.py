@@ -9,9 +9,9 @@ from cdk.review.diff import (
     diff_deploy_keys,
     diff_permissions,
     diff_stack,
-    diff_trust,
     expand,
 )
+from cdk.review.trust import diff_trust
 
 SUB = "token.actions.githubusercontent.com:sub"
 PIN = "token.actions.githubusercontent.com:job_workflow_ref"

@@ -574,7 +574,7 @@ def test_review_constructs_each_stack_at_most_once_and_says_the_same(
 MAIN_PY = """
 import sys
 import stacks.app
-from cdk.cli import app_main
+from cdk.commands.synth import app_main
 
 original = stacks.app.build_app
 def recording(identities, outdir=None, base_dir=".", progress=None, stacks=None):

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from cdk.cli import app_main, env_stacks, main
+from cdk.cli import main
+from cdk.commands.synth import app_main, env_stacks
 from cdk.errors import AgentIdError
 from cdk.validation import load
 
