@@ -31,7 +31,7 @@ CONSTRUCT_LIBRARIES = ("cdktn", "constructs", "jsii")
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("cdk.errors", "cdk.model", "cdk.names", "cdk.yamlsafe", "cdk.progress",
               "cdk.runtime", "cdk.plan", "cdk.synthesis", "cdk.subjects", "cdk.targets",
-              "cdk.policy")),
+              "cdk.policy", "cdk.lifecycle")),
     ("target plans", ("cdk.aws.catalog", "cdk.aws.plan", "cdk.aws.scope", "cdk.aws.grants",
                       "cdk.aws.secret_plan", "cdk.aws.arns", "cdk.aws.denies",
                       "cdk.aws.document", "cdk.gcp.plan", "cdk.gcp.names", "cdk.gcp.roles",
@@ -57,7 +57,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("command line", ("cdk.cli", "cdk.commands", "cdk.precompile", "cdk.synth_cache")),
     ("app", ("stacks",)),
 )
-# cdk.subjects and cdk.synth_cache are on branches being merged.
 # Package __init__ modules that only hold a docstring sit with the base.
 PACKAGE_MARKERS = ("cdk", "cdk.aws", "cdk.gcp", "cdk.azure", "cdk.github")
 

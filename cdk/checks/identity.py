@@ -122,3 +122,22 @@ def agent_approver(identities: IdentitiesFile) -> Iterator[Problem]:
                               f"approver {who} is an agent's own account, not a person "
                               "or a team of people",
                               "list the humans (a team) who answer for this agent's runs")
+
+
+# TEMPORARY (issues #17, #18): the schema knows these fields before the stacks act on
+# them; until each synthesizes its effect it is refused, so no file can say "locked"
+# or "alerts go to X" and get nothing (fail closed). Each branch deletes its entry.
+_NOT_BUILT_YET = ("locked", "rotate", "alerts")
+
+
+@rule("AgentId-NotBuiltYet")
+def not_built_yet(identities: IdentitiesFile) -> Iterator[Problem]:
+    """A field the stacks do not act on yet is refused rather than ignored."""
+    if "alerts" in _NOT_BUILT_YET and identities.defaults.alerts is not None:
+        yield Problem(("defaults", "alerts"), "`alerts` is not supported yet",
+                      "remove it")
+    for i, agent in enumerate(identities.agents):
+        for field in _NOT_BUILT_YET:
+            if getattr(agent, field):
+                yield Problem(("agents", i, field), f"`{field}` is not supported yet",
+                              "remove it")

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, Strict, model_validator
 
-from .defaults import Escalation
+from .defaults import Alerts, Escalation
 from .fields import (
     AZURE_RESOURCE_ID_RE,
     AZURE_RG_RE,
@@ -197,6 +197,24 @@ class Revoked(Record):
     reason: Reason
 
 
+class Locked(Record):
+    """Incident lock: the agent keeps its stack, role and variables but can obtain and
+    use nothing until the block is removed (docs/lifecycle.md)."""
+
+    on: IsoDate
+    by: Annotated[str, Field(pattern=PRINCIPAL_RE)]
+    reason: Reason
+
+
+class RotationRequest(Record):
+    """"Rotate now": the newest ``on`` forces new key pairs, deploy keys and secret
+    versions at the next deploy of the agent, and restarts its rotation schedule."""
+
+    on: IsoDate
+    by: Annotated[str, Field(pattern=PRINCIPAL_RE)]
+    reason: Reason
+
+
 class Agent(Record):
     """One AI agent: who owns it, who approves its runs, where it runs, what it may touch."""
 
@@ -223,4 +241,7 @@ class Agent(Record):
     secrets: Secrets = Secrets()
     must_never_hold: tuple[Annotated[str, Field(min_length=1, max_length=128)], ...] = ()
     escalations: tuple[Escalation, ...] = ()
+    alerts: Alerts | None = None
+    locked: Locked | None = None
+    rotate: tuple[RotationRequest, ...] = ()
     revoked: Revoked | None = None

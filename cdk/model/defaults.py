@@ -197,6 +197,48 @@ class CloudBackend(Record):
 BACKEND_KINDS = ("local", "s3", "gcs", "azurerm", "cloud")
 
 
+# Alert channels the organization already owns (docs/alerts.md). The account,
+# project and subscription inside each id are checked against the file's own
+# (cdk/checks), so the pattern only fixes the shape.
+SNS_TOPIC_ARN_RE = (r"^arn:(?:aws|aws-us-gov|aws-cn):sns:[a-z0-9-]{1,30}:[0-9]{12}:"
+                    r"[A-Za-z0-9_-]{1,256}(?:\.fifo)?$")
+GCP_CHANNEL_RE = r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/notificationChannels/[0-9]{1,30}$"
+AZURE_ACTION_GROUP_RE = (r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w._()]{1,90}/"
+                         r"providers/[Mm]icrosoft\.[Ii]nsights/action[Gg]roups/"
+                         r"[A-Za-z0-9_.-]{1,260}$")
+
+
+class AwsAlerts(Record):
+    """SNS topics that receive an agent's AWS alerts."""
+
+    topics: Annotated[tuple[Annotated[str, Field(pattern=SNS_TOPIC_ARN_RE)], ...],
+                      Field(min_length=1, max_length=5)]
+
+
+class GcpAlerts(Record):
+    """Cloud Monitoring notification channels for an agent's Google Cloud alerts."""
+
+    channels: Annotated[tuple[Annotated[str, Field(pattern=GCP_CHANNEL_RE)], ...],
+                        Field(min_length=1, max_length=16)]
+
+
+class AzureAlerts(Record):
+    """Azure Monitor action groups for an agent's Azure alerts."""
+
+    action_groups: Annotated[
+        tuple[Annotated[str, Field(pattern=AZURE_ACTION_GROUP_RE)], ...],
+        Field(min_length=1, max_length=5)]
+
+
+class Alerts(Record):
+    """Where alerts go, per cloud: in ``defaults`` for every agent, in an agent for
+    channels of its own (added to the file's)."""
+
+    aws: AwsAlerts | None = None
+    gcp: GcpAlerts | None = None
+    azure: AzureAlerts | None = None
+
+
 class Backend(OneOf):
     """Exactly one backend kind; each agent gets its own state in it."""
 
@@ -222,6 +264,7 @@ class Defaults(Record):
     azure: AzureDefaults | None = None
     policy: PolicyDefaults = PolicyDefaults()
     backend: Backend = Backend(local=LocalBackend())
+    alerts: Alerts | None = None
     escalations: Annotated[
         tuple[Escalation, ...],
         Field(description="File-level approvals: a change to `defaults` that weakens a "
