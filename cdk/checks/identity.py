@@ -126,18 +126,23 @@ def agent_approver(identities: IdentitiesFile) -> Iterator[Problem]:
 
 # TEMPORARY (issues #17, #18): the schema knows these fields before the stacks act on
 # them; until each synthesizes its effect it is refused, so no file can say "locked"
-# or "alerts go to X" and get nothing (fail closed). Each branch deletes its entry.
-_NOT_BUILT_YET = ("locked", "rotate", "alerts")
+# or "alerts go to X" and get nothing (fail closed). Each branch deletes its entries.
+_NOT_BUILT_YET = ("locked", "rotate")
+_ALERTS_NOT_BUILT_YET = ("aws", "gcp", "azure")
 
 
 @rule("AgentId-NotBuiltYet")
 def not_built_yet(identities: IdentitiesFile) -> Iterator[Problem]:
     """A field the stacks do not act on yet is refused rather than ignored."""
-    if "alerts" in _NOT_BUILT_YET and identities.defaults.alerts is not None:
-        yield Problem(("defaults", "alerts"), "`alerts` is not supported yet",
-                      "remove it")
+    alerts = [(("defaults", "alerts"), identities.defaults.alerts)]
     for i, agent in enumerate(identities.agents):
+        alerts.append((("agents", i, "alerts"), agent.alerts))
         for field in _NOT_BUILT_YET:
             if getattr(agent, field):
                 yield Problem(("agents", i, field), f"`{field}` is not supported yet",
+                              "remove it")
+    for path, section in alerts:
+        for cloud in _ALERTS_NOT_BUILT_YET:
+            if section is not None and getattr(section, cloud) is not None:
+                yield Problem((*path, cloud), f"`alerts.{cloud}` is not supported yet",
                               "remove it")
