@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from ..model import Agent, IdentitiesFile
+from ..model import Agent, Alerts, IdentitiesFile
 from ..names import FOUNDATION, principal
 from .common import repeats
 from .engine import Problem, dated_rule, rule
@@ -134,7 +134,8 @@ _ALERTS_NOT_BUILT_YET = ("aws", "gcp", "azure")
 @rule("AgentId-NotBuiltYet")
 def not_built_yet(identities: IdentitiesFile) -> Iterator[Problem]:
     """A field the stacks do not act on yet is refused rather than ignored."""
-    alerts = [(("defaults", "alerts"), identities.defaults.alerts)]
+    alerts: list[tuple[tuple[str | int, ...], Alerts | None]] = [
+        (("defaults", "alerts"), identities.defaults.alerts)]
     for i, agent in enumerate(identities.agents):
         alerts.append((("agents", i, "alerts"), agent.alerts))
         for field in _NOT_BUILT_YET:
