@@ -22,7 +22,8 @@ from .helpers import Output
 VERIFY = ROOT / "cdk" / "verify"
 
 
-@pytest.mark.parametrize("name", ["example", "deploy_keys", "gcp", "azure", "forms"])
+@pytest.mark.parametrize("name", ["example", "deploy_keys", "gcp", "azure", "forms",
+                                  "alerts_aws"])
 def test_every_synthesized_fixture_passes(outputs: dict[str, Output], name: str) -> None:
     report = outputs[name].verify()
     assert report.ok, [f.render() for f in report.findings]
