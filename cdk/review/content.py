@@ -30,12 +30,16 @@ from .verdicts import (
     NEEDS_APPROVAL,
     UNCLASSIFIED,
     Judge,
+    LockForm,
     Verdict,
     assignment_kind,
+    branch_policy_admits_nothing,
     broadens,
     credentials,
     denies,
+    denies_everything,
     deny_policy,
+    disabled,
     grants,
     harmless,
     longer_broadens,
@@ -43,7 +47,9 @@ from .verdicts import (
     policy,
     pool_condition,
     read_only,
+    rotation_triggers,
     trust,
+    trust_admits_nothing,
 )
 
 __all__ = ["BROADENING", "EXPIRY", "HARMLESS", "NARROWING", "NEEDS_APPROVAL", "UNCLASSIFIED"]
@@ -98,6 +104,10 @@ RULES: tuple[Rule, ...] = (
     Rule(("time_rotating", "plan.deploy_key"), ("rotation_days",),
          longer_broadens("deploy key rotation days"), "a key that lives longer is a wider "
          "exposure"),
+    Rule(("time_static",), ("triggers",), rotation_triggers,
+         "a deploy key's rotation schedule: a longer period broadens; any other change "
+         "(a rotate request, the next period) replaces the key pair with one of the same "
+         "access, which grants nothing; triggers agentid does not write are unclassified"),
     Rule(("github_repository_deploy_key", "plan.deploy_key"), ("read_only",), read_only,
          "write access to a repository is a grant"),
     Rule(("github_repository_environment", "plan.environment"),
@@ -116,6 +126,9 @@ RULES: tuple[Rule, ...] = (
          grants("Google Cloud grants"), "bindings and impersonation members are grants"),
     Rule(("plan.gcp_service_account",), ("denied_permissions",),
          denies("denied on Google Cloud"), "deny policy permissions guard the agent"),
+    Rule(("google_service_account", "plan.gcp_service_account"), ("disabled",), disabled,
+         "a disabled service account obtains nothing (Google rejects its tokens): "
+         "disabling narrows, enabling broadens"),
     Rule(("plan.azure_identity",), ("credentials",), credentials,
          "federated credentials are grants: a new subject broadens, unless it is the "
          "immutable subject of a job whose legacy subject it replaces (a respelling that "
@@ -149,6 +162,43 @@ def rule_for(kind: str, attribute: str) -> Rule | None:
     """The rule for ``attribute`` of resources of ``kind`` (most specific first)."""
     return _INDEX.get((kind, attribute)) or _INDEX.get((kind, "*")) or _INDEX.get(
         ("*", attribute))
+
+
+@dataclass(frozen=True)
+class LockRule:
+    """The value a lock writes into ``attributes`` of resources of ``kinds``: for a
+    locked head, that value narrows whatever the base held; for an unlocked head whose
+    base was locked, leaving it broadens. Any other value is judged by :data:`RULES`."""
+
+    kinds: tuple[str, ...]
+    attributes: tuple[str, ...]
+    form: LockForm
+    reason: str
+
+
+LOCK_RULES: tuple[LockRule, ...] = (
+    LockRule(("aws_iam_role", "plan.aws_role"), ("assume_role_policy", "trust_policy"),
+             trust_admits_nothing,
+             "the lock's trust: exactly one statement, a deny of "
+             "sts:AssumeRoleWithWebIdentity to the federated provider, nothing allowed"),
+    LockRule(("aws_iam_role_policy", "aws_iam_policy", "plan.aws_scope"),
+             ("policy", "permissions", "boundary"), denies_everything,
+             "the lock's inline policy and boundary: exactly one statement, a deny of every "
+             "action on every resource without a condition"),
+    LockRule(("github_repository_environment",), ("deployment_branch_policy",),
+             branch_policy_admits_nothing,
+             "the lock's environment: custom branch policies on, protected branches off "
+             "(its deployment policies are removed, each judged on its own)"),
+)
+
+_LOCK_INDEX: dict[tuple[str, str], LockRule] = {
+    (kind, attribute): rule for rule in LOCK_RULES for kind in rule.kinds
+    for attribute in rule.attributes}
+
+
+def lock_rule_for(kind: str, attribute: str) -> LockRule | None:
+    """The lock's form for ``attribute`` of resources of ``kind``, if the lock writes one."""
+    return _LOCK_INDEX.get((kind, attribute))
 
 # Kinds whose creation is harmless or narrows, and whose removal narrows; every
 # other creation broadens and every other removal is unclassified.
@@ -218,6 +268,9 @@ def explain_rules() -> list[tuple[str, str, str]]:
                       "references it)", f"{NARROWING}: a guard goes with what it guards"))
     rows += [(f"{created} replacing {removed}", ", ".join(keys), f"{verdict}: {reason}")
              for created, removed, keys, (verdict, reason) in REPLACEMENTS]
+    rows += [(", ".join(r.kinds), ", ".join(r.attributes),
+              f"agent locked: {NARROWING} (unlocked: {BROADENING}): {r.reason}")
+             for r in LOCK_RULES]
     rows.append(("*", "(any value that differs only by `expires`)",
                  "judged by AgentId-Review-ExpiryBeyondPolicy against the base's limit"))
     return rows
