@@ -1,0 +1,320 @@
+"""`agentid review` of lock, unlock and rotate requests (issue #17).
+
+A lock is a narrowing: it passes without an escalation and the packet opens with a
+banner naming the agent, who locked it, when and why. What the lock takes away is
+classified by the lock's exact forms only; a broadening written beside a lock still
+needs its escalation. Unlocking is a broadening. A new rotate request is shown and
+needs no escalation; rotate entries of the base are append-only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cdk.review.changes import LOCKING, UNLOCKING, classify
+from cdk.review.render import md_text
+from cdk.review.verdicts import (
+    BROADENING,
+    HARMLESS,
+    NARROWING,
+    UNCLASSIFIED,
+    denies_everything,
+    rotation_triggers,
+    trust_admits_nothing,
+)
+
+from ..records import BASE, variant
+from .helpers import WIDEN, Result, entry, escalate, failed, passed, review
+
+BROADENING_GATE = "AgentId-Review-UnapprovedBroadening"
+INVALID = "AgentId-Review-EscalationInvalid"
+ROTATE_REWRITTEN = "AgentId-Review-RotateRewritten"
+
+LOCK = ('    locked: {on: 2026-11-28, by: "@acme/security", '
+        'reason: "Token leaked in a build log"}\n')
+BANNER = "LOCKED: release-bot by @acme/security on 2026-11-28 — Token leaked in a build log"
+LOCKED = BASE + LOCK
+DEPLOY_KEY = "    github:\n      deploy_keys:\n        - {repo: acme/docs}\n"
+# The base with a deploy key (its escalation is in the base: the key is not new here).
+KEYED = BASE + DEPLOY_KEY
+ROTATE = ('    rotate:\n      - {on: 2026-11-28, by: "@acme/platform-oncall", '
+          'reason: "Offboarding a member of the rotation team"}\n')
+OLDER_ROTATE = ('      - {on: 2026-10-01, by: "@acme/platform-oncall", '
+                'reason: "Scheduled yearly rotation drill"}\n')
+NO_SYNTH = "--no-synth"
+
+
+@pytest.fixture(autouse=True)
+def _lifecycle_fields_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TEST-ONLY until lock-clouds and rotation-synth lift AgentId-NotBuiltYet for
+    `locked` and `rotate` on main: the review's judgement is what these tests show."""
+    import cdk.checks.identity as identity
+
+    monkeypatch.setattr(identity, "_NOT_BUILT_YET", tuple(
+        f for f in identity._NOT_BUILT_YET if f not in ("locked", "rotate")))
+
+
+def _top(markdown: str) -> str:
+    """The packet before its first agent section and table: where a banner belongs."""
+    return markdown[:markdown.index("| agent |")]
+
+
+def _assert_lock_banner(result: Result) -> None:
+    assert [lock["banner"] for lock in result.packet["locks"]] == [BANNER]
+    assert result.packet["locks"][0]["change"] == "locked"
+    assert f"**{md_text(BANNER)}**" in _top(result.markdown)
+
+
+# --------------------------------------------------------------------------- lock
+
+
+def test_a_lock_passes_without_an_escalation_and_opens_the_packet_with_its_banner(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN an agent locked in the head, no escalation
+    result = review(tmp_path, BASE, LOCKED, capsys, NO_SYNTH)
+    # THEN every gate passes, the banner is the packet's first news, the agent is narrowed
+    passed(result)
+    _assert_lock_banner(result)
+    agent = result.agent("release-bot")
+    assert agent["status"] == "locked"
+    assert agent["broadened"] is False and agent["narrowed"] is True
+    assert agent["lock"] == {"agent": "release-bot", "change": "locked", "on": "2026-11-28",
+                             "by": "@acme/security", "reason": "Token leaked in a build log",
+                             "before": None, "banner": BANNER}
+    assert "| `release-bot` | locked | narrowed |" in result.markdown
+
+
+def test_a_lock_whose_record_changes_while_locked_passes_and_shows_the_old_record(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Decision: `locked` is a state, not a log: its by/on/reason may be corrected while
+    # the agent stays locked (nothing it can do changes); the packet shows both.
+    head = variant("reason: \"Token leaked in a build log\"",
+                   "reason: \"Token leaked in build 4411's log\"", base=LOCKED)
+    result = review(tmp_path, LOCKED, head, capsys, NO_SYNTH)
+    passed(result)
+    [lock] = result.packet["locks"]
+    assert lock["change"] == "relocked"
+    assert lock["before"] == "by @acme/security on 2026-11-28 — Token leaked in a build log"
+    assert "Token leaked in build 4411's log" in lock["banner"]
+    assert md_text(lock["banner"]) in _top(result.markdown)
+
+
+def test_an_unchanged_lock_has_no_banner(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    head = variant("Tags releases and uploads build artifacts",
+                   "Tags releases, uploads build artifacts", base=LOCKED)
+    result = review(tmp_path, LOCKED, head, capsys, NO_SYNTH)
+    passed(result)
+    assert result.packet["locks"] == []
+    assert result.agent("release-bot")["lock"]["change"] == "still locked"
+    assert "(unchanged: the agent stays locked)" in result.markdown
+
+
+# --------------------------------------------------------------------------- unlock
+
+
+def test_unlocking_without_an_escalation_fails_as_a_broadening(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = review(tmp_path, LOCKED, BASE, capsys, NO_SYNTH)
+    gate = failed(result, BROADENING_GATE)
+    assert result.gate_ids() == [BROADENING_GATE]
+    assert gate["agent"] == "release-bot"
+    assert "unlocked (was locked by @acme/security on 2026-11-28" in gate["message"]
+    assert "escalations:" in gate["example"]
+    agent = result.agent("release-bot")
+    assert agent["status"] == "unlocked" and agent["broadened"] is True
+    assert result.packet["locks"][0]["banner"].startswith("UNLOCKED: release-bot")
+    assert "**Unlocked**" in result.markdown
+
+
+def test_unlocking_with_a_new_escalation_passes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = review(tmp_path, LOCKED, escalate(BASE), capsys, NO_SYNTH)
+    passed(result)
+    assert result.agent("release-bot")["new_escalations"]
+
+
+@pytest.mark.parametrize(("approval", "problem"), [
+    (entry(approved_by="@acme/platform"), "an owner team never approves its own agent"),
+    (entry(on="2026-11-01"), "more than 14 days before today"),
+    (entry(approved_by="@alice"), "a person"),
+    (entry(reason="unlock"), "at least 20 are needed"),
+])
+def test_unlocking_follows_the_escalation_rules(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], approval: str,
+        problem: str) -> None:
+    result = review(tmp_path, LOCKED, escalate(BASE, "release-bot", approval), capsys,
+                    NO_SYNTH)
+    assert problem in failed(result, INVALID)["message"]
+    failed(result, BROADENING_GATE)
+
+
+def test_unlocking_by_editing_the_lock_away_is_an_unlock(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `locked:` emptied to null is no lock
+    head = BASE + "    locked: null\n"
+    failed(review(tmp_path, LOCKED, head, capsys, NO_SYNTH), BROADENING_GATE)
+
+
+# --------------------------------------------------------------------------- hostile locks
+
+
+NEW_SUBJECT = ("        environment: agent-release-bot\n",
+               "        environment: agent-release-bot\n      - repo: acme/web\n"
+               "        repo_id: 654321\n")
+APPROVER_SWAP = ('approvers: ["@acme/release-managers"]', 'approvers: ["@mallory"]')
+HIDDEN = {
+    "a new grant": (WIDEN, "s3:PutObject"),
+    "a new runs_on subject": (NEW_SUBJECT, "acme/web"),
+    "an approver swap": (APPROVER_SWAP, "@mallory"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(HIDDEN))
+def test_a_broadening_written_beside_a_lock_still_fails(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str) -> None:
+    (old, new), named = HIDDEN[change]
+    head = variant(old, new, base=LOCKED)
+    result = review(tmp_path, BASE, head, capsys, NO_SYNTH)
+    assert named in failed(result, BROADENING_GATE)["message"]
+    # ... and beside a lock already in the base: it would be live on the next unlock
+    result = review(tmp_path, LOCKED, head, capsys, NO_SYNTH)
+    assert named in failed(result, BROADENING_GATE)["message"]
+
+
+def test_a_new_deploy_key_beside_a_lock_still_fails(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = review(tmp_path, BASE, LOCKED + DEPLOY_KEY, capsys, NO_SYNTH)
+    assert "new read deploy key on acme/docs" in failed(result, BROADENING_GATE)["message"]
+
+
+# --------------------------------------------------------------------------- rotate
+
+
+def test_a_rotate_request_is_shown_and_needs_no_escalation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = review(tmp_path, KEYED, KEYED + ROTATE, capsys, NO_SYNTH)
+    passed(result)
+    line = ("keys rotated on request: Offboarding a member of the rotation team "
+            "(by @acme/platform-oncall, on 2026-11-28)")
+    agent = result.agent("release-bot")
+    assert agent["rotation"]["line"] == line
+    assert agent["broadened"] is False
+    assert md_text(line) in result.markdown
+
+
+def test_only_a_new_newest_rotate_request_is_news(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # An older entry added below the newest one rotates nothing: no line.
+    base = KEYED + ROTATE
+    result = review(tmp_path, base, base + OLDER_ROTATE, capsys, NO_SYNTH)
+    passed(result)
+    assert result.agent("release-bot")["rotation"] is None
+
+
+@pytest.mark.parametrize("head", [
+    KEYED,  # the request deleted
+    KEYED + ROTATE.replace("Offboarding a member", "Offboarding two members"),  # rewritten
+])
+def test_rotate_requests_of_the_base_are_append_only(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], head: str) -> None:
+    result = review(tmp_path, KEYED + ROTATE, head, capsys, NO_SYNTH)
+    gate = failed(result, ROTATE_REWRITTEN)
+    assert "Offboarding a member of the rotation team" in gate["message"]
+    assert "append-only" in gate["fix"]
+    # an escalation does not approve rewriting the record (like escalations themselves)
+    assert ROTATE_REWRITTEN in review(tmp_path, KEYED + ROTATE, escalate(head), capsys,
+                                      NO_SYNTH).gate_ids()
+
+
+# --------------------------------------------------------------------------- lock forms
+
+
+_TRUST = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "AgentidLocked", "Effect": "Deny",
+    "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/"
+                               "token.actions.githubusercontent.com"},
+    "Action": "sts:AssumeRoleWithWebIdentity"}]}
+_DENY_ALL = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "AgentidLocked", "Effect": "Deny", "Action": "*", "Resource": "*"}]}
+_ALLOW = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+
+
+def _with(document: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    statement = {**document["Statement"][0], **changes}
+    return {**document, "Statement": [{k: v for k, v in statement.items() if v is not None}]}
+
+
+def test_the_lock_forms_are_recognised_exactly() -> None:
+    assert trust_admits_nothing(json.dumps(_TRUST)) and denies_everything(_DENY_ALL)
+    # Anything beside or instead of the exact statement is not the lock's
+    near_trusts = [
+        {**_TRUST, "Statement": [*_TRUST["Statement"], _ALLOW]},
+        _with(_TRUST, Effect="Allow"),
+        _with(_TRUST, Action="sts:AssumeRole"),
+        _with(_TRUST, Condition={"StringEquals": {"aws:SourceIp": "10.0.0.1"}}),
+        _with(_TRUST, Principal="*"),
+        {**_TRUST, "Version": "2008-10-17"},
+    ]
+    assert not any(trust_admits_nothing(d) for d in near_trusts)
+    near_denies = [
+        {**_DENY_ALL, "Statement": [*_DENY_ALL["Statement"], _ALLOW]},
+        _with(_DENY_ALL, Action="s3:*"),
+        _with(_DENY_ALL, Resource="arn:aws:s3:::acme/*"),
+        _with(_DENY_ALL, Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}}),
+        _with(_DENY_ALL, Action=None, NotAction="iam:*"),
+        _with(_DENY_ALL, Effect="Allow"),
+    ]
+    assert not any(denies_everything(d) for d in near_denies)
+
+
+_BASE_TRUST = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": _TRUST["Statement"][0]["Principal"],
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {"StringEquals": {"token.actions.githubusercontent.com:sub": ["repo:x"]}}}]}
+
+
+def test_the_lock_forms_narrow_only_for_a_lock_and_the_general_rules_stay() -> None:
+    trust = ("aws_iam_role", "assume_role_policy")
+    # a locked head: the lock's form narrows; anything else is judged as before
+    assert classify(*trust, _BASE_TRUST, _TRUST, lock=LOCKING)[0] == NARROWING
+    other = _with(_BASE_TRUST, Principal="*")
+    assert classify(*trust, _BASE_TRUST, other, lock=LOCKING)[0] == UNCLASSIFIED
+    # without a lock the same value is not a narrowing: the general trust rule cannot
+    # judge a changed principal
+    assert classify(*trust, _BASE_TRUST, _TRUST)[0] == UNCLASSIFIED
+    # an unlock leaves the form: a broadening
+    assert classify(*trust, _TRUST, _BASE_TRUST, lock=UNLOCKING)[0] == BROADENING
+    policy = ("aws_iam_role_policy", "policy")
+    standing = {"Statement": [_ALLOW, {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}
+    assert classify(*policy, standing, _DENY_ALL, lock=LOCKING)[0] == NARROWING
+    # the general policy rule: a standing deny removed broadens unless it is the lock
+    assert classify(*policy, standing, _DENY_ALL)[0] == BROADENING
+    branch = ("github_repository_environment", "deployment_branch_policy")
+    open_, closed = ({"custom_branch_policies": False, "protected_branches": True},
+                     {"custom_branch_policies": True, "protected_branches": False})
+    assert classify(*branch, open_, closed, lock=LOCKING)[0] == NARROWING
+    assert classify(*branch, open_, closed)[0] == BROADENING
+    assert classify(*branch, closed, open_, lock=UNLOCKING)[0] == BROADENING
+
+
+def test_a_disabled_service_account_narrows_and_enabling_it_broadens() -> None:
+    account = ("google_service_account", "disabled")
+    assert classify(*account, None, True)[0] == NARROWING
+    assert classify(*account, True, False)[0] == BROADENING
+
+
+def test_rotation_triggers_a_rotation_is_harmless_a_longer_period_broadens() -> None:
+    def triggers(every: str = "30", requested: str = "", anchor: str = "2024-01-01"
+                 ) -> dict[str, str]:
+        return {"anchor": anchor, "every_days": every, "requested": requested,
+                "period": f"${{floor((local.agentid_plan_day - 19723) / {every})}}"}
+    assert rotation_triggers(triggers(), triggers(requested="2026-11-28",
+                                                  anchor="2026-11-28"))[0] == HARMLESS
+    assert rotation_triggers(triggers(), triggers(every="60"))[0] == BROADENING
+    assert rotation_triggers(triggers(), triggers(every="7"))[0] == NARROWING
+    assert rotation_triggers(triggers(), {**triggers(), "extra": "x"}) is None
