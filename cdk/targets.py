@@ -56,6 +56,8 @@ class CardLines:
     expiry: str | None = None
     # Appended to a legacy subject's line when the target checks the subject alone.
     legacy_subject: str | None = None
+    # A locked agent: what the lock stopped in this target, and how soon.
+    lock: str | None = None
 
 
 def _never(agent: Agent, identities: IdentitiesFile) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..lifecycle import State, state
 from ..model import Agent, IdentitiesFile
 from ..names import principal
 from ..plan import environment_of, job_workflow_ref
@@ -41,6 +42,11 @@ class IdentityCard:
     revocation: str
     revocation_command: str
     expiry_enforcement: str = CLOUD_REFUSES
+    # active, locked or revoked (cdk/lifecycle.py).
+    state: State = "active"
+    # A locked agent: "on <date> by <who>: <reason>", and what stopped, per target.
+    locked: str | None = None
+    lock_effects: tuple[str, ...] = ()
 
 
 def revocation_command(name: str) -> str:
@@ -70,6 +76,7 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
                         for e in agent.escalations)
     revoked = (None if agent.revoked is None else
                f"on {agent.revoked.on} by {agent.revoked.by}: {agent.revoked.reason}")
+    lock = agent.locked if state(agent) == "locked" else None
     return IdentityCard(
         name=agent.name,
         principal=principal(agent.name),
@@ -90,6 +97,9 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
                     f"to the record, merge, then run `{revocation_command(agent.name)}`"),
         revocation_command=revocation_command(agent.name),
         expiry_enforcement=expiry or CLOUD_REFUSES,
+        state=state(agent),
+        locked=None if lock is None else f"on {lock.on} by {lock.by}: {lock.reason}",
+        lock_effects=tuple(part.lock for part in lines if part.lock),
     )
 
 
