@@ -18,9 +18,11 @@ This module is the one list of those rules; the judges are in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..github.rotation_plan import rotation_triggers
 from ..names import AGENT_TAG, MANAGED_BY_TAG
 from .verdicts import (
     BROADENING,
@@ -47,7 +49,6 @@ from .verdicts import (
     policy,
     pool_condition,
     read_only,
-    rotation_triggers,
     trust,
     trust_admits_nothing,
 )
@@ -80,6 +81,36 @@ def _tags(old: Any, new: Any) -> Verdict | None:
         return None
     return HARMLESS, _METADATA
 
+def _rotation(old: Any, new: Any) -> Verdict | None:
+    """A deploy key's ``time_static`` triggers (:mod:`cdk.github.rotation_plan`)."""
+    if not (_is_schedule(old) and _is_schedule(new)):
+        return None
+    before, after = int(old["every_days"]), int(new["every_days"])
+    if after > before:
+        return BROADENING, f"deploy key rotation days {before} -> {after}"
+    return NARROWING, (f"keys replaced at the next deploy (schedule from {new['anchor']} "
+                       f"every {after} days)")
+
+
+def _is_schedule(value: Any) -> bool:
+    if not isinstance(value, dict) or not str(value.get("every_days", "")).isdigit():
+        return False
+    requested = value.get("requested")
+    return isinstance(requested, str) and value == rotation_triggers(
+        int(value["every_days"]), requested)
+
+
+_EXPIRY_RE = re.compile(
+    r'\$\{timeadd\("\d{4}-\d\d-\d\dT00:00:00Z", format\("%dh", 24 \* \d+ \* '
+    r"\(max\(floor\(\(local\.agentid_plan_day - \d+\) / \d+\), 0\) \+ 1\)\)\)\}")
+
+
+def _rotation_expiry(old: Any, new: Any) -> Verdict | None:
+    if all(isinstance(v, str) and _EXPIRY_RE.fullmatch(v) for v in (old, new)):
+        return HARMLESS, "the end of the key's rotation period moves with its schedule"
+    return None
+
+
 RULES: tuple[Rule, ...] = (
     # Harmless: what no access decision depends on.
     Rule(_EVERY_KIND, ("tags", "tags_all", "labels"), _tags, _METADATA),
@@ -101,13 +132,21 @@ RULES: tuple[Rule, ...] = (
     # Weakened controls.
     Rule(("aws_iam_role", "plan.aws_role"), ("max_session_duration",),
          longer_broadens("session seconds"), "a longer session outlives a revocation longer"),
-    Rule(("time_rotating", "plan.deploy_key"), ("rotation_days",),
+    Rule(("plan.deploy_key",), ("rotation_days",),
          longer_broadens("deploy key rotation days"), "a key that lives longer is a wider "
          "exposure"),
-    Rule(("time_static",), ("triggers",), rotation_triggers,
-         "a deploy key's rotation schedule: a longer period broadens; any other change "
-         "(a rotate request, the next period) replaces the key pair with one of the same "
-         "access, which grants nothing; triggers agentid does not write are unclassified"),
+    Rule(("time_static",), ("triggers",), _rotation,
+         "a deploy key's schedule: more days between rotations broadens; any other change "
+         "(a rotate request, fewer days) replaces the keys at the next deploy and narrows; "
+         "triggers that are not the schedule's are unclassified"),
+    Rule(("plan.deploy_key",), ("requested",),
+         lambda old, new: (NARROWING, f"keys rotated on request: {old or '(none)'} -> "
+                                      f"{new or '(none)'}"),
+         "a rotate request replaces the keys at the next deploy and restarts the schedule"),
+    Rule(("azurerm_key_vault_secret",), ("expiration_date",), _rotation_expiry,
+         "a stored key expires at the end of its rotation period, which moves with the "
+         "schedule (judged on the time_static's triggers); any other expiry is "
+         "unclassified"),
     Rule(("github_repository_deploy_key", "plan.deploy_key"), ("read_only",), read_only,
          "write access to a repository is a grant"),
     Rule(("github_repository_environment", "plan.environment"),
@@ -204,15 +243,20 @@ def lock_rule_for(kind: str, attribute: str) -> LockRule | None:
 # other creation broadens and every other removal is unclassified.
 _PROVIDER = ("a provider block only configures how resources are managed; the resources "
              "it manages are judged on their own")
+# The plan day of a stack with deploy keys (cdk/github/rotation_plan.py).
+_LOCALS = ("a local value only computes (the plan's day, for the rotation schedule); it is "
+           "judged where it is used")
 CREATION: dict[str, Verdict] = {
     "data": (HARMLESS, "a data source only reads; its value is judged where it is used"),
     "provider": (HARMLESS, _PROVIDER),
+    "locals": (HARMLESS, _LOCALS),
     "github_repository_ruleset": (NARROWING, "GitHub now enforces the review of this file"),
     "plan.identities_ruleset": (NARROWING, "GitHub now enforces the review of this file"),
 }
 REMOVAL_NARROWS: dict[str, str] = {
     "data": "a data source only reads",
     "provider": _PROVIDER,
+    "locals": _LOCALS,
     **{kind: "a grant or credential removed" for kind in (
         "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policies_exclusive",
         "aws_iam_role_policy_attachments_exclusive", "github_repository_deploy_key",

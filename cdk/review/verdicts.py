@@ -338,24 +338,3 @@ def disabled(old: Any, new: Any) -> Verdict | None:
     if old is True and new in (False, None, MISSING):
         return BROADENING, "service account enabled again"
     return None
-
-
-_TRIGGERS = {"anchor", "every_days", "period", "requested"}
-
-
-def rotation_triggers(old: Any, new: Any) -> Verdict | None:
-    """A deploy key's rotation schedule (``time_static`` triggers): a longer period
-    broadens; otherwise a change replaces the key pair with a new one of the same
-    access (a rotation), which grants nothing."""
-    if not isinstance(old, dict) or not isinstance(new, dict) \
-            or set(old) != _TRIGGERS or set(new) != _TRIGGERS:
-        return None
-    try:
-        before, after = int(old["every_days"]), int(new["every_days"])
-    except (TypeError, ValueError):
-        return None
-    if after > before:
-        return BROADENING, f"deploy key rotation days {before} -> {after}"
-    if after < before:
-        return NARROWING, f"deploy key rotation days {before} -> {after}"
-    return HARMLESS, "the key pair is replaced by a new one with the same access (a rotation)"

@@ -10,6 +10,7 @@ needs no escalation; rotate entries of the base are append-only.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,9 @@ from cdk.review.changes import LOCKING, UNLOCKING, classify
 from cdk.review.render import md_text
 from cdk.review.verdicts import (
     BROADENING,
-    HARMLESS,
     NARROWING,
     UNCLASSIFIED,
     denies_everything,
-    rotation_triggers,
     trust_admits_nothing,
 )
 
@@ -308,13 +307,13 @@ def test_a_disabled_service_account_narrows_and_enabling_it_broadens() -> None:
     assert classify(*account, True, False)[0] == BROADENING
 
 
-def test_rotation_triggers_a_rotation_is_harmless_a_longer_period_broadens() -> None:
-    def triggers(every: str = "30", requested: str = "", anchor: str = "2024-01-01"
-                 ) -> dict[str, str]:
-        return {"anchor": anchor, "every_days": every, "requested": requested,
-                "period": f"${{floor((local.agentid_plan_day - 19723) / {every})}}"}
-    assert rotation_triggers(triggers(), triggers(requested="2026-11-28",
-                                                  anchor="2026-11-28"))[0] == HARMLESS
-    assert rotation_triggers(triggers(), triggers(every="60"))[0] == BROADENING
-    assert rotation_triggers(triggers(), triggers(every="7"))[0] == NARROWING
-    assert rotation_triggers(triggers(), {**triggers(), "extra": "x"}) is None
+def test_a_rotation_is_no_broadening_a_longer_period_is() -> None:
+    # rotation-synth's rule (cdk/review/content.py), as the lifecycle review relies on it
+    from cdk.github.rotation_plan import rotation_triggers
+
+    before = rotation_triggers(30, None)
+    requested = rotation_triggers(30, date(2026, 11, 28))
+    triggers = ("time_static", "triggers")
+    assert classify(*triggers, before, requested)[0] == NARROWING
+    assert classify(*triggers, before, rotation_triggers(60, None))[0] == BROADENING
+    assert classify(*triggers, before, {**requested, "extra": "x"})[0] == UNCLASSIFIED
