@@ -112,8 +112,10 @@ UNLOCKING = "unlocking"
 
 def classify(kind: str, attribute: str, old: Any, new: Any,
              expires: tuple[date | None, date | None] = (None, None),
-             lock: str | None = None) -> Verdict:
-    """The verdict on one attribute that differs; unclassified when no rule speaks."""
+             lock: str | None = None,
+             bodies: tuple[Mapping[str, Any], Mapping[str, Any]] = ({}, {})) -> Verdict:
+    """The verdict on one attribute that differs; unclassified when no rule speaks
+    (``bodies``: the base's and the head's whole resource, for the lock's forms)."""
     if expires != (None, None):
         # Judged without the expiry date: the expiry gate judges that, with the base's limit.
         old, new = mask_expiry(old, expires[0]), mask_expiry(new, expires[1])
@@ -121,10 +123,11 @@ def classify(kind: str, attribute: str, old: Any, new: Any,
             return EXPIRY, "moves with `expires` (the expiry gate judges it)"
     locked = lock_rule_for(kind, attribute) if lock is not None else None
     if locked is not None:
-        if lock == LOCKING and (note := locked.form(new)) is not None:
+        if lock == LOCKING and (note := locked.form(new, bodies[1])) is not None:
             return NARROWING, f"locked: {note}"
-        if lock == UNLOCKING and locked.form(old) is not None and locked.form(new) is None:
-            return BROADENING, f"unlocked: the lock's form is lifted (was: {locked.form(old)})"
+        was = locked.form(old, bodies[0]) if lock == UNLOCKING else None
+        if was is not None and locked.form(new, bodies[1]) is None:
+            return BROADENING, f"unlocked: the lock's form is lifted (was: {was})"
     rule = rule_for(kind, attribute)
     if rule is not None:
         verdict = rule.judge(old, new)
@@ -158,7 +161,7 @@ def compare(stack: str, base: Content, head: Content,
                 continue
             changes.append(ContentChange(stack, address, attribute,
                                          *classify(kind, attribute, before, after, expires,
-                                                   lock)))
+                                                   lock, (old, new))))
     return tuple(changes)
 
 

@@ -34,6 +34,7 @@ from .verdicts import (
     Judge,
     LockForm,
     Verdict,
+    admits_no_branch,
     assignment_kind,
     branch_policy_admits_nothing,
     broadens,
@@ -44,6 +45,7 @@ from .verdicts import (
     disabled,
     grants,
     harmless,
+    holds_no_secret,
     longer_broadens,
     pin,
     policy,
@@ -51,6 +53,7 @@ from .verdicts import (
     read_only,
     trust,
     trust_admits_nothing,
+    unpinned_admitting_nothing,
 )
 
 __all__ = ["BROADENING", "EXPIRY", "HARMLESS", "NARROWING", "NEEDS_APPROVAL", "UNCLASSIFIED"]
@@ -228,6 +231,14 @@ LOCK_RULES: tuple[LockRule, ...] = (
              branch_policy_admits_nothing,
              "the lock's environment: custom branch policies on, protected branches off "
              "(its deployment policies are removed, each judged on its own)"),
+    LockRule(("plan.environment",), ("admits_no_branch",), admits_no_branch,
+             "the lock's environment plan: it admits no branch"),
+    LockRule(("plan.environment",), ("branch_pattern", "tag_pattern"),
+             unpinned_admitting_nothing,
+             "the pin leaves an environment plan that admits no branch at all"),
+    LockRule(("plan.secret_store",), ("secrets",), holds_no_secret,
+             "the lock's secret store: the container stays (unlocking writes only new "
+             "secrets), holding no secret"),
 )
 
 _LOCK_INDEX: dict[tuple[str, str], LockRule] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..names import PIN_KEY, REPOSITORY_ID_KEY, SUB_KEY
@@ -273,7 +273,9 @@ def deny_policy(old: Any, new: Any) -> Verdict | None:
 # and says what it stops; any other value is not the lock's and is judged by the usual
 # rule. These are consulted only for an agent whose head is locked (or, reversed, whose
 # base was and whose head is not).
-LockForm = Callable[[Any], str | None]
+# A form reads the attribute's value and, where the value alone does not say it, the
+# rest of the resource (as on the side that carries the lock).
+LockForm = Callable[[Any, Mapping[str, Any]], str | None]
 
 _DOCUMENT_KEYS = {"Version", "Statement"}
 
@@ -295,7 +297,7 @@ def _one(value: Any, expected: str) -> bool:
     return bool(value == expected or value == [expected])
 
 
-def trust_admits_nothing(value: Any) -> str | None:
+def trust_admits_nothing(value: Any, resource: Mapping[str, Any] | None = None) -> str | None:
     """The locked trust: one statement denying ``sts:AssumeRoleWithWebIdentity`` to a
     federated provider, and nothing allowed."""
     statement = _only_statement(value)
@@ -310,7 +312,7 @@ def trust_admits_nothing(value: Any) -> str | None:
     return "the trust admits no token (it denies sts:AssumeRoleWithWebIdentity, allows nothing)"
 
 
-def denies_everything(value: Any) -> str | None:
+def denies_everything(value: Any, resource: Mapping[str, Any] | None = None) -> str | None:
     """The locked inline policy or boundary: one statement denying every action on every
     resource, unconditionally."""
     statement = _only_statement(value)
@@ -321,7 +323,8 @@ def denies_everything(value: Any) -> str | None:
     return "every action on every resource denied (sessions already issued stop too)"
 
 
-def branch_policy_admits_nothing(value: Any) -> str | None:
+def branch_policy_admits_nothing(value: Any, resource: Mapping[str, Any] | None = None
+                                 ) -> str | None:
     """The locked environment's branch policy: custom branch policies on, protected
     branches off (and every deployment policy removed, each judged on its own)."""
     if isinstance(value, list) and len(value) == 1:
@@ -337,4 +340,25 @@ def disabled(old: Any, new: Any) -> Verdict | None:
         return NARROWING, "service account disabled: Google rejects its tokens"
     if old is True and new in (False, None, MISSING):
         return BROADENING, "service account enabled again"
+    return None
+
+
+def admits_no_branch(value: Any, resource: Mapping[str, Any] | None = None) -> str | None:
+    """The locked environment's plan: it admits no branch."""
+    return "the environment admits no branch" if value is True else None
+
+
+def unpinned_admitting_nothing(value: Any, resource: Mapping[str, Any] | None = None
+                               ) -> str | None:
+    """A workflow pin gone from a locked environment's plan that admits no branch at all."""
+    if value in (None, MISSING) and resource is not None \
+            and resource.get("admits_no_branch") is True:
+        return "no workflow pin: the environment admits no branch at all"
+    return None
+
+
+def holds_no_secret(value: Any, resource: Mapping[str, Any] | None = None) -> str | None:
+    """A locked agent's secret store: the container stays, holding no secret."""
+    if isinstance(value, (list, tuple)) and not value:
+        return "the store holds no secret (the deploy keys are deleted)"
     return None

@@ -10,7 +10,7 @@ needs no escalation; rotate entries of the base are append-only.
 from __future__ import annotations
 
 import json
-from datetime import date
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from cdk.review.verdicts import (
     trust_admits_nothing,
 )
 
+from ..conftest import FIXTURES
 from ..records import BASE, variant
 from .helpers import WIDEN, Result, entry, escalate, failed, passed, review
 
@@ -45,16 +46,6 @@ ROTATE = ('    rotate:\n      - {on: 2026-11-28, by: "@acme/platform-oncall", '
 OLDER_ROTATE = ('      - {on: 2026-10-01, by: "@acme/platform-oncall", '
                 'reason: "Scheduled yearly rotation drill"}\n')
 NO_SYNTH = "--no-synth"
-
-
-@pytest.fixture(autouse=True)
-def _lifecycle_fields_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
-    """TEST-ONLY until lock-clouds and rotation-synth lift AgentId-NotBuiltYet for
-    `locked` and `rotate` on main: the review's judgement is what these tests show."""
-    import cdk.checks.identity as identity
-
-    monkeypatch.setattr(identity, "_NOT_BUILT_YET", tuple(
-        f for f in identity._NOT_BUILT_YET if f not in ("locked", "rotate")))
 
 
 def _top(markdown: str) -> str:
@@ -85,6 +76,44 @@ def test_a_lock_passes_without_an_escalation_and_opens_the_packet_with_its_banne
                              "by": "@acme/security", "reason": "Token leaked in a build log",
                              "before": None, "banner": BANNER}
     assert "| `release-bot` | locked | narrowed |" in result.markdown
+    # what the lock takes away, from the plans, each by the lock's form or a removal
+    effects = {(e["address"], e["attribute"]): e["note"] for e in agent["lock_effects"]}
+    assert effects[("plan.aws_role", "trust_policy")].startswith(
+        "locked: the trust admits no token")
+    for document in ("permissions", "boundary"):
+        assert effects[("plan.aws_scope", document)].startswith(
+            "locked: every action on every resource denied")
+    assert effects[("plan.environment.acme/api/agent-release-bot", "admits_no_branch")]
+    assert agent["content"] == []
+    assert "`release-bot: plan.aws_role.trust_policy`: locked: the trust admits no token" \
+        in result.markdown
+
+
+# Every cloud at once: the fixture of the synthesized lock tests, its locks removed in
+# the base (report-bot is never locked).
+LOCKED_FIXTURE = (FIXTURES / "locked.yaml").read_text()
+UNLOCKED_FIXTURE = re.sub(r"    locked:\n(      .*\n){3}", "", LOCKED_FIXTURE)
+
+
+def test_a_lock_in_every_cloud_passes_and_each_effect_is_the_lock_s(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert UNLOCKED_FIXTURE.count("\n    locked:") == 0
+    assert LOCKED_FIXTURE.count("\n    locked:") == 3
+    result = review(tmp_path, UNLOCKED_FIXTURE, LOCKED_FIXTURE, capsys, NO_SYNTH)
+    passed(result)
+    assert [lock["agent"] for lock in result.packet["locks"]] == [
+        "archive-bot", "incident-bot", "release-bot"]
+    effects = {(e["stack"], e["address"].split(".", 2)[1], e["attribute"])
+               for a in result.packet["agents"] for e in a["lock_effects"]}
+    assert {("incident-bot", "gcp_service_account", "disabled"),
+            ("incident-bot", "azure_identity", "credentials"),
+            ("incident-bot", "azure_identity", "assignments"),
+            ("incident-bot", "secret_store", "secrets"),
+            ("incident-bot", "deploy_key", "*"),
+            ("release-bot", "environment", "branch_pattern"),
+            ("release-bot", "aws_role", "trust_policy"),
+            ("archive-bot", "gcp_service_account", "disabled")} <= effects
+    assert all(a["content"] == [] and not a["broadened"] for a in result.packet["agents"])
 
 
 def test_a_lock_whose_record_changes_while_locked_passes_and_shows_the_old_record(
@@ -311,9 +340,9 @@ def test_a_rotation_is_no_broadening_a_longer_period_is() -> None:
     # rotation-synth's rule (cdk/review/content.py), as the lifecycle review relies on it
     from cdk.github.rotation_plan import rotation_triggers
 
-    before = rotation_triggers(30, None)
-    requested = rotation_triggers(30, date(2026, 11, 28))
+    before = rotation_triggers(30, "")
+    requested = rotation_triggers(30, "2026-11-28")
     triggers = ("time_static", "triggers")
     assert classify(*triggers, before, requested)[0] == NARROWING
-    assert classify(*triggers, before, rotation_triggers(60, None))[0] == BROADENING
+    assert classify(*triggers, before, rotation_triggers(60, ""))[0] == BROADENING
     assert classify(*triggers, before, {**requested, "extra": "x"})[0] == UNCLASSIFIED
