@@ -346,3 +346,84 @@ def test_a_rotation_is_no_broadening_a_longer_period_is() -> None:
     assert classify(*triggers, before, requested)[0] == NARROWING
     assert classify(*triggers, before, rotation_triggers(60, ""))[0] == BROADENING
     assert classify(*triggers, before, {**requested, "extra": "x"})[0] == UNCLASSIFIED
+
+
+# --------------------------------------------------------------------------- synthesized
+
+
+@pytest.mark.synth
+def test_a_lock_passes_with_synthesis_and_its_stack_changes_are_the_lock_s(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = review(tmp_path, KEYED, KEYED + LOCK, capsys)
+    passed(result)
+    _assert_lock_banner(result)
+    agent = result.agent("release-bot")
+    assert agent["content"] == [] and not agent["broadened"]
+    effects = {(e["address"].split(".")[0], e["attribute"]): e["note"]
+               for e in agent["lock_effects"]}
+    assert effects[("aws_iam_role", "assume_role_policy")].startswith(
+        "locked: the trust admits no token")
+    for kind in ("aws_iam_role_policy", "aws_iam_policy"):  # inline policy, boundary
+        assert effects[(kind, "policy")].startswith(
+            "locked: every action on every resource denied")
+    assert effects[("github_repository_environment", "deployment_branch_policy")].startswith(
+        "locked: the environment admits no branch")
+    for kind in ("github_repository_deploy_key", "tls_private_key",
+                 "aws_secretsmanager_secret", "aws_secretsmanager_secret_version"):
+        assert effects[(kind, "*")].startswith("removed"), kind
+    # the next deploy: the stack's own changes match
+    destroyed = {c["address"].split(".")[0] for c in agent["resources"]["changes"]
+                 if c["action"] == "destroy"}
+    assert {"github_repository_deploy_key", "tls_private_key"} <= destroyed
+    assert "applies the lock" in result.markdown
+
+
+@pytest.mark.synth
+def test_a_lock_in_every_cloud_passes_with_synthesis(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = review(tmp_path, UNLOCKED_FIXTURE, LOCKED_FIXTURE, capsys)
+    passed(result)
+    assert len(result.packet["locks"]) == 3
+    effects = {(e["stack"], e["address"].split(".")[0], e["attribute"])
+               for a in result.packet["agents"] for e in a["lock_effects"]}
+    assert {("incident-bot", "google_service_account", "disabled"),
+            ("archive-bot", "google_service_account", "disabled"),
+            ("incident-bot", "azurerm_federated_identity_credential", "*"),
+            ("incident-bot", "azurerm_pim_active_role_assignment", "*"),
+            ("incident-bot", "azurerm_key_vault_secret", "*"),
+            ("release-bot", "github_repository_environment_deployment_policy", "*"),
+            ("release-bot", "github_repository_environment", "deployment_branch_policy"),
+            ("archive-bot", "google_secret_manager_secret_version", "*")} <= effects
+    assert all(a["content"] == [] and not a["broadened"] for a in result.packet["agents"])
+
+
+@pytest.mark.synth
+@pytest.mark.parametrize("change", sorted(HIDDEN))
+def test_a_broadening_written_beside_a_lock_still_fails_with_synthesis(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str) -> None:
+    (old, new), named = HIDDEN[change]
+    result = review(tmp_path, BASE, variant(old, new, base=LOCKED), capsys)
+    assert named in failed(result, BROADENING_GATE)["message"]
+
+
+@pytest.mark.synth
+def test_unlocking_with_synthesis_fails_without_and_passes_with_an_escalation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = review(tmp_path, KEYED + LOCK, KEYED, capsys)
+    assert "unlocked (was locked" in failed(result, BROADENING_GATE)["message"]
+    comes_back = {e["address"].split(".")[0] for e in result.agent("release-bot")["content"]}
+    assert {"aws_iam_role", "github_repository_deploy_key"} <= comes_back
+    passed(review(tmp_path, KEYED + LOCK, escalate(KEYED), capsys))
+
+
+@pytest.mark.synth
+def test_a_rotate_request_with_synthesis_replaces_the_keys_without_an_escalation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = review(tmp_path, KEYED, KEYED + ROTATE, capsys)
+    passed(result)
+    agent = result.agent("release-bot")
+    assert agent["rotation"]["line"].startswith(
+        "keys rotated on request: Offboarding a member of the rotation team")
+    triggers = [c for c in agent["content"] if c["address"].startswith("time_static.")]
+    assert [c["kind"] for c in triggers] == ["narrowing"]
+    assert "keys rotated on request" in result.markdown
