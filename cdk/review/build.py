@@ -241,6 +241,11 @@ def _locked_content(name: str, lock: LockChange, base: Agent | None, head: Agent
     actual = compare(name, base_content, head_content, expires, direction)
     effect = NARROWING if lock.change == LOCKED else BROADENING
     effects = tuple(c for c in actual if direction is not None and c.kind == effect)
+    if lock.change == LOCKED:
+        # A removal's general reason (an environment's runs_on entry gone, ...) is not
+        # why it goes here: the lock deletes it.
+        effects = tuple(replace(c, note="deleted by the lock (a removal narrows)")
+                        if c.attribute == "*" else c for c in effects)
     judged = tuple(sorted(set(intent) | {c for c in actual if c.kind in NEEDS_APPROVAL}))
     return judged, effects
 

@@ -12,7 +12,7 @@ import pytest
 from cdk.cli import main
 
 from ..conftest import FIXTURES, TODAY_ARG
-from ..records import variant
+from ..records import BASE, variant
 
 
 @dataclass
@@ -74,6 +74,23 @@ SECOND_AGENT_ESCALATION = """\
 """
 TOMBSTONE = ("    aws:\n", '    revoked: {on: 2026-11-28, by: "@acme/platform", '
              "reason: Agent retired}\n    aws:\n")
+
+# Lock and rotate requests (tests/review/test_lifecycle_review.py and the goldens).
+LOCK = ('    locked: {on: 2026-11-28, by: "@acme/security", '
+        'reason: "Token leaked in a build log"}\n')
+BANNER = "LOCKED: release-bot by @acme/security on 2026-11-28 — Token leaked in a build log"
+LOCKED = BASE + LOCK
+DEPLOY_KEY = "    github:\n      deploy_keys:\n        - {repo: acme/docs}\n"
+# The base with a deploy key: reviews against it judge the key as already there.
+KEYED = BASE + DEPLOY_KEY
+ROTATE = ('    rotate:\n      - {on: 2026-11-28, by: "@acme/platform-oncall", '
+          'reason: "Offboarding a member of the rotation team"}\n')
+OLDER_ROTATE = ('      - {on: 2026-10-01, by: "@acme/platform-oncall", '
+                'reason: "Scheduled yearly rotation drill"}\n')
+# Two agents with deploy keys; the head locks one and asks the other for new keys.
+LOCK_AND_ROTATE = (KEYED + SECOND_AGENT + SECOND_AGENT_ESCALATION + DEPLOY_KEY,
+                   KEYED + LOCK + SECOND_AGENT + SECOND_AGENT_ESCALATION + DEPLOY_KEY
+                   + ROTATE.replace("@acme/platform-oncall", "@acme/docs"))
 
 PLANS = FIXTURES / "review" / "plans"
 # The committed fixture holds a placeholder, so the repository-wide private-key

@@ -28,23 +28,28 @@ from cdk.review.verdicts import (
 
 from ..conftest import FIXTURES
 from ..records import BASE, variant
-from .helpers import WIDEN, Result, entry, escalate, failed, passed, review
+from .helpers import (
+    BANNER,
+    DEPLOY_KEY,
+    KEYED,
+    LOCK,
+    LOCKED,
+    OLDER_ROTATE,
+    ROTATE,
+    SECOND_AGENT,
+    WIDEN,
+    Result,
+    entry,
+    escalate,
+    failed,
+    passed,
+    review,
+)
 
 BROADENING_GATE = "AgentId-Review-UnapprovedBroadening"
 INVALID = "AgentId-Review-EscalationInvalid"
 ROTATE_REWRITTEN = "AgentId-Review-RotateRewritten"
 
-LOCK = ('    locked: {on: 2026-11-28, by: "@acme/security", '
-        'reason: "Token leaked in a build log"}\n')
-BANNER = "LOCKED: release-bot by @acme/security on 2026-11-28 — Token leaked in a build log"
-LOCKED = BASE + LOCK
-DEPLOY_KEY = "    github:\n      deploy_keys:\n        - {repo: acme/docs}\n"
-# The base with a deploy key (its escalation is in the base: the key is not new here).
-KEYED = BASE + DEPLOY_KEY
-ROTATE = ('    rotate:\n      - {on: 2026-11-28, by: "@acme/platform-oncall", '
-          'reason: "Offboarding a member of the rotation team"}\n')
-OLDER_ROTATE = ('      - {on: 2026-10-01, by: "@acme/platform-oncall", '
-                'reason: "Scheduled yearly rotation drill"}\n')
 NO_SYNTH = "--no-synth"
 
 
@@ -220,6 +225,22 @@ def test_a_new_deploy_key_beside_a_lock_still_fails(
     assert "new read deploy key on acme/docs" in failed(result, BROADENING_GATE)["message"]
 
 
+def test_a_new_agent_created_locked_is_still_a_new_agent(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    head = BASE + SECOND_AGENT + LOCK.replace("Token leaked in a build log",
+                                              "Created locked until the docs repo is ready")
+    result = review(tmp_path, BASE, head, capsys, NO_SYNTH)
+    failed(result, "AgentId-Review-UnapprovedNewAgent")
+
+
+def test_removing_a_standing_deny_beside_a_lock_still_fails(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # must_never_hold is a deny: dropping it while locked is judged as if unlocked
+    guarded = variant("    aws:\n", '    must_never_hold: ["s3:DeleteObject"]\n    aws:\n')
+    result = review(tmp_path, guarded, LOCKED, capsys, NO_SYNTH)
+    assert "s3:DeleteObject" in failed(result, BROADENING_GATE)["message"]
+
+
 # --------------------------------------------------------------------------- rotate
 
 
@@ -370,7 +391,7 @@ def test_a_lock_passes_with_synthesis_and_its_stack_changes_are_the_lock_s(
         "locked: the environment admits no branch")
     for kind in ("github_repository_deploy_key", "tls_private_key",
                  "aws_secretsmanager_secret", "aws_secretsmanager_secret_version"):
-        assert effects[(kind, "*")].startswith("removed"), kind
+        assert effects[(kind, "*")] == "deleted by the lock (a removal narrows)", kind
     # the next deploy: the stack's own changes match
     destroyed = {c["address"].split(".")[0] for c in agent["resources"]["changes"]
                  if c["action"] == "destroy"}
