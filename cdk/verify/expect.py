@@ -87,6 +87,19 @@ def live(agent: Agent) -> bool:
     return agent.revoked is None
 
 
+# Restated from cdk/lifecycle.py on purpose (docs/architecture.md §1); a test keeps it
+# equal: a tombstone wins over a lock.
+def locked(agent: Agent) -> bool:
+    """Whether the agent is locked: its stack stays but admits and allows nothing."""
+    return agent.revoked is None and agent.locked is not None
+
+
+def holds_deploy_keys(agent: Agent) -> bool:
+    """Whether the agent's stack holds its deploy keys (and their secrets): it lists
+    some and is not locked (a locked agent's keys are deleted)."""
+    return bool(agent.github.deploy_keys) and not locked(agent)
+
+
 def record_names(identities: IdentitiesFile) -> set[str]:
     """Every stack name the records call for: foundation and one per agent."""
     return {FOUNDATION, *(a.name for a in identities.agents)}

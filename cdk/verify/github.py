@@ -15,6 +15,15 @@ GITHUB: Target[GitHubDefaults] = Target("GitHub", lambda identities: identities.
                                         lambda identities, agent: True)
 
 
+# A locked agent's environments: custom branch policies with none listed admit no branch.
+ADMITS_NO_BRANCH = {"protected_branches": False, "custom_branch_policies": True}
+# What a locked agent's stack no longer holds: deployment policies, deploy keys and the
+# key pairs and rotation clocks behind them.
+LOCKED_AWAY = ("github_repository_environment_deployment_policy",
+               "github_repository_deploy_key", "tls_private_key", "time_rotating",
+               "time_static")
+
+
 def _environments(stack: Stack) -> list[Resource]:
     return stack.resources("github_repository_environment")
 
@@ -68,7 +77,9 @@ def environment_no_bypass(stack: Stack, report: Reporter,
 def environment_branches(stack: Stack, report: Reporter,
                          agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
     """Each environment deploys only from protected branches, or only from the ref the
-    record pins with its workflow."""
+    record pins with its workflow; a locked agent's from no branch (custom branch
+    policies, none listed)."""
+    locked = expect.locked(agent)
     pins = {(run.repo.split("/", 1)[1], expect.environment(agent, run)): run.ref
             for run in agent.runs_on}
     policies = stack.resources("github_repository_environment_deployment_policy")
@@ -82,24 +93,28 @@ def environment_branches(stack: Stack, report: Reporter,
         got = sorted((str(p.get("branch_pattern") or ""), str(p.get("tag_pattern") or ""))
                      for p in mine)
         branch = environment.get("deployment_branch_policy")
-        if ref is None:
-            want_policy, want = {"protected_branches": True,
-                                 "custom_branch_policies": False}, []
+        want: list[tuple[str, str]] = []
+        if locked:
+            want_policy = dict(ADMITS_NO_BRANCH)
+        elif ref is None:
+            want_policy = {"protected_branches": True, "custom_branch_policies": False}
         else:
             kind, _, name = ref.removeprefix("refs/").partition("/")
             want_policy = {"protected_branches": False, "custom_branch_policies": True}
             want = [(name, "") if kind == "heads" else ("", name)]
         if branch != want_policy or got != want:
+            only = ("no branch (the agent is locked)" if locked else "protected branches"
+                    if ref is None else f"the pinned {ref}")
             yield report(environment.address,
-                         f"deploys from {branch!r} with patterns {got}, not only "
-                         + ("protected branches" if ref is None else f"the pinned {ref}"))
+                         f"deploys from {branch!r} with patterns {got}, not only {only}")
 
 
 def deploy_keys(stack: Stack, report: Reporter,
                 agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
-    """Deploy keys are exactly the record's, titled ``agent-<name>``, read-only unless the
-    record says ``write``."""
-    access = {key.repo.split("/", 1)[1]: key.access for key in agent.github.deploy_keys}
+    """Deploy keys are exactly the record's (a locked agent's: none), titled
+    ``agent-<name>``, read-only unless the record says ``write``."""
+    access = {key.repo.split("/", 1)[1]: key.access for key in agent.github.deploy_keys
+              if expect.holds_deploy_keys(agent)}
     got = set()
     for key in stack.resources("github_repository_deploy_key"):
         repository = str(key.get("repository"))
@@ -114,6 +129,25 @@ def deploy_keys(stack: Stack, report: Reporter,
         yield report(stack.name, f"deploy keys differ from the record's: extra "
                                  f"{sorted(got - set(access))}, missing "
                                  f"{sorted(set(access) - got)}")
+
+
+def locked_environments(stack: Stack, report: Reporter,
+                        agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
+    """A locked agent's environments stay (reviewers, variables) but admit no branch:
+    custom branch policies on, no deployment policy; it holds no deploy key, key pair or
+    rotation clock."""
+    if not expect.locked(agent):
+        return
+    for environment in _environments(stack):
+        branch = environment.get("deployment_branch_policy")
+        if branch != ADMITS_NO_BRANCH:
+            yield report(environment.address, f"deployment_branch_policy {branch!r} admits "
+                                              f"branches: a locked agent's is "
+                                              f"{ADMITS_NO_BRANCH}")
+    for resource in stack.resources(*LOCKED_AWAY):
+        yield report(resource.address, f"a {resource.kind} in a locked agent's stack: its "
+                                       "environments admit no branch and its deploy keys "
+                                       "are deleted")
 
 
 def _rules(ruleset: Resource) -> dict[str, Any]:
@@ -180,10 +214,14 @@ ENVIRONMENT_NO_BYPASS = GITHUB.per_agent(
     "admin bypass it.", environment_no_bypass)
 ENVIRONMENT_BRANCHES = GITHUB.per_agent(
     "GitHubEnvironmentBranches", "Every environment deploys only from protected branches, "
-    "or only from the ref the record pins.", environment_branches)
+    "or only from the ref the record pins (a locked agent's: from no branch).",
+    environment_branches)
 DEPLOY_KEYS = GITHUB.per_agent(
-    "GitHubDeployKeys", "Deploy keys are exactly the record's, read-only unless the "
-    "record says `write`.", deploy_keys)
+    "GitHubDeployKeys", "Deploy keys are exactly the record's (none while the agent is "
+    "locked), read-only unless the record says `write`.", deploy_keys)
+LOCKED = GITHUB.per_agent(
+    "GitHubLocked", "A locked agent's environments admit no branch (custom branch policies, "
+    "no deployment policy) and it holds no deploy key or key pair.", locked_environments)
 
 IDENTITIES_RULESET = GITHUB.invariant(
     "GitHubIdentitiesRuleset", "Where the record names the identities repository, its "
@@ -192,4 +230,4 @@ IDENTITIES_RULESET = GITHUB.invariant(
     identities_ruleset)
 
 INVARIANTS = (ENVIRONMENT_REVIEWERS, ENVIRONMENT_NO_BYPASS, ENVIRONMENT_BRANCHES, DEPLOY_KEYS,
-              IDENTITIES_RULESET)
+              LOCKED, IDENTITIES_RULESET)

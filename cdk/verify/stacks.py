@@ -26,6 +26,15 @@ GCP = {"google_service_account", "google_service_account_iam_member",
 AZURE = {"azurerm_user_assigned_identity", "azurerm_federated_identity_credential",
          "azurerm_role_assignment", "azurerm_pim_active_role_assignment",
          "azurerm_key_vault", "azurerm_key_vault_secret"}
+# What a locked agent's stack never holds: what admits a branch or a token, grants a
+# role, or holds a deploy key (its role, account, identity, environments, variables and
+# the stores themselves stay).
+LOCKED_AWAY = {"github_repository_environment_deployment_policy",
+               "aws_secretsmanager_secret", "aws_secretsmanager_secret_policy",
+               "aws_secretsmanager_secret_version", "google_secret_manager_secret",
+               "google_secret_manager_secret_version", "azurerm_federated_identity_credential",
+               "azurerm_role_assignment", "azurerm_pim_active_role_assignment",
+               "azurerm_key_vault_secret"}
 # Resource types agentid tags (AWS, Azure) or labels (Google Cloud) with the agent's
 # tags: who it belongs to, who owns it, when it expires.
 TAGGED = {"aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_secretsmanager_secret",
@@ -62,7 +71,8 @@ def missing_stacks(names: set[str], identities: Any) -> Iterator[Finding]:
 
 
 def resources_from_record(stack: Stack, report: Reporter) -> Iterator[Finding]:
-    """Every resource is of a type agentid writes for what the record uses."""
+    """Every resource is of a type agentid writes for what the record uses (a locked
+    agent's: none that admits a branch or token, grants a role or holds a key)."""
     identities, agent = stack.identities, stack.agent
     if stack.name == FOUNDATION:
         allowed = set(FOUNDATION_TYPES)
@@ -72,12 +82,14 @@ def resources_from_record(stack: Stack, report: Reporter) -> Iterator[Finding]:
         return  # orphans and tombstones: see stack_matches_record
     else:
         allowed = set(GITHUB)
-        if agent.github.deploy_keys:
+        if expect.holds_deploy_keys(agent):
             allowed |= DEPLOY_KEY
         for uses, types in ((expect.uses_aws, AWS), (expect.uses_gcp, GCP),
                             (expect.uses_azure, AZURE)):
             if uses(identities, agent):
                 allowed |= types
+        if expect.locked(agent):
+            allowed -= LOCKED_AWAY
     for resource in stack.resources():
         if resource.kind not in allowed:
             yield report(resource.address, f"a {resource.kind} is nothing agentid writes "

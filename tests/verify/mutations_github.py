@@ -95,6 +95,36 @@ def _ruleset_gone(documents: Documents) -> str:
     return "foundation"
 
 
+def _locked_protected_branches(documents: Documents) -> str:
+    address, body = resource(documents, "incident-bot", "github_repository_environment")
+    body["deployment_branch_policy"] = {"protected_branches": True,
+                                        "custom_branch_policies": False}
+    return address
+
+
+def _locked_pin_kept(documents: Documents) -> str:
+    # release-bot's pinned environment admits main again through a deployment policy.
+    address, env = resource(documents, "release-bot", "github_repository_environment",
+                            lambda body: body["environment"] == "release")
+    name = address.split(".", 1)[1]
+    documents["release-bot"]["resource"]["github_repository_environment_deployment_policy"] = {
+        "kept": {"repository": "widgets", "branch_pattern": "main",
+                 "environment": f"${{github_repository_environment.{name}.environment}}"}}
+    return "github_repository_environment_deployment_policy.kept"
+
+
+def _locked_key_kept(documents: Documents) -> str:
+    _, key = resource(documents, "report-bot", "github_repository_deploy_key")
+    documents["incident-bot"]["resource"]["github_repository_deploy_key"] = {
+        "kept": {**key, "title": "agent-incident-bot"}}
+    return "github_repository_deploy_key.kept"
+
+
+def _locked_key_kept_stack(documents: Documents) -> str:
+    _locked_key_kept(documents)
+    return "incident-bot"
+
+
 MUTATIONS = [
     Mutation("a ruleset bypass actor", "example", "foundation", _ruleset_bypass,
              github.IDENTITIES_RULESET.id),
@@ -122,4 +152,14 @@ MUTATIONS = [
              github.DEPLOY_KEYS.id),
     Mutation("a key the record lacks", "example", "release-bot", _extra_key,
              github.DEPLOY_KEYS.id),
+    Mutation("a locked environment admitting protected branches", "locked", "incident-bot",
+             _locked_protected_branches, github.LOCKED.id),
+    Mutation("a locked environment admitting protected branches: its branches", "locked",
+             "incident-bot", _locked_protected_branches, github.ENVIRONMENT_BRANCHES.id),
+    Mutation("a locked agent's pin kept", "locked", "release-bot", _locked_pin_kept,
+             github.LOCKED.id),
+    Mutation("a locked agent's deploy key kept", "locked", "incident-bot", _locked_key_kept,
+             github.LOCKED.id),
+    Mutation("a locked agent's deploy key kept: the record's keys", "locked", "incident-bot",
+             _locked_key_kept_stack, github.DEPLOY_KEYS.id),
 ]

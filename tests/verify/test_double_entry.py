@@ -13,15 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from cdk import plan
+from cdk import lifecycle, plan
 from cdk.aws import denies as aws_denies
+from cdk.aws import document as aws_document
+from cdk.aws import plan as aws_plan
+from cdk.aws import scope as aws_scope
 from cdk.aws import secret_plan
 from cdk.azure import federation as azure_federation
 from cdk.azure import plan as azure_plan
 from cdk.gcp import denies as gcp_denies
 from cdk.gcp import roles as gcp_roles
+from cdk.github import deploy_keys as github_deploy_keys
+from cdk.github import plan as github_plan
 from cdk.validation import load
-from cdk.verify import aws_common, azure, expect, gcp, gcp_common
+from cdk.verify import aws_common, aws_lock, azure, expect, gcp, gcp_common, github
 
 from ..conftest import EXAMPLE, FIXTURES, TODAY
 
@@ -72,6 +77,33 @@ def test_record_facts_are_the_plans(path: Path) -> None:
         assert expect.expiry(agent) == plan.expiry_timestamp(agent)
         for store in ("aws", "gcp", "azure"):
             assert expect.uses_store(agent, store) == plan.uses_store(agent, store)
+        assert expect.locked(agent) == (lifecycle.state(agent) == "locked")
+        if expect.live(agent):
+            assert expect.holds_deploy_keys(agent) == bool(
+                github_deploy_keys.plan_deploy_keys(agent, load(path, TODAY).identities))
         for run in agent.runs_on:
             assert expect.workflow_pin(run) == plan.job_workflow_ref(run)
             assert expect.environment(agent, run) == plan.environment_of(agent, run)
+
+
+def test_the_lock_documents_are_what_verify_requires() -> None:
+    # The plan's locked trust and deny-all documents pass verify's reading of "admits no
+    # token" and "denies everything"; the unlocked ones do not.
+    aws = load(EXAMPLE, TODAY).identities.defaults.aws
+    assert aws is not None
+    provider = aws_plan.oidc_provider_arn(aws)
+    assert aws_lock.trust_problem(aws_plan.locked_trust_policy(aws), provider) is None
+    for kind in (aws_document.INLINE, aws_document.MANAGED):
+        assert aws_lock.deny_all_problem(aws_scope.deny_all(kind)) is None
+    agent = load(EXAMPLE, TODAY).identities.agents[0]
+    github_defaults = load(EXAMPLE, TODAY).identities.defaults.github
+    assert aws_lock.trust_problem(aws_plan.trust_policy(agent, aws, github_defaults),
+                                  provider) is not None
+
+
+def test_a_locked_environment_is_what_verify_requires() -> None:
+    env = github_plan.EnvironmentPlan("acme/a", "e", (), (), admits_no_branch=True)
+    assert {"protected_branches": env.protected_branches_only,
+            "custom_branch_policies": not env.protected_branches_only
+            } == github.ADMITS_NO_BRANCH
+    assert not env.pinned
