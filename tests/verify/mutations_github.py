@@ -161,7 +161,7 @@ def _plan_day_frozen(documents: Documents) -> str:
     return "local.agentid_plan_day"
 
 
-def _time_rotating_back(documents: Documents) -> str:
+def _stray_time_static(documents: Documents) -> str:
     address, body = resource(documents, "release-bot", "time_static")
     documents["release-bot"]["resource"]["time_static"]["extra"] = dict(body)
     return "time_static.extra"
@@ -216,6 +216,6 @@ MUTATIONS = [
              _azure_copy_not_versioned, github.DEPLOY_KEY_ROTATION.id),
     Mutation("the plan day frozen", "example", "release-bot", _plan_day_frozen,
              github.DEPLOY_KEY_ROTATION.id),
-    Mutation("a time_static rotating nothing", "example", "release-bot", _time_rotating_back,
+    Mutation("a time_static rotating nothing", "example", "release-bot", _stray_time_static,
              github.DEPLOY_KEY_ROTATION.id),
 ]
