@@ -13,7 +13,7 @@ from .core import Finding, Invariant, Reporter, Stack
 TARGET = "Stacks"
 GITHUB = {"github_repository_environment", "github_repository_environment_deployment_policy",
           "github_actions_environment_variable"}
-DEPLOY_KEY = {"github_repository_deploy_key", "tls_private_key", "time_rotating", "time_static"}
+DEPLOY_KEY = {"github_repository_deploy_key", "tls_private_key", "time_static"}
 AWS = {"aws_iam_role", "aws_iam_role_policy", "aws_iam_policy",
        "aws_iam_role_policies_exclusive", "aws_iam_role_policy_attachments_exclusive",
        "aws_kms_key", "aws_kms_alias", "aws_secretsmanager_secret",

@@ -17,8 +17,11 @@ from cdk.github.rotation_plan import (
     interpolated,
     next_rotation_expression,
     plan_day_expression,
+    rotation_triggers,
 )
 from cdk.lifecycle import EPOCH
+from cdk.validation import load
+from cdk.verify import github, verify_documents
 
 from ..conftest import TODAY, Synthesized
 from ..lifecycle.test_rotation_plan import WITH_ROTATE
@@ -124,3 +127,21 @@ def test_every_store_rolls_its_copy_with_the_key(
             found |= set(stack.get("resource", {})) & (KEYED | {"azurerm_key_vault_secret"})
     # Each store's copy was seen: AWS, Google Cloud and Azure.
     assert found == KEYED | {"azurerm_key_vault_secret"}
+
+
+@pytest.mark.synth
+def test_verify_holds_the_stack_to_the_records_request(
+        rotated: tuple[Synthesized, Synthesized]) -> None:
+    # GIVEN the records with a rotate request, synthesized
+    out, _ = rotated
+    identities = load(out.outdir.parent / "identities.yaml", TODAY).identities
+    documents = {name: out.stack(name) for name in out.stacks()}
+    assert verify_documents(documents, identities).ok
+    # WHEN a stack keeps the epoch schedule (the request is not honoured)
+    for body in documents["release-bot"]["resource"]["time_static"].values():
+        body["triggers"] = rotation_triggers(int(body["triggers"]["every_days"]), "")
+    # THEN verify names each time_static
+    report = verify_documents(documents, identities)
+    assert sorted(f.address for f in report.findings
+                  if f.invariant == github.DEPLOY_KEY_ROTATION.id) == sorted(
+        f"time_static.{name}" for name in documents["release-bot"]["resource"]["time_static"])

@@ -107,3 +107,32 @@ def test_a_locked_environment_is_what_verify_requires() -> None:
             "custom_branch_policies": not env.protected_branches_only
             } == github.ADMITS_NO_BRANCH
     assert not env.pinned
+
+
+def test_rotation_schedule_is_the_lifecycles(tmp_path: Path) -> None:
+    from datetime import date
+
+    from cdk import lifecycle
+    from cdk.github import rotation_plan
+    from cdk.github.deploy_keys import plan_deploy_keys
+
+    from ..lifecycle.test_rotation_plan import WITH_ROTATE
+    from ..records import write
+
+    assert expect.ROTATION_EPOCH == lifecycle.EPOCH
+    assert expect.PLAN_DAY == rotation_plan.PLAN_DAY
+    assert expect.plan_day() == rotation_plan.interpolated(rotation_plan.plan_day_expression())
+    identities = load(write(tmp_path, WITH_ROTATE), TODAY).identities
+    for agent in identities.agents:
+        assert expect.rotation_requested(agent) == (
+            None if lifecycle.newest_request(agent) is None else lifecycle.anchor(agent))
+        records = {key.repo: key for key in agent.github.deploy_keys}
+        for key_plan in plan_deploy_keys(agent, identities):
+            days = expect.rotation_days(identities, records[key_plan.repo])
+            assert days == key_plan.rotation_days
+            assert expect.rotation_triggers(agent, days) == rotation_plan.rotation_triggers(
+                days, key_plan.requested)
+            assert expect.next_rotation(agent, days) == rotation_plan.interpolated(
+                rotation_plan.next_rotation_expression(lifecycle.anchor(agent), days))
+    assert expect._days_since_1970(date(2024, 2, 29)) == rotation_plan.day_number(
+        date(2024, 2, 29))
