@@ -326,6 +326,10 @@ def explain_rules() -> list[tuple[str, str, str]]:
     rows += [(", ".join(r.kinds), ", ".join(r.attributes),
               f"agent locked: {NARROWING} (unlocked: {BROADENING}): {r.reason}")
              for r in LOCK_RULES]
+    rows.append(("* of an agent locked in the base or the head",
+                 "(its record, judged as if unlocked)",
+                 "every rule above, on the plans of both records without their lock: what "
+                 "unlocking would grant is judged in the change that writes it"))
     rows.append(("*", "(any value that differs only by `expires`)",
                  "judged by AgentId-Review-ExpiryBeyondPolicy against the base's limit"))
     return rows

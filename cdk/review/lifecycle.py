@@ -97,11 +97,14 @@ class RotationNote:
     on: date
     by: str
     reason: str
+    locked: bool = False  # the agent is locked: its keys are deleted, new ones come back
 
     @property
     def line(self) -> str:
         """What the packet says."""
-        return f"keys rotated on request: {self.reason} (by {self.by}, on {self.on})"
+        line = f"keys rotated on request: {self.reason} (by {self.by}, on {self.on})"
+        return line + ("; the agent is locked: its keys are deleted now and new ones are "
+                       "made when it is unlocked" if self.locked else "")
 
 
 def _key(request: RotationRequest) -> tuple[str, str, str]:
@@ -119,7 +122,7 @@ def rotation_note(base: Agent | None, head: Agent | None) -> RotationNote | None
     before = newest_request(base) if base is not None else None
     if before is not None and _key(before) == _key(after):
         return None
-    return RotationNote(after.on, after.by, after.reason)
+    return RotationNote(after.on, after.by, after.reason, head.locked is not None)
 
 
 def rewritten_requests(base: Agent | None, head: Agent | None) -> tuple[str, ...]:

@@ -256,6 +256,15 @@ def test_a_rotate_request_is_shown_and_needs_no_escalation(
     assert md_text(line) in result.markdown
 
 
+def test_a_rotate_request_on_a_locked_agent_says_when_the_keys_come(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = review(tmp_path, KEYED + LOCK, KEYED + LOCK + ROTATE, capsys, NO_SYNTH)
+    passed(result)
+    assert result.agent("release-bot")["rotation"]["line"].endswith(
+        "the agent is locked: its keys are deleted now and new ones are made when it is "
+        "unlocked")
+
+
 def test_only_a_new_newest_rotate_request_is_news(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # An older entry added below the newest one rotates nothing: no line.
