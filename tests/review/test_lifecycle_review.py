@@ -457,3 +457,19 @@ def test_a_rotate_request_with_synthesis_replaces_the_keys_without_an_escalation
     triggers = [c for c in agent["content"] if c["address"].startswith("time_static.")]
     assert [c["kind"] for c in triggers] == ["narrowing"]
     assert "keys rotated on request" in result.markdown
+
+
+@pytest.mark.synth
+@pytest.mark.parametrize("fixture", ["azure", "gcp"])
+def test_a_rotate_request_with_each_store_needs_no_escalation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], fixture: str) -> None:
+    # Key Vault versions and Secret Manager versions roll with the key pair; what the
+    # review sees change is the schedule (and Azure's expiry moving with it).
+    base = (FIXTURES / f"{fixture}.yaml").read_text()
+    assert base.count("\n  - name: ") == 1 and base.endswith("\n")
+    result = review(tmp_path, base, base + ROTATE, capsys)
+    passed(result)
+    [agent] = result.packet["agents"]
+    assert agent["rotation"]["line"].startswith("keys rotated on request: Offboarding")
+    assert {c["address"].split(".")[0] for c in agent["content"]} == {"time_static"}
+    assert not agent["broadened"]
