@@ -42,7 +42,6 @@ from .verdicts import (
     denies,
     denies_everything,
     deny_policy,
-    disabled,
     grants,
     harmless,
     holds_no_secret,
@@ -51,6 +50,7 @@ from .verdicts import (
     policy,
     pool_condition,
     read_only,
+    service_account_disabled,
     trust,
     trust_admits_nothing,
     unpinned_admitting_nothing,
@@ -168,9 +168,6 @@ RULES: tuple[Rule, ...] = (
          grants("Google Cloud grants"), "bindings and impersonation members are grants"),
     Rule(("plan.gcp_service_account",), ("denied_permissions",),
          denies("denied on Google Cloud"), "deny policy permissions guard the agent"),
-    Rule(("google_service_account", "plan.gcp_service_account"), ("disabled",), disabled,
-         "a disabled service account obtains nothing (Google rejects its tokens): "
-         "disabling narrows, enabling broadens"),
     Rule(("plan.azure_identity",), ("credentials",), credentials,
          "federated credentials are grants: a new subject broadens, unless it is the "
          "immutable subject of a job whose legacy subject it replaces (a respelling that "
@@ -231,6 +228,9 @@ LOCK_RULES: tuple[LockRule, ...] = (
              branch_policy_admits_nothing,
              "the lock's environment: custom branch policies on, protected branches off "
              "(its deployment policies are removed, each judged on its own)"),
+    LockRule(("google_service_account", "plan.gcp_service_account"), ("disabled",),
+             service_account_disabled,
+             "the lock's service account: disabled (Google rejects its tokens)"),
     LockRule(("plan.environment",), ("admits_no_branch",), admits_no_branch,
              "the lock's environment plan: it admits no branch"),
     LockRule(("plan.environment",), ("branch_pattern", "tag_pattern"),

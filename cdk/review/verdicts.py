@@ -334,13 +334,10 @@ def branch_policy_admits_nothing(value: Any, resource: Mapping[str, Any] | None 
     return "the environment admits no branch (custom branch policies on, none listed)"
 
 
-def disabled(old: Any, new: Any) -> Verdict | None:
-    """A service account disabled narrows (Google rejects its tokens); enabled broadens."""
-    if new is True and old in (False, None, MISSING):
-        return NARROWING, "service account disabled: Google rejects its tokens"
-    if old is True and new in (False, None, MISSING):
-        return BROADENING, "service account enabled again"
-    return None
+def service_account_disabled(value: Any, resource: Mapping[str, Any] | None = None
+                             ) -> str | None:
+    """The locked service account: disabled, so Google rejects its tokens."""
+    return "service account disabled: Google rejects its tokens" if value is True else None
 
 
 def admits_no_branch(value: Any, resource: Mapping[str, Any] | None = None) -> str | None:

@@ -360,10 +360,14 @@ def test_the_lock_forms_narrow_only_for_a_lock_and_the_general_rules_stay() -> N
     assert classify(*branch, closed, open_, lock=UNLOCKING)[0] == BROADENING
 
 
-def test_a_disabled_service_account_narrows_and_enabling_it_broadens() -> None:
+def test_a_disabled_service_account_is_the_lock_s_alone() -> None:
+    from cdk.review.verdicts import MISSING
+
     account = ("google_service_account", "disabled")
-    assert classify(*account, None, True)[0] == NARROWING
-    assert classify(*account, True, False)[0] == BROADENING
+    assert classify(*account, MISSING, True, lock=LOCKING)[0] == NARROWING
+    assert classify(*account, True, MISSING, lock=UNLOCKING)[0] == BROADENING
+    # no rule speaks for it outside a lock: fail closed
+    assert classify(*account, MISSING, True)[0] == UNCLASSIFIED
 
 
 def test_a_rotation_is_no_broadening_a_longer_period_is() -> None:
