@@ -245,3 +245,25 @@ def test_revoked_wins_over_locked(loaded: Loaded) -> None:
     for t in used(revoked, _file(loaded)):
         content = t.planned_content(revoked, _file(loaded))
         assert not [k for k in content if k.startswith("plan.")]
+
+
+def test_the_rendered_card_shows_the_lock(capsys: pytest.CaptureFixture[str]) -> None:
+    from cdk.cli import main
+
+    from ..conftest import TODAY_ARG
+
+    capsys.readouterr()
+    code = main(["card", "incident-bot", "-f", str(FIXTURES / "locked.yaml"),
+                 "--today", TODAY_ARG])
+    out = capsys.readouterr().out
+    assert code == 0
+    lock = next(line for line in out.splitlines() if line.startswith("- **LOCKED**"))
+    assert "on 2026-11-28" in lock and "Token seen in a public build log" in lock
+    assert "acme/security" in lock
+    for cloud in ("GitHub:", "AWS:", "Google Cloud:", "Azure:"):
+        assert f"  - {cloud}" in out
+    assert "may stay cached and usable for up to 24 hours" in out
+    capsys.readouterr()
+    assert main(["card", "report-bot", "-f", str(FIXTURES / "locked.yaml"),
+                 "--today", TODAY_ARG]) == 0
+    assert "LOCKED" not in capsys.readouterr().out
