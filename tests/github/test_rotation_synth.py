@@ -24,7 +24,7 @@ from cdk.validation import load
 from cdk.verify import github, verify_documents
 
 from ..conftest import TODAY, Synthesized
-from ..lifecycle.test_rotation_plan import WITH_ROTATE
+from ..lifecycle.rotation_records import WITH_ROTATE
 from ..records import write
 
 # A day 40 days later: past a 30-day and several 7-day boundaries of the schedule.

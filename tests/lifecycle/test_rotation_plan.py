@@ -21,15 +21,8 @@ from cdk.github.rotation_plan import (
 from cdk.validation import load
 
 from ..conftest import TODAY
-from ..records import DEPLOY_KEYS, write
-
-ROTATE = """\
-    rotate:
-      - {on: 2026-11-02, by: "@acme/security", reason: Older request}
-      - {on: 2026-11-27, by: "@acme/security", reason: Key may have leaked}
-      - {on: 2026-11-10, by: "@acme/security", reason: Listed out of order}
-"""
-WITH_ROTATE = DEPLOY_KEYS.replace("    escalations:\n", ROTATE + "    escalations:\n", 1)
+from ..records import write
+from .rotation_records import WITH_ROTATE
 
 
 def test_day_numbers_count_from_1970() -> None:

@@ -116,7 +116,7 @@ def test_rotation_schedule_is_the_lifecycles(tmp_path: Path) -> None:
     from cdk.github import rotation_plan
     from cdk.github.deploy_keys import plan_deploy_keys
 
-    from ..lifecycle.test_rotation_plan import WITH_ROTATE
+    from ..lifecycle.rotation_records import WITH_ROTATE
     from ..records import write
 
     assert expect.ROTATION_EPOCH == lifecycle.EPOCH
