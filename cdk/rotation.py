@@ -20,11 +20,12 @@ class RotatedKey(Protocol):
 
     @property
     def rotated(self) -> TerraformResource:
-        """The ``time_static`` pinned to the last rotation (its ``rfc3339``)."""
+        """The ``time_static`` replaced at each rotation (its ``rfc3339``: when it was)."""
 
     @property
     def next_rotation(self) -> str:
-        """Reference to the instant the key is due to be replaced."""
+        """The instant the key is due to be replaced (RFC 3339): the end of the current
+        period of the record's schedule, as a Terraform expression."""
 
 
 def replaced_with(*triggers: TerraformResource, before_destroy: bool = False

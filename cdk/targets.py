@@ -58,6 +58,8 @@ class CardLines:
     legacy_subject: str | None = None
     # Where the agent's alerts go (docs/alerts.md), one line per channel.
     alerts: tuple[str, ...] = ()
+    # A locked agent: what the lock stopped in this target, and how soon.
+    lock: str | None = None
 
 
 def _never(agent: Agent, identities: IdentitiesFile) -> bool:

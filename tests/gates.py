@@ -112,11 +112,41 @@ class FailedCheck:
 # `@<digits>` after the owner) patched in before its checks are imported: the
 # checks keep running, with every other rule of theirs unchanged. See
 # docs/decisions.md, "Immutable subjects".
+#
+# And CKV_AWS_393 reads every statement of a role's trust as if it admitted
+# tokens, Deny included (its first statement naming the GitHub OIDC provider without
+# a `sub` condition fails the role): a locked agent's trust, one unconditional Deny
+# of AssumeRoleWithWebIdentity to that provider and no Allow (docs/lifecycle.md),
+# failed although it admits nothing. The check is therefore run on the statements
+# that can admit a token (every statement but a Deny), with its own logic unchanged;
+# a trust of Deny statements alone admits nothing and passes.
+# tests/test_gates.py holds both ways: a locked trust passes, and an unsafe Allow
+# beside a Deny still fails.
 CHECKOV_WITH_IMMUTABLE_SUBJECTS = """
 import re, sys, warnings
 import checkov.common.util.oidc_utils as oidc
 oidc.gh_repo_regex = re.compile(
     r"(\\$\\{)?[a-zA-Z0-9_-]+(\\.[a-zA-Z0-9_-]+)*(@[0-9]+)?(\\})?/[^/]+")
+import json
+from checkov.common.models.enums import CheckResult
+from checkov.common.util.type_forcers import extract_policy_dict, force_list
+from checkov.terraform.checks.resource.aws.GithubActionsOIDCTrustPolicyOnRole import (
+    GithubActionsOIDCTrustPolicyOnRole as OnRole)
+_scan = OnRole.scan_resource_conf
+def _scan_what_admits(self, conf):
+    try:
+        policy = extract_policy_dict(conf["assume_role_policy"][0])
+    except Exception:
+        policy = None
+    if not isinstance(policy, dict) or "Statement" not in policy:
+        return _scan(self, conf)
+    admits = [s for s in force_list(policy["Statement"])
+              if not (isinstance(s, dict) and s.get("Effect") == "Deny")]
+    if not admits:
+        return CheckResult.PASSED
+    return _scan(self, {**conf, "assume_role_policy": [
+        json.dumps({**policy, "Statement": admits})]})
+OnRole.scan_resource_conf = _scan_what_admits
 from checkov.main import Checkov
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", category=SyntaxWarning)

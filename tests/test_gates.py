@@ -8,6 +8,7 @@ parliament or cloudsplaining finding.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -84,6 +85,30 @@ def test_checkov_fails_nothing_and_runs_the_checks_that_matter(
         assert names, f"no {kind} to check"
         assert {(check_id, name) for name in names} <= set(passed), (
             f"{check_id} did not pass on {kind}")
+
+
+def test_checkov_judges_what_a_trust_admits(tmp_path: Path) -> None:
+    # GIVEN a locked agent's trust (one Deny, no Allow) and a trust whose Allow has no
+    # subject beside a Deny, THEN CKV_AWS_393 passes the first and still fails the
+    # second: a Deny is never read as admitting a token, nor does it hide an Allow.
+    provider = {"Federated": "arn:aws:iam::123456789012:oidc-provider/"
+                             "token.actions.githubusercontent.com"}
+    deny = {"Sid": "AgentidLocked", "Effect": "Deny", "Principal": provider,
+            "Action": "sts:AssumeRoleWithWebIdentity"}
+    loose = {"Effect": "Allow", "Principal": provider,
+             "Action": "sts:AssumeRoleWithWebIdentity",
+             "Condition": {"StringEquals": {
+                 "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}
+    for name, statements in (("locked", [deny]), ("loose", [deny, loose])):
+        stack = tmp_path / "stacks" / name
+        stack.mkdir(parents=True)
+        (stack / "cdk.tf.json").write_text(json.dumps({"resource": {"aws_iam_role": {
+            "role": {"name": f"agent-{name}", "assume_role_policy": json.dumps(
+                {"Version": "2012-10-17", "Statement": statements})}}}}))
+    failed, passed = checkov_report(tmp_path / "stacks")
+    assert [(f.check_id, Path(f.file).parent.name) for f in failed
+            if f.check_id == "CKV_AWS_393"] == [("CKV_AWS_393", "loose")]
+    assert ("CKV_AWS_393", "role") in passed
 
 
 def test_checkov_skips_live_only_in_the_config_file_each_with_a_reason() -> None:

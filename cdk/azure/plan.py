@@ -24,6 +24,11 @@ The federation rules of docs/architecture.md §6.1, in Azure's terms:
 - Role assignments are time-bound PIM active assignments ending at ``expires``
   when ``defaults.azure.time_bound_assignments`` is on (Entra ID P2), plain
   assignments otherwise (the expiry rules and a revocation remove them).
+- A locked agent (``locked:``, docs/lifecycle.md) keeps its managed identity (and
+  so its client id and environment variables) but has no federated credential
+  and no role assignment, and its Key Vault holds no secret. Access tokens Entra ID
+  issued before the lock are not revoked: a managed identity's token may stay
+  cached and usable for up to 24 hours (:data:`LOCK_TOKEN_LIFETIME`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..lifecycle import state
 from ..model import Agent, IdentitiesFile
 from ..names import OIDC_URL, principal, tags
 from ..plan import SecretsByRepo, StoredSecret, expiry_timestamp, uses_store
@@ -56,6 +62,9 @@ SECRETS_USER = "Key Vault Secrets User"
 SECRETS_USER_ID = "4633458b-17de-408a-b874-0445c86b69e6"
 SOFT_DELETE_RETENTION_DAYS = 90
 SECRET_CONTENT_TYPE = "application/x-openssh-private-key"
+# How long a managed identity's access token issued before a lock may stay usable:
+# Entra ID caches managed-identity tokens and does not revoke them.
+LOCK_TOKEN_LIFETIME = "24 hours"
 
 
 def uses_azure(agent: Agent) -> bool:
@@ -64,7 +73,8 @@ def uses_azure(agent: Agent) -> bool:
 
 
 def role_assignments(agent: Agent, identities: IdentitiesFile) -> tuple[Assignment, ...]:
-    """``azure.roles`` that compile (the rules report the rest), sorted."""
+    """``azure.roles`` that compile (the rules report the rest), sorted (the record's,
+    locked or not: :func:`plan_identity` leaves them out of a locked agent's stack)."""
     azure = identities.defaults.azure
     if azure is None or agent.azure is None:
         return ()
@@ -110,16 +120,19 @@ class IdentityPlan:
 
 
 def plan_identity(agent: Agent, identities: IdentitiesFile) -> IdentityPlan:
-    """Plan the agent's managed identity and everything it is trusted with."""
+    """Plan the agent's managed identity and everything it is trusted with (a locked
+    agent: the identity alone, no credential, no assignment)."""
     azure = azure_defaults(identities)
+    locked = state(agent) == "locked"
     return IdentityPlan(
         name=identity_name(agent.name),
         resource_group=azure.resource_group,
         location=azure.location,
         resource_id=identity_id(azure, agent.name),
         tags=tags(agent),
-        credentials=federated_credentials(agent, identities.defaults.github),
-        assignments=role_assignments(agent, identities),
+        credentials=() if locked else federated_credentials(agent,
+                                                             identities.defaults.github),
+        assignments=() if locked else role_assignments(agent, identities),
         assignment_kind=assignment_kind(identities),
         subscription_scope=subscription_scope(azure),
         expires_at=expiry_timestamp(agent),
@@ -163,12 +176,14 @@ class AzureSecretStorePlan(SecretsByRepo[AzureSecretPlan]):
 
 
 def plan_secret_store(agent: Agent, identities: IdentitiesFile) -> AzureSecretStorePlan:
-    """Plan a per-agent Key Vault (RBAC mode) and one secret per deploy key."""
+    """Plan a per-agent Key Vault (RBAC mode) and one secret per deploy key (a locked
+    agent's vault stays, holding none)."""
     azure = azure_defaults(identities)
     vault = vault_name(azure, agent.name)
+    keys = () if state(agent) == "locked" else agent.github.deploy_keys
     secrets = tuple(
         AzureSecretPlan(key.repo, name, f"https://{vault}.vault.azure.net/secrets/{name}")
-        for key in agent.github.deploy_keys
+        for key in keys
         for name in [key_vault_secret_name(agent.name, key.repo)])
     return AzureSecretStorePlan(
         vault_name=vault,
@@ -204,10 +219,12 @@ def policy_documents(agent: Agent, identities: IdentitiesFile) -> dict[str, dict
         store_rows = [{"Effect": "Allow", "Action": [SECRETS_USER], "Resource": [s.uri]}
                       for s in store.secrets]
     return {
+        # A locked agent has no credential: no row rather than a row trusting nothing.
         "azure-federation": {"Statement": [
             {"Effect": "Allow", "Action": ["federated-credential"],
              "Resource": [c.subject for c in plan.credentials],
-             "Condition": {"audience": AUDIENCE, "issuer": OIDC_URL}}]},
+             "Condition": {"audience": AUDIENCE, "issuer": OIDC_URL}}] if plan.credentials
+            else []},
         "azure-roles": {"Statement": [
             *({"Effect": "Allow", "Action": [a.role], "Resource": [a.scope]}
               for a in plan.assignments),

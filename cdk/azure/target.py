@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from ..lifecycle import state
 from ..model import Agent, IdentitiesFile
 from ..plan import uses_store
 from ..policy import PolicyDocument, allowed, as_list, statements
 from ..subjects import parse_subject
 from ..targets import CardLines, Content, Target, identity_content
 from .plan import (
+    LOCK_TOKEN_LIFETIME,
     assignment_kind,
     assignment_summary,
     plan_identity,
@@ -82,9 +84,15 @@ def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
         expiry = ("the cloud refuses the identity from that date; on Azure, PIM ends its "
                   "role assignments, while its federated credentials (which have no end "
                   "date) go with revocation")
+    lock = None
+    if state(agent) == "locked":
+        lock = (f"Azure: managed identity agent-{agent.name} has no federated credential "
+                "and no role assignment, so no new token is issued; a managed-identity "
+                f"token issued before the lock may stay cached and usable for up to "
+                f"{LOCK_TOKEN_LIFETIME}")
     return CardLines(credential=(credential,), scope=tuple(scope), expiry=expiry,
                      legacy_subject="; on Azure a repository re-created under this name "
-                                    "would be accepted")
+                                    "would be accepted", lock=lock)
 
 
 TARGET = Target(

@@ -52,6 +52,8 @@ class AgentServiceAccount(Construct):
             account_id=plan.account_id,
             display_name=plan.display_name,
             description=plan.description,
+            # Only a locked agent's account says so: Google refuses its tokens.
+            disabled=True if plan.disabled else None,
         )
         condition = plan.condition
         impersonation_ids = unique_ids(

@@ -19,6 +19,11 @@ The federation rules of docs/architecture.md §6.1, in Google's terms:
   honouring the agent at expiry, whatever state Terraform is in.
 - A deny policy on the service account blocks identity and credential changes
   always, and the record's GCP ``must_never_hold`` permissions.
+- A locked agent (``locked:``, docs/lifecycle.md) keeps everything above, but its
+  service account is disabled (``disabled = true``): Google then refuses its
+  existing tokens and issues no new ones. Its deploy-key secrets (and their
+  accessor bindings) are gone; the key ring and key stay (Google never deletes a
+  key ring, so a re-created one would collide on unlock).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..lifecycle import state
 from ..model import Agent, GcpDefaults, IdentitiesFile
 from ..names import OIDC_URL, gcp_labels, gcp_secret_id, principal, service_account_id
 from ..plan import SecretsByRepo, StoredSecret, environment_of, uses_store
@@ -185,11 +191,17 @@ class ServiceAccountPlan:
     deny_principal: str
     denied_permissions: tuple[str, ...]
     provider_name: str
+    # A locked agent's account is disabled: Google refuses its tokens.
+    disabled: bool = False
 
 
 def plan_service_account(agent: Agent, identities: IdentitiesFile) -> ServiceAccountPlan:
-    """Plan the agent's service account and every binding and denial around it."""
+    """Plan the agent's service account and every binding and denial around it (a
+    locked agent's: disabled, and without the bindings of the secrets it no longer
+    holds)."""
     gcp = gcp_defaults(identities)
+    locked = state(agent) == "locked"
+    bindings = role_bindings(agent, identities)
     description = (f"agentid: owner {agent.owner}, expires {agent.expires.isoformat()}: "
                    f"{agent.description}")
     return ServiceAccountPlan(
@@ -203,12 +215,13 @@ def plan_service_account(agent: Agent, identities: IdentitiesFile) -> ServiceAcc
         workload_identity_members=tuple(sorted(
             {federated_principal(gcp, agent, run) for run in agent.runs_on})),
         condition=expiry_condition(agent),
-        bindings=role_bindings(agent, identities),
+        bindings=tuple(b for b in bindings if not (locked and b.internal)),
         deny_parent=deny_policy_parent(gcp),
         deny_name=principal(agent.name),
         deny_principal=deny_principal(gcp, agent.name),
         denied_permissions=denied_permissions(agent),
         provider_name=provider_name(gcp),
+        disabled=locked,
     )
 
 
@@ -245,11 +258,13 @@ class GcpSecretStorePlan(SecretsByRepo[GcpSecretPlan]):
 
 
 def plan_secret_store(agent: Agent, identities: IdentitiesFile) -> GcpSecretStorePlan:
-    """Plan a per-agent key ring and CMEK, and one secret per deploy key."""
+    """Plan a per-agent key ring and CMEK, and one secret per deploy key (a locked
+    agent's key ring and key stay, holding no secret)."""
     gcp = gcp_defaults(identities)
+    keys = () if state(agent) == "locked" else agent.github.deploy_keys
     secrets = tuple(
         GcpSecretPlan(key.repo, sid, f"projects/{gcp.project_id}/secrets/{sid}")
-        for key in agent.github.deploy_keys
+        for key in keys
         for sid in [gcp_secret_id(agent.name, key.repo)])
     return GcpSecretStorePlan(
         project=gcp.project_id,

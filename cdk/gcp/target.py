@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from ..lifecycle import state
 from ..model import Agent, IdentitiesFile
 from ..policy import PolicyDocument, allowed, as_list, statements
 from ..targets import CardLines, Content, Target, identity_content, plan_data
@@ -62,12 +63,18 @@ def _planned_foundation(identities: IdentitiesFile) -> Content:
 def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
     gcp = identities.defaults.gcp
     assert gcp is not None
+    email = service_account_email(gcp, agent.name)
+    lock = None
+    if state(agent) == "locked":
+        lock = (f"Google Cloud: service account {email} is disabled, so Google refuses "
+                "its existing tokens and issues no new ones (immediately after the apply)")
     return CardLines(
         credential=(f"GitHub Actions OIDC token, exchanged through workload identity pool "
                     f"{gcp.pool_id} for service account "
-                    f"{service_account_email(gcp, agent.name)} (short-lived tokens; no keys)",),
+                    f"{email} (short-lived tokens; no keys)",),
         scope=tuple(f"GCP {b.role} on {b.resource_name} (until {agent.expires})"
-                    for b in role_bindings(agent, identities)))
+                    for b in role_bindings(agent, identities)),
+        lock=lock)
 
 
 TARGET = Target(

@@ -17,7 +17,7 @@ from ..names import unique_ids
 from ..secret_store import plan_store
 from ..targets import target
 from .deploy_key import AgentDeployKey, key_providers
-from .deploy_keys import plan_deploy_keys
+from .deploy_keys import plan_deploy_keys, uses_deploy_keys
 from .environment import AgentEnvironment, Directory, github_provider
 from .plan import plan_environments
 from .ruleset import identities_ruleset
@@ -33,21 +33,26 @@ def build_foundation(stack: TerraformStack, identities: IdentitiesFile) -> None:
 
 
 def build_agent(stack: TerraformStack, agent: Agent, identities: IdentitiesFile) -> Built:
-    """The GitHub provider, and the tls and time providers where deploy keys live."""
+    """The GitHub provider, and the tls and time providers where the record lists deploy
+    keys (a locked agent's too: Terraform needs them to destroy the keys it held)."""
     github_provider(stack, identities.defaults.github.owner)
-    if plan_deploy_keys(agent, identities):
+    if uses_deploy_keys(agent):
         key_providers(stack)
     return Built()
 
 
 def finish_agent(stack: TerraformStack, agent: Agent, identities: IdentitiesFile,
                  built: Mapping[str, Built]) -> None:
-    """Deploy keys in the agent's store, then one environment per ``runs_on`` entry."""
+    """Deploy keys in the agent's store, then one environment per ``runs_on`` entry.
+
+    A locked agent's store stays (its KMS key, key ring or vault: unlocking then only
+    writes new secrets) but holds no key: :func:`plan_deploy_keys` plans none.
+    """
     variables: dict[str, str] = {}
     for part in built.values():
         variables.update(part.variables)
     keys = plan_deploy_keys(agent, identities)
-    if keys:
+    if uses_deploy_keys(agent):
         # The store's only reader is the identity its target built for the agent.
         store_target = target(agent.secrets.store)
         store = builder(store_target).secret_store(

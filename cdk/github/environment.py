@@ -57,7 +57,8 @@ class Directory:
 
 
 class AgentEnvironment:
-    """One environment: reviewers, no self-review, no admin bypass, pinned deployments.
+    """One environment: reviewers, no self-review, no admin bypass, pinned deployments
+    (a locked agent's: custom branch policies with none listed, so no branch deploys).
 
     Not a construct: the environment is ``construct_id`` in ``scope``, its policy and
     variables ``construct_id`` plus a suffix (docs/decisions.md, "Flat stacks").
@@ -85,7 +86,7 @@ class AgentEnvironment:
         )
         # Read once: every attribute read is a round trip into Node.
         environment = self.environment.environment
-        if not plan.protected_branches_only:
+        if plan.pinned:
             RepositoryEnvironmentDeploymentPolicy(
                 scope,
                 f"{construct_id}_deployment_policy",

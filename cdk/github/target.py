@@ -8,8 +8,11 @@ therefore runs after every other target has built its identity.
 
 from __future__ import annotations
 
+from datetime import date
+
+from ..lifecycle import state
 from ..model import Agent, IdentitiesFile
-from ..targets import Content, Target, plan_data
+from ..targets import CardLines, Content, Target, plan_data
 from .deploy_keys import plan_deploy_keys
 from .plan import plan_environments
 from .ruleset_plan import plan_ruleset
@@ -35,6 +38,17 @@ def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
     return content
 
 
+def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
+    if state(agent) != "locked":
+        return CardLines()
+    lock = ("GitHub: every environment of the agent admits no branch, so no new run gets "
+            "an approval to obtain credentials")
+    if agent.github.deploy_keys:
+        lock += ("; its deploy keys and their stored private halves are deleted (GitHub "
+                 "refuses a deleted key at once)")
+    return CardLines(lock=lock)
+
+
 def _planned_foundation(identities: IdentitiesFile) -> Content:
     ruleset = plan_ruleset(identities)
     assert ruleset is not None
@@ -49,6 +63,7 @@ TARGET = Target(
     in_foundation=_in_foundation,
     planned_content=_planned_content,
     planned_foundation=_planned_foundation,
+    card=_card,
     force_new={
         "github_repository_environment": frozenset({"repository", "environment"}),
         "github_repository_environment_deployment_policy": frozenset({"repository",

@@ -14,7 +14,15 @@ from ..model import Agent, IdentitiesFile
 from ..names import FOUNDATION
 from . import escalations as esc
 from .card import identity_card
-from .changes import Content, ContentChange, compare, mask_expiry, needing_approval
+from .changes import (
+    LOCKING,
+    UNLOCKING,
+    Content,
+    ContentChange,
+    compare,
+    mask_expiry,
+    needing_approval,
+)
 from .controls import ControlDiff, agent_controls, defaults_controls
 from .diff import (
     TRUST,
@@ -25,13 +33,21 @@ from .diff import (
     resources_of,
 )
 from .gates import GATE_BROADENING, Gate
-from .judge import _agent_gates, _count, _escalations, _unclassified_gate, _validity_gates
+from .judge import (
+    _agent_gates,
+    _count,
+    _escalations,
+    _rotation_gates,
+    _unclassified_gate,
+    _validity_gates,
+)
+from .lifecycle import LOCKED, UNLOCKED, LockChange, lock_change, rotation_note, unlocked
 from .packet import AgentReview, DefaultsReview, Packet, Side, _Approvals, contents
-from .plans import agent_documents
+from .plans import agent_documents, planned_content
 from .subjects import accepted, subject_change, without_subjects
 from .terraform import PlanSummary
 from .trust import diff_trust
-from .verdicts import BROADENING, EXPIRY, HARMLESS, UNCLASSIFIED
+from .verdicts import BROADENING, EXPIRY, HARMLESS, NARROWING, NEEDS_APPROVAL, UNCLASSIFIED
 
 
 def build_packet(base: Side, head: Side, today: date,
@@ -44,6 +60,7 @@ def build_packet(base: Side, head: Side, today: date,
         return Packet(base.label, head.label, today, tuple(gates), (), synthesized=synthesized)
     approvals, escalation_gates = _escalations(base.identities, head.identities, today)
     gates.extend(escalation_gates)
+    gates.extend(_rotation_gates(base.identities, head.identities))
     base_content, head_content = contents(base), contents(head)
     reviews = []
     before, after = base.agents(), head.agents()
@@ -115,10 +132,17 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
                   head_side: Side, today: date, base_content: Content, head_content: Content,
                   approvals: _Approvals) -> AgentReview | None:
     assert base_side.identities is not None and head_side.identities is not None
-    base_docs = agent_documents(base, base_side.identities) if base is not None else {}
-    head_docs = agent_documents(head, head_side.identities) if head is not None else {}
     base_stack = base_side.stacks.get(name)
     head_stack = head_side.stacks.get(name)
+    lock = lock_change(base, head)
+    # A locked record is judged as it would be unlocked (what unlocking it would grant),
+    # on the plans; the stacks as they are are judged with the lock's forms below.
+    intent_base = unlocked(base) if base is not None and lock is not None else base
+    intent_head = unlocked(head) if head is not None and lock is not None else head
+    base_docs = agent_documents(intent_base, base_side.identities) \
+        if intent_base is not None else {}
+    head_docs = agent_documents(intent_head, head_side.identities) \
+        if intent_head is not None else {}
     if base == head and base_docs == head_docs and base_stack == head_stack \
             and base_content == head_content:
         return None
@@ -138,6 +162,8 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
         status = "revoked"
     elif head.revoked is None and base.revoked is not None:
         status = "restored"
+    elif lock is not None and lock.change in (LOCKED, UNLOCKED):
+        status = lock.change
     else:
         status = "changed"
     base_keys = {} if base is None or base.revoked else _deploy_keys(base)
@@ -148,13 +174,19 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
     destroys = tuple(c.address for c in stack.changes if c.action == "destroy") \
         if status == "revoked" else ()
     content: tuple[ContentChange, ...] = ()
+    lock_effects: tuple[ContentChange, ...] = ()
     # A new agent's content is all new (its gate is the new-agent gate); a revocation
     # removes everything (a narrowing by definition).
-    if status in ("changed", "restored"):
+    if status in ("changed", "restored", LOCKED, UNLOCKED):
         assert base is not None
-        content = tuple(c for c in compare(name, base_content, head_content,
-                                           (base.expires, head.expires))
-                        if c.kind not in (HARMLESS, EXPIRY))
+        expires = (base.expires, head.expires)
+        if lock is None:
+            content = compare(name, base_content, head_content, expires)
+        else:
+            content, lock_effects = _locked_content(
+                name, lock, intent_base, intent_head, base_side, head_side, base_content,
+                head_content, expires)
+        content = tuple(c for c in content if c.kind not in (HARMLESS, EXPIRY))
     if base is not None and base.expires != head.expires:
         # The expiry gate judges the new date; grants are compared without it.
         base_docs = mask_expiry(base_docs, base.expires)
@@ -182,7 +214,40 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
         resources=stack if stack.changes or stack.output_changed else None,
         destroys=destroys,
         baseline=baseline,
+        lock=lock,
+        lock_effects=lock_effects,
+        rotation=rotation_note(base, head),
     )
+
+
+def _locked_content(name: str, lock: LockChange, base: Agent | None, head: Agent | None,
+                    base_side: Side, head_side: Side, base_content: Content,
+                    head_content: Content, expires: tuple[date | None, date | None]
+                    ) -> tuple[tuple[ContentChange, ...], tuple[ContentChange, ...]]:
+    """(changes to judge, the lock's effects) of an agent locked on either side.
+
+    The record is compared unlocked on both sides (``base`` and ``head`` are the
+    unlocked records), on the plans, with every usual rule: a grant, subject or
+    approver written beside a lock is a broadening now, not when the lock is lifted.
+    The stacks as they are are compared with the lock's forms: for a lock, what the
+    lock's forms and the usual removals narrow are its effects and anything else is
+    judged as usual; for an unlock, what leaves the lock's forms broadens.
+    """
+    assert base is not None and head is not None
+    assert base_side.identities is not None and head_side.identities is not None
+    intent = compare(name, planned_content(base, base_side.identities),
+                     planned_content(head, head_side.identities), expires)
+    direction = {LOCKED: LOCKING, UNLOCKED: UNLOCKING}.get(lock.change)
+    actual = compare(name, base_content, head_content, expires, direction)
+    effect = NARROWING if lock.change == LOCKED else BROADENING
+    effects = tuple(c for c in actual if direction is not None and c.kind == effect)
+    if lock.change == LOCKED:
+        # A removal's general reason (an environment's runs_on entry gone, ...) is not
+        # why it goes here: the lock deletes it.
+        effects = tuple(replace(c, note="deleted by the lock (a removal narrows)")
+                        if c.attribute == "*" else c for c in effects)
+    judged = tuple(sorted(set(intent) | {c for c in actual if c.kind in NEEDS_APPROVAL}))
+    return judged, effects
 
 
 def _deploy_keys(agent: Agent) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..lifecycle import State, state
 from ..model import Agent, IdentitiesFile
 from ..names import principal
 from ..plan import environment_of, job_workflow_ref
@@ -43,6 +44,11 @@ class IdentityCard:
     expiry_enforcement: str = CLOUD_REFUSES
     # Where the agent's alerts go, one line per channel (docs/alerts.md).
     alerts: tuple[str, ...] = ()
+    # active, locked or revoked (cdk/lifecycle.py).
+    state: State = "active"
+    # A locked agent: "on <date> by <who>: <reason>", and what stopped, per target.
+    locked: str | None = None
+    lock_effects: tuple[str, ...] = ()
 
 
 def revocation_command(name: str) -> str:
@@ -72,6 +78,7 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
                         for e in agent.escalations)
     revoked = (None if agent.revoked is None else
                f"on {agent.revoked.on} by {agent.revoked.by}: {agent.revoked.reason}")
+    lock = agent.locked if state(agent) == "locked" else None
     return IdentityCard(
         name=agent.name,
         principal=principal(agent.name),
@@ -93,6 +100,9 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
         revocation_command=revocation_command(agent.name),
         expiry_enforcement=expiry or CLOUD_REFUSES,
         alerts=tuple(line for part in lines for line in part.alerts),
+        state=state(agent),
+        locked=None if lock is None else f"on {lock.on} by {lock.by}: {lock.reason}",
+        lock_effects=tuple(part.lock for part in lines if part.lock),
     )
 
 

@@ -22,6 +22,7 @@ from .content import (
     REMOVAL_HARMLESS,
     REMOVAL_NARROWS,
     REPLACEMENTS,
+    lock_rule_for,
     rule_for,
 )
 from .diff import strip_metadata
@@ -112,14 +113,30 @@ def mask_expiry(value: Any, expires: date | None) -> Any:
     return value
 
 
+# What a change does to the agent's lock, for :func:`compare`: the head locks it (the
+# lock's forms narrow), or the head lifts the base's lock (leaving them broadens).
+LOCKING = "locking"
+UNLOCKING = "unlocking"
+
+
 def classify(kind: str, attribute: str, old: Any, new: Any,
-             expires: tuple[date | None, date | None] = (None, None)) -> Verdict:
-    """The verdict on one attribute that differs; unclassified when no rule speaks."""
+             expires: tuple[date | None, date | None] = (None, None),
+             lock: str | None = None,
+             bodies: tuple[Mapping[str, Any], Mapping[str, Any]] = ({}, {})) -> Verdict:
+    """The verdict on one attribute that differs; unclassified when no rule speaks
+    (``bodies``: the base's and the head's whole resource, for the lock's forms)."""
     if expires != (None, None):
         # Judged without the expiry date: the expiry gate judges that, with the base's limit.
         old, new = mask_expiry(old, expires[0]), mask_expiry(new, expires[1])
         if old == new:
             return EXPIRY, "moves with `expires` (the expiry gate judges it)"
+    locked = lock_rule_for(kind, attribute) if lock is not None else None
+    if locked is not None:
+        if lock == LOCKING and (note := locked.form(new, bodies[1])) is not None:
+            return NARROWING, f"locked: {note}"
+        was = locked.form(old, bodies[0]) if lock == UNLOCKING else None
+        if was is not None and locked.form(new, bodies[1]) is None:
+            return BROADENING, f"unlocked: the lock's form is lifted (was: {was})"
     rule = rule_for(kind, attribute)
     if rule is not None:
         verdict = rule.judge(old, new)
@@ -129,9 +146,10 @@ def classify(kind: str, attribute: str, old: Any, new: Any,
 
 
 def compare(stack: str, base: Content, head: Content,
-            expires: tuple[date | None, date | None] = (None, None)
-            ) -> tuple[ContentChange, ...]:
-    """Every difference between two contents of ``stack``, classified."""
+            expires: tuple[date | None, date | None] = (None, None),
+            lock: str | None = None) -> tuple[ContentChange, ...]:
+    """Every difference between two contents of ``stack``, classified (``lock``:
+    :data:`LOCKING` or :data:`UNLOCKING` when the change locks or unlocks the agent)."""
     changes: list[ContentChange] = []
     removals = _removals(base, head)
     for address in sorted(set(base) | set(head)):
@@ -151,7 +169,8 @@ def compare(stack: str, base: Content, head: Content,
             if before == after:
                 continue
             changes.append(ContentChange(stack, address, attribute,
-                                         *classify(kind, attribute, before, after, expires)))
+                                         *classify(kind, attribute, before, after, expires,
+                                                   lock, (old, new))))
     return tuple(changes)
 
 

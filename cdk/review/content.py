@@ -18,9 +18,11 @@ This module is the one list of those rules; the judges are in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..github.rotation_plan import rotation_triggers
 from ..names import AGENT_TAG, MANAGED_BY_TAG
 from .verdicts import (
     BROADENING,
@@ -30,20 +32,28 @@ from .verdicts import (
     NEEDS_APPROVAL,
     UNCLASSIFIED,
     Judge,
+    LockForm,
     Verdict,
+    admits_no_branch,
     assignment_kind,
+    branch_policy_admits_nothing,
     broadens,
     credentials,
     denies,
+    denies_everything,
     deny_policy,
     grants,
     harmless,
+    holds_no_secret,
     longer_broadens,
     pin,
     policy,
     pool_condition,
     read_only,
+    service_account_disabled,
     trust,
+    trust_admits_nothing,
+    unpinned_admitting_nothing,
 )
 
 __all__ = ["BROADENING", "EXPIRY", "HARMLESS", "NARROWING", "NEEDS_APPROVAL", "UNCLASSIFIED"]
@@ -74,6 +84,35 @@ def _tags(old: Any, new: Any) -> Verdict | None:
         return None
     return HARMLESS, _METADATA
 
+def _rotation(old: Any, new: Any) -> Verdict | None:
+    """A deploy key's ``time_static`` triggers (:mod:`cdk.github.rotation_plan`)."""
+    if not (_is_schedule(old) and _is_schedule(new)):
+        return None
+    before, after = int(old["every_days"]), int(new["every_days"])
+    if after > before:
+        return BROADENING, f"deploy key rotation days {before} -> {after}"
+    return NARROWING, (f"keys replaced at the next deploy (schedule from {new['anchor']} "
+                       f"every {after} days)")
+
+
+def _is_schedule(value: Any) -> bool:
+    if not isinstance(value, dict) or not str(value.get("every_days", "")).isdigit():
+        return False
+    requested = value.get("requested")
+    return isinstance(requested, str) and value == rotation_triggers(
+        int(value["every_days"]), requested)
+
+
+_EXPIRY_RE = re.compile(
+    r'\$\{timeadd\("\d{4}-\d\d-\d\dT00:00:00Z", format\("%dh", 24 \* \d+ \* '
+    r"\(max\(floor\(\(local\.agentid_plan_day - \d+\) / \d+\), 0\) \+ 1\)\)\)\}")
+
+
+def _rotation_expiry(old: Any, new: Any) -> Verdict | None:
+    if all(isinstance(v, str) and _EXPIRY_RE.fullmatch(v) for v in (old, new)):
+        return HARMLESS, "the end of the key's rotation period moves with its schedule"
+    return None
+
 
 # Alerts (docs/alerts.md): resources of the agent's stack that watch it and tell
 # people; adding, changing or removing them grants nothing and takes nothing away.
@@ -103,9 +142,21 @@ RULES: tuple[Rule, ...] = (
     # Weakened controls.
     Rule(("aws_iam_role", "plan.aws_role"), ("max_session_duration",),
          longer_broadens("session seconds"), "a longer session outlives a revocation longer"),
-    Rule(("time_rotating", "plan.deploy_key"), ("rotation_days",),
+    Rule(("plan.deploy_key",), ("rotation_days",),
          longer_broadens("deploy key rotation days"), "a key that lives longer is a wider "
          "exposure"),
+    Rule(("time_static",), ("triggers",), _rotation,
+         "a deploy key's schedule: more days between rotations broadens; any other change "
+         "(a rotate request, fewer days) replaces the keys at the next deploy and narrows; "
+         "triggers that are not the schedule's are unclassified"),
+    Rule(("plan.deploy_key",), ("requested",),
+         lambda old, new: (NARROWING, f"keys rotated on request: {old or '(none)'} -> "
+                                      f"{new or '(none)'}"),
+         "a rotate request replaces the keys at the next deploy and restarts the schedule"),
+    Rule(("azurerm_key_vault_secret",), ("expiration_date",), _rotation_expiry,
+         "a stored key expires at the end of its rotation period, which moves with the "
+         "schedule (judged on the time_static's triggers); any other expiry is "
+         "unclassified"),
     Rule(("github_repository_deploy_key", "plan.deploy_key"), ("read_only",), read_only,
          "write access to a repository is a grant"),
     Rule(("github_repository_environment", "plan.environment"),
@@ -158,13 +209,65 @@ def rule_for(kind: str, attribute: str) -> Rule | None:
     return _INDEX.get((kind, attribute)) or _INDEX.get((kind, "*")) or _INDEX.get(
         ("*", attribute))
 
+
+@dataclass(frozen=True)
+class LockRule:
+    """The value a lock writes into ``attributes`` of resources of ``kinds``: for a
+    locked head, that value narrows whatever the base held; for an unlocked head whose
+    base was locked, leaving it broadens. Any other value is judged by :data:`RULES`."""
+
+    kinds: tuple[str, ...]
+    attributes: tuple[str, ...]
+    form: LockForm
+    reason: str
+
+
+LOCK_RULES: tuple[LockRule, ...] = (
+    LockRule(("aws_iam_role", "plan.aws_role"), ("assume_role_policy", "trust_policy"),
+             trust_admits_nothing,
+             "the lock's trust: exactly one statement, a deny of "
+             "sts:AssumeRoleWithWebIdentity to the federated provider, nothing allowed"),
+    LockRule(("aws_iam_role_policy", "aws_iam_policy", "plan.aws_scope"),
+             ("policy", "permissions", "boundary"), denies_everything,
+             "the lock's inline policy and boundary: exactly one statement, a deny of every "
+             "action on every resource without a condition"),
+    LockRule(("github_repository_environment",), ("deployment_branch_policy",),
+             branch_policy_admits_nothing,
+             "the lock's environment: custom branch policies on, protected branches off "
+             "(its deployment policies are removed, each judged on its own)"),
+    LockRule(("google_service_account", "plan.gcp_service_account"), ("disabled",),
+             service_account_disabled,
+             "the lock's service account: disabled (Google rejects its tokens)"),
+    LockRule(("plan.environment",), ("admits_no_branch",), admits_no_branch,
+             "the lock's environment plan: it admits no branch"),
+    LockRule(("plan.environment",), ("branch_pattern", "tag_pattern"),
+             unpinned_admitting_nothing,
+             "the pin leaves an environment plan that admits no branch at all"),
+    LockRule(("plan.secret_store",), ("secrets",), holds_no_secret,
+             "the lock's secret store: the container stays (unlocking writes only new "
+             "secrets), holding no secret"),
+)
+
+_LOCK_INDEX: dict[tuple[str, str], LockRule] = {
+    (kind, attribute): rule for rule in LOCK_RULES for kind in rule.kinds
+    for attribute in rule.attributes}
+
+
+def lock_rule_for(kind: str, attribute: str) -> LockRule | None:
+    """The lock's form for ``attribute`` of resources of ``kind``, if the lock writes one."""
+    return _LOCK_INDEX.get((kind, attribute))
+
 # Kinds whose creation is harmless or narrows, and whose removal narrows; every
 # other creation broadens and every other removal is unclassified.
 _PROVIDER = ("a provider block only configures how resources are managed; the resources "
              "it manages are judged on their own")
+# The plan day of a stack with deploy keys (cdk/github/rotation_plan.py).
+_LOCALS = ("a local value only computes (the plan's day, for the rotation schedule); it is "
+           "judged where it is used")
 CREATION: dict[str, Verdict] = {
     "data": (HARMLESS, "a data source only reads; its value is judged where it is used"),
     "provider": (HARMLESS, _PROVIDER),
+    "locals": (HARMLESS, _LOCALS),
     "github_repository_ruleset": (NARROWING, "GitHub now enforces the review of this file"),
     "plan.identities_ruleset": (NARROWING, "GitHub now enforces the review of this file"),
     **{kind: (HARMLESS, _ALERTS) for kind in ALERT_KINDS},
@@ -174,6 +277,7 @@ REMOVAL_HARMLESS: dict[str, str] = {kind: _ALERTS for kind in ALERT_KINDS}
 REMOVAL_NARROWS: dict[str, str] = {
     "data": "a data source only reads",
     "provider": _PROVIDER,
+    "locals": _LOCALS,
     **{kind: "a grant or credential removed" for kind in (
         "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policies_exclusive",
         "aws_iam_role_policy_attachments_exclusive", "github_repository_deploy_key",
@@ -231,6 +335,13 @@ def explain_rules() -> list[tuple[str, str, str]]:
                       "references it)", f"{NARROWING}: a guard goes with what it guards"))
     rows += [(f"{created} replacing {removed}", ", ".join(keys), f"{verdict}: {reason}")
              for created, removed, keys, (verdict, reason) in REPLACEMENTS]
+    rows += [(", ".join(r.kinds), ", ".join(r.attributes),
+              f"agent locked: {NARROWING} (unlocked: {BROADENING}): {r.reason}")
+             for r in LOCK_RULES]
+    rows.append(("* of an agent locked in the base or the head",
+                 "(its record, judged as if unlocked)",
+                 "every rule above, on the plans of both records without their lock: what "
+                 "unlocking would grant is judged in the change that writes it"))
     rows.append(("*", "(any value that differs only by `expires`)",
                  "judged by AgentId-Review-ExpiryBeyondPolicy against the base's limit"))
     return rows

@@ -3,10 +3,11 @@
 A change that weakens a control is a broadening even when no grant changes:
 fewer or different approvers, a dropped or moved workflow pin, a deploy-key store
 that creates a new reader identity, a longer rotation period, an agent brought
-back from a tombstone; in ``defaults``: longer sessions, lifetimes or rotation
-periods, Azure time-bound assignments off, a different backend, organization or
-account, the identities repository's ruleset dropped. Every other difference in
-``defaults`` is a broadening too (fail closed), named by its path.
+back from a tombstone or unlocked (a lock narrows); in ``defaults``: longer
+sessions, lifetimes or rotation periods, Azure time-bound assignments off, a
+different backend, organization or account, the identities repository's ruleset
+dropped. Every other difference in ``defaults`` is a broadening too (fail closed),
+named by its path.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ def agent_controls(base: Agent, head: Agent) -> ControlDiff:
         broadened.append("brought back from its tombstone (a revoked agent is live again)")
     if head.revoked is not None:
         return ControlDiff(tuple(broadened))
+    if base.locked is not None and head.locked is None:
+        broadened.append(f"unlocked (was locked by {base.locked.by} on {base.locked.on}: "
+                         f"{base.locked.reason}): its trust, permissions, credentials and "
+                         "deploy keys come back at the next deploy")
+    elif head.locked is not None and base.locked is None:
+        narrowed.append(f"locked by {head.locked.by} on {head.locked.on}: "
+                        f"{head.locked.reason}")
     if set(base.approvers) != set(head.approvers):
         broadened.append(f"approvers {', '.join(sorted(base.approvers))} -> "
                          f"{', '.join(sorted(head.approvers))} (who may release every run's "

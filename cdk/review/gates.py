@@ -21,6 +21,7 @@ GATE_BROADENING = "AgentId-Review-UnapprovedBroadening"
 GATE_NEW_AGENT = "AgentId-Review-UnapprovedNewAgent"
 GATE_UNCLASSIFIED = "AgentId-Review-UnclassifiedChange"
 GATE_REWRITTEN = "AgentId-Review-EscalationRewritten"
+GATE_ROTATE_REWRITTEN = "AgentId-Review-RotateRewritten"
 GATE_ESCALATION_INVALID = "AgentId-Review-EscalationInvalid"
 GATE_ORPHAN = "AgentId-Review-Orphan"
 GATE_EXPIRY = "AgentId-Review-ExpiryBeyondPolicy"
@@ -31,11 +32,11 @@ GATE_HEAD_INVALID = "AgentId-Review-HeadInvalid"
 # and docs/review.md's gate list is generated from it (cdk/review/gatedoc.py).
 GATES_WHY = {
     GATE_BROADENING: "A widening of what an agent may do (an allow added, a deny removed, a "
-    "new subject, repository or deploy key, a workflow pin lifted) or a weakened control "
-    "(fewer or different approvers, longer sessions, lifetimes or rotation periods, Azure "
-    "time-bound assignments off, a different backend, a store that creates a role) is a "
-    "human decision; a new escalations entry records who approved it, when, and why, next "
-    "to the change. Changes to `defaults` need a new `defaults.escalations` entry.",
+    "new subject, repository or deploy key, a workflow pin lifted, a lock removed) or a "
+    "weakened control (fewer or different approvers, longer sessions, lifetimes or rotation "
+    "periods, Azure time-bound assignments off, a different backend, a store that creates a "
+    "role) is a human decision; a new escalations entry records who approved it, when, and "
+    "why, next to the change. Changes to `defaults` need a new `defaults.escalations` entry.",
     GATE_NEW_AGENT: "Creating an agent is a grant like any widening: its whole scope is "
     "new, so a new agent needs an escalations entry (a revoked agent re-created under "
     "another name is no exception).",
@@ -45,6 +46,10 @@ GATES_WHY = {
     GATE_REWRITTEN: "Escalations are an append-only audit record: an entry of the base may "
     "not be changed or removed while its agent exists, or one pull request could delete an "
     "approval and the next re-add it beside a different widening.",
+    GATE_ROTATE_REWRITTEN: "Rotate requests are an audit record like escalations: an entry "
+    "of the base may not be changed or removed while its agent exists, or the record of who "
+    "asked for new keys, when and why could be rewritten (and the rotation schedule it "
+    "anchors moved) without anyone asking for it.",
     GATE_ESCALATION_INVALID: "A new escalations entry approves only when it is new "
     "(compared normalized, it repeats no entry anywhere in the base), dated within the "
     f"change (today or up to {esc.NEW_ENTRY_DAYS} days before), has a reason of substance, "

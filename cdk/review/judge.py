@@ -22,12 +22,14 @@ from .gates import (
     GATE_NEW_AGENT,
     GATE_ORPHAN,
     GATE_REWRITTEN,
+    GATE_ROTATE_REWRITTEN,
     GATE_UNCLASSIFIED,
     HEAD_TOLERATED,
     MIN_REASON_CHARS,
     TIME_RULES,
     Gate,
 )
+from .lifecycle import rewritten_requests
 from .packet import AgentReview, Side, _Approvals
 from .verdicts import BROADENING
 
@@ -87,6 +89,23 @@ def _escalations(base: IdentitiesFile, head: IdentitiesFile, today: date
     return _Approvals(valid), gates
 
 
+def _rotation_gates(base: IdentitiesFile, head: IdentitiesFile) -> list[Gate]:
+    """Rotate entries of the base changed or removed while their agent exists."""
+    before = {a.name: a for a in base.agents}
+    gates = []
+    for agent in head.agents:
+        rewritten = rewritten_requests(before.get(agent.name), agent)
+        if rewritten:
+            gates.append(Gate(
+                GATE_ROTATE_REWRITTEN, agent.name,
+                f"the rotate requests of {agent.name} changed or removed entries of the base: "
+                + "; ".join(rewritten),
+                "restore every rotate entry exactly as the base has it (rotate requests are "
+                "append-only) and add a new entry below them for a new request",
+                "rotate: [..., {on: YYYY-MM-DD, by: \"@org/team\", reason: \"...\"}]"))
+    return gates
+
+
 def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, base_side: Side,
                  head_side: Side, today: date, approvals: _Approvals) -> list[Gate]:
     gates = []
@@ -130,7 +149,8 @@ def _agent_gates(review: AgentReview, base: Agent | None, head: Agent | None, ba
             f"{review.name} is a new agent without an approved escalation (creating an agent "
             f"is a grant): {_widening_count(review) or 'its whole scope'}, listed under "
             f"`{review.name}` below"))
-    if review.status in ("changed", "restored") and review.broadened and not approved:
+    if review.status in ("changed", "restored", "locked", "unlocked") and review.broadened \
+            and not approved:
         widened = _widening_summary(review)
         gates.append(Gate(
             GATE_BROADENING, review.name,

@@ -25,6 +25,7 @@ from .diff import (
     StackDiff,
 )
 from .gates import Gate
+from .lifecycle import LOCKED, STILL_LOCKED, LockChange, RotationNote
 from .plans import planned_content, planned_foundation
 from .terraform import PlanSummary
 from .trust import TrustDiff
@@ -54,7 +55,7 @@ class AgentReview:
     """Everything the packet says about one touched agent."""
 
     name: str
-    status: str  # new | changed | revoked | removed | orphan | restored
+    status: str  # new | changed | revoked | removed | orphan | restored | locked | unlocked
     card: IdentityCard
     permissions: PermissionDiff = PermissionDiff()
     trust: TrustDiff = TrustDiff()
@@ -70,6 +71,12 @@ class AgentReview:
     # Deny rows of a document the base did not have (a new agent's standing denies
     # and must_never_hold): what it is denied from the start, not a narrowing.
     baseline: tuple[GrantRow, ...] = ()
+    # The agent's lock when either side has one, and what locking (or unlocking) it
+    # does to its stack, as the lock's forms and removals classify it.
+    lock: LockChange | None = None
+    lock_effects: tuple[ContentChange, ...] = ()
+    # A new rotate request: the keys are replaced at the next deploy.
+    rotation: RotationNote | None = None
 
     @property
     def broadened(self) -> bool:
@@ -82,7 +89,8 @@ class AgentReview:
     def narrowed(self) -> bool:
         """Whether the agent lost anything it could do before."""
         return bool(self.permissions.narrowed or self.trust.narrowed
-                    or self.deploy_keys.narrowed or self.controls.narrowed)
+                    or self.deploy_keys.narrowed or self.controls.narrowed
+                    or (self.lock is not None and self.lock.change == LOCKED))
 
     @property
     def unclassified(self) -> tuple[ContentChange, ...]:
@@ -125,6 +133,13 @@ class Packet:
     marker: str = MARKER
     # False with --no-synth: resources were not computed, so none are listed.
     synthesized: bool = True
+
+    @property
+    def locks(self) -> tuple[LockChange, ...]:
+        """Agents this change locks, unlocks or whose lock's record it changes: each is
+        a banner at the top of the packet."""
+        return tuple(a.lock for a in self.agents if a.lock is not None
+                     and a.lock.change != STILL_LOCKED)
 
     @property
     def ok(self) -> bool:

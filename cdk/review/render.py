@@ -129,7 +129,8 @@ def to_data(value: Any) -> Any:
     """Dataclasses, tuples, dates -> JSON-ready data, properties included where they matter."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data = {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        for extra in ("ok", "broadened", "narrowed", "counts", "extended"):
+        for extra in ("ok", "broadened", "narrowed", "counts", "extended", "locks",
+                      "banner", "line"):
             if hasattr(type(value), extra):
                 data[extra] = to_data(getattr(value, extra))
         return data

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..names import PIN_KEY, REPOSITORY_ID_KEY, SUB_KEY
@@ -266,3 +266,96 @@ def deny_policy(old: Any, new: Any) -> Verdict | None:
     if before is None or after is None or before[0] != after[0]:
         return None
     return denies("denied")(sorted(before[1]), sorted(after[1]))
+
+
+# --------------------------------------------------------------------------- lock forms
+# A lock form recognises the one value a lock writes into an attribute (docs/lifecycle.md)
+# and says what it stops; any other value is not the lock's and is judged by the usual
+# rule. These are consulted only for an agent whose head is locked (or, reversed, whose
+# base was and whose head is not).
+# A form reads the attribute's value and, where the value alone does not say it, the
+# rest of the resource (as on the side that carries the lock).
+LockForm = Callable[[Any, Mapping[str, Any]], str | None]
+
+_DOCUMENT_KEYS = {"Version", "Statement"}
+
+
+def _only_statement(value: Any) -> dict[str, Any] | None:
+    """The one statement of a policy document without its Sid, else None."""
+    document = _document(value)
+    if document is None or not set(document) <= _DOCUMENT_KEYS \
+            or document.get("Version", "2012-10-17") != "2012-10-17":
+        return None
+    raw = document.get("Statement")
+    found = raw if isinstance(raw, list) else [raw]
+    if len(found) != 1 or not isinstance(found[0], dict):
+        return None
+    return {k: v for k, v in found[0].items() if k != "Sid"}
+
+
+def _one(value: Any, expected: str) -> bool:
+    return bool(value == expected or value == [expected])
+
+
+def trust_admits_nothing(value: Any, resource: Mapping[str, Any] | None = None) -> str | None:
+    """The locked trust: one statement denying ``sts:AssumeRoleWithWebIdentity`` to a
+    federated provider, and nothing allowed."""
+    statement = _only_statement(value)
+    if statement is None or set(statement) != {"Effect", "Principal", "Action"}:
+        return None
+    principal = statement["Principal"]
+    if statement["Effect"] != "Deny" or not _one(statement["Action"],
+                                                 "sts:AssumeRoleWithWebIdentity") \
+            or not isinstance(principal, dict) or set(principal) != {"Federated"} \
+            or not isinstance(principal["Federated"], str):
+        return None
+    return "the trust admits no token (it denies sts:AssumeRoleWithWebIdentity, allows nothing)"
+
+
+def denies_everything(value: Any, resource: Mapping[str, Any] | None = None) -> str | None:
+    """The locked inline policy or boundary: one statement denying every action on every
+    resource, unconditionally."""
+    statement = _only_statement(value)
+    if statement is None or set(statement) != {"Effect", "Action", "Resource"} \
+            or statement["Effect"] != "Deny" or not _one(statement["Action"], "*") \
+            or not _one(statement["Resource"], "*"):
+        return None
+    return "every action on every resource denied (sessions already issued stop too)"
+
+
+def branch_policy_admits_nothing(value: Any, resource: Mapping[str, Any] | None = None
+                                 ) -> str | None:
+    """The locked environment's branch policy: custom branch policies on, protected
+    branches off (and every deployment policy removed, each judged on its own)."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if value != {"custom_branch_policies": True, "protected_branches": False}:
+        return None
+    return "the environment admits no branch (custom branch policies on, none listed)"
+
+
+def service_account_disabled(value: Any, resource: Mapping[str, Any] | None = None
+                             ) -> str | None:
+    """The locked service account: disabled, so Google rejects its tokens."""
+    return "service account disabled: Google rejects its tokens" if value is True else None
+
+
+def admits_no_branch(value: Any, resource: Mapping[str, Any] | None = None) -> str | None:
+    """The locked environment's plan: it admits no branch."""
+    return "the environment admits no branch" if value is True else None
+
+
+def unpinned_admitting_nothing(value: Any, resource: Mapping[str, Any] | None = None
+                               ) -> str | None:
+    """A workflow pin gone from a locked environment's plan that admits no branch at all."""
+    if value in (None, MISSING) and resource is not None \
+            and resource.get("admits_no_branch") is True:
+        return "no workflow pin: the environment admits no branch at all"
+    return None
+
+
+def holds_no_secret(value: Any, resource: Mapping[str, Any] | None = None) -> str | None:
+    """A locked agent's secret store: the container stays, holding no secret."""
+    if isinstance(value, (list, tuple)) and not value:
+        return "the store holds no secret (the deploy keys are deleted)"
+    return None

@@ -1,12 +1,13 @@
 """AWS invariants: the role's policies, trust, boundary, and the deploy-key secret store.
 
-The checks live in :mod:`.aws_policies`, :mod:`.aws_trust` and :mod:`.aws_stores`
-(what they share in :mod:`.aws_common`); this module is the target's registry.
+The checks live in :mod:`.aws_policies`, :mod:`.aws_trust`, :mod:`.aws_stores` and
+:mod:`.aws_lock` (what they share in :mod:`.aws_common`); this module is the target's registry.
 """
 
 from __future__ import annotations
 
 from .aws_alerts import ALERT_RULES, ALERT_TARGETS
+from .aws_lock import LOCKED
 from .aws_policies import (
     ALWAYS_DENIED_ALLOWED,
     NO_GRANT_ON_OTHER_AGENTS,
@@ -34,6 +35,7 @@ __all__ = [
     "EXCLUSIVE",
     "INVARIANTS",
     "KEY_POLICY",
+    "LOCKED",
     "NO_GRANT_ON_OTHER_AGENTS",
     "NO_WILDCARD_ACTION",
     "SECRET_POLICY",
@@ -47,4 +49,4 @@ __all__ = [
 INVARIANTS = (NO_WILDCARD_ACTION, WILDCARD_RESOURCE, ALWAYS_DENIED_ALLOWED,
               NO_GRANT_ON_OTHER_AGENTS, TRUST_PRINCIPAL, TRUST_CONDITIONS, TRUST_SUBJECTS,
               SESSION_LENGTH, BOUNDARY, EXCLUSIVE, SECRET_POLICY, KEY_POLICY, ALERT_RULES,
-              ALERT_TARGETS)
+              ALERT_TARGETS, LOCKED)

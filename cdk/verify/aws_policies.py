@@ -46,7 +46,7 @@ def no_wildcard_action(stack: Stack, report: Reporter,
 
 
 def _own_secret_arns(agent: Agent, aws: AwsDefaults) -> set[str]:
-    if not expect.uses_store(agent, "aws"):
+    if not expect.uses_store(agent, "aws") or not expect.holds_deploy_keys(agent):
         return set()
     prefix = f"arn:{aws.partition}:secretsmanager:{aws.region}:{aws.account_id}:secret:"
     return {f"{prefix}{deploy_key_secret_name(agent.name, key.repo)}-??????"

@@ -120,12 +120,13 @@ def exclusive_policies(stack: Stack, report: Reporter,
 
 def secret_policies(stack: Stack, report: Reporter,
                     agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
-    """Each deploy-key secret is one the record calls for, and its policy denies reading
-    to every principal but the agent's role and allows nothing."""
+    """Each deploy-key secret is one the record calls for (a locked agent's: none), and
+    its policy denies reading to every principal but the agent's role and allows
+    nothing."""
     role = _role_arn(aws, agent)
     secrets = stack.resources("aws_secretsmanager_secret")
     want = {deploy_key_secret_name(agent.name, key.repo) for key in agent.github.deploy_keys
-            } if expect.uses_store(agent, "aws") else set()
+            } if expect.uses_store(agent, "aws") and expect.holds_deploy_keys(agent) else set()
     got = {str(s.get("name")) for s in secrets}
     if got != want:
         yield report(stack.name, f"secrets {sorted(got)} are not the record's {sorted(want)}")
@@ -225,8 +226,9 @@ EXCLUSIVE = AWS.per_agent(
     "out of band survives an apply.", exclusive_policies)
 SECRET_POLICY = AWS.per_agent(
     "AwsSecretPolicy",
-    "Each deploy-key secret is the record's, on the agent's key, and its policy denies "
-    "reading to every principal but the agent's role.", secret_policies)
+    "Each deploy-key secret is the record's (none while the agent is locked), on the "
+    "agent's key, and its policy denies reading to every principal but the agent's role.",
+    secret_policies)
 KEY_POLICY = AWS.per_agent(
     "AwsKeyPolicy",
     "The agent's KMS key policy lets only the agent's role decrypt, only through Secrets "

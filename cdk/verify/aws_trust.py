@@ -126,13 +126,13 @@ def trust_conditions(stack: Stack, report: Reporter,
 
 def trust_subjects(stack: Stack, report: Reporter,
                    agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
-    """The trust accepts exactly the record's subjects, repository ids and workflow pins,
-    and a pinned entry's subject only together with its pin."""
+    """The trust accepts exactly the record's subjects, repository ids and workflow pins
+    (a locked agent's: none), and a pinned entry's subject only together with its pin."""
     identities = stack.identities
     runs = [(run, expect.subjects(identities, agent, run), expect.workflow_pin(run))
-            for run in agent.runs_on]
+            for run in agent.runs_on if not expect.locked(agent)]
     want_subjects = {s for _, subs, _ in runs for s in subs}
-    want_ids = {str(run.repo_id) for run in agent.runs_on}
+    want_ids = {str(run.repo_id) for run, _, _ in runs}
     want_pins = {pin for _, _, pin in runs if pin is not None}
     unpinned = {s for _, subs, pin in runs if pin is None for s in subs}
     got_subjects: set[str] = set()
@@ -193,7 +193,8 @@ TRUST_CONDITIONS = AWS.per_agent(
     trust_conditions)
 TRUST_SUBJECTS = AWS.per_agent(
     "AwsTrustSubjects",
-    "The trust accepts exactly the record's subjects, repository ids and workflow pins.",
+    "The trust accepts exactly the record's subjects, repository ids and workflow pins "
+    "(a locked agent's: none).",
     trust_subjects)
 SESSION_LENGTH = AWS.per_agent(
     "AwsSessionLength", "The role's sessions last `max_session_minutes`, no longer.",

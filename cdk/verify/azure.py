@@ -49,15 +49,16 @@ def _identity_refs(stack: Stack, attribute: str) -> set[str]:
 
 def federation(stack: Stack, report: Reporter,
                agent: Agent, azure: AzureDefaults) -> Iterator[Finding]:
-    """The agent's managed identity trusts exactly the record's subjects, one credential
-    each, with GitHub's issuer and the audience ``api://AzureADTokenExchange``."""
+    """The agent's managed identity trusts exactly the record's subjects (a locked
+    agent's: none), one credential each, with GitHub's issuer and the audience
+    ``api://AzureADTokenExchange``."""
     identities = stack.resources("azurerm_user_assigned_identity")
     if [(i.get("name"), i.get("resource_group_name")) for i in identities] != [
             (principal(agent.name), azure.resource_group)]:
         yield report(stack.name, f"the stack does not hold exactly managed identity "
                                  f"{principal(agent.name)} in {azure.resource_group}")
     own = _identity_refs(stack, "id")
-    want = expect.all_subjects(stack.identities, agent)
+    want = set() if expect.locked(agent) else expect.all_subjects(stack.identities, agent)
     got: list[str] = []
     for credential in stack.resources("azurerm_federated_identity_credential"):
         got.append(str(credential.get("subject")))
@@ -170,10 +171,30 @@ def vaults(stack: Stack, report: Reporter, agent: Agent, azure: AzureDefaults) -
             yield report(vault.address, "network rules do not deny by default")
 
 
+def locked_identity(stack: Stack, report: Reporter,
+                    agent: Agent, azure: AzureDefaults) -> Iterator[Finding]:
+    """A locked agent's managed identity stays, with no federated credential (no new
+    token), no role assignment and no secret in its vault."""
+    if not expect.locked(agent):
+        return
+    if not stack.resources("azurerm_user_assigned_identity"):
+        yield report(stack.name, "no azurerm_user_assigned_identity: a locked agent keeps "
+                                 "its managed identity")
+    for resource in stack.resources("azurerm_federated_identity_credential"):
+        yield report(resource.address, "a federated credential of a locked agent: GitHub "
+                                       "tokens can still be exchanged")
+    for resource in _assignments(stack):
+        yield report(resource.address, "a role assignment of a locked agent: it may still "
+                                       "act")
+    for resource in stack.resources("azurerm_key_vault_secret"):
+        yield report(resource.address, "a deploy-key secret of a locked agent: its keys are "
+                                       "deleted")
+
+
 FEDERATION = AZURE.per_agent(
-    "AzureFederation", "The managed identity trusts exactly the record's subjects, one "
-    "credential each, with GitHub's issuer and the audience `api://AzureADTokenExchange`.",
-    federation)
+    "AzureFederation", "The managed identity trusts exactly the record's subjects (none "
+    "while the agent is locked), one credential each, with GitHub's issuer and the "
+    "audience `api://AzureADTokenExchange`.", federation)
 ASSIGNMENT_PRINCIPAL = AZURE.per_agent(
     "AzureAssignmentPrincipal", "Every role assignment is for the agent's own managed "
     "identity.", assignment_principal)
@@ -187,4 +208,9 @@ VAULT = AZURE.per_agent(
     "and the agent's secrets are in it.",
     vaults)
 
-INVARIANTS = (FEDERATION, ASSIGNMENT_PRINCIPAL, NO_GRANT_ON_AGENT_INFRASTRUCTURE, VAULT)
+LOCKED = AZURE.per_agent(
+    "AzureLocked", "A locked agent's managed identity has no federated credential, no "
+    "role assignment and no secret.", locked_identity)
+
+INVARIANTS = (FEDERATION, ASSIGNMENT_PRINCIPAL, NO_GRANT_ON_AGENT_INFRASTRUCTURE, VAULT,
+              LOCKED)

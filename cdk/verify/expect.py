@@ -11,7 +11,9 @@ two equal.
 
 from __future__ import annotations
 
-from ..model import Agent, IdentitiesFile, RunsOn
+from datetime import date
+
+from ..model import Agent, DeployKey, IdentitiesFile, RunsOn
 from ..names import FOUNDATION, OIDC_HOST, default_environment, principal
 
 GITHUB_ISSUER = f"https://{OIDC_HOST}"
@@ -99,6 +101,19 @@ def live(agent: Agent) -> bool:
     return agent.revoked is None
 
 
+# Restated from cdk/lifecycle.py on purpose (docs/architecture.md §1); a test keeps it
+# equal: a tombstone wins over a lock.
+def locked(agent: Agent) -> bool:
+    """Whether the agent is locked: its stack stays but admits and allows nothing."""
+    return agent.revoked is None and agent.locked is not None
+
+
+def holds_deploy_keys(agent: Agent) -> bool:
+    """Whether the agent's stack holds its deploy keys (and their secrets): it lists
+    some and is not locked (a locked agent's keys are deleted)."""
+    return bool(agent.github.deploy_keys) and not locked(agent)
+
+
 def record_names(identities: IdentitiesFile) -> set[str]:
     """Every stack name the records call for: foundation and one per agent."""
     return {FOUNDATION, *(a.name for a in identities.agents)}
@@ -107,3 +122,55 @@ def record_names(identities: IdentitiesFile) -> set[str]:
 def identity_name(agent: Agent) -> str:
     """The agent's principal name in every cloud: ``agent-<name>``."""
     return principal(agent.name)
+
+
+# Restated from cdk/lifecycle.py and cdk/github/rotation_plan.py on purpose (docs/
+# architecture.md §1); tests/verify/test_double_entry.py keeps them equal.
+ROTATION_EPOCH = date(2024, 1, 1)
+PLAN_DAY = "agentid_plan_day"
+
+
+def rotation_days(identities: IdentitiesFile, key: DeployKey) -> int:
+    """Days between rotations of one deploy key: its own, else the file's policy."""
+    return key.rotation_days or identities.defaults.policy.deploy_key_rotation_days
+
+
+def rotation_requested(agent: Agent) -> date | None:
+    """The newest ``rotate`` request's ``on`` (None without one)."""
+    return max((request.on for request in agent.rotate), default=None)
+
+
+def rotation_triggers(agent: Agent, days: int) -> dict[str, str]:
+    """The ``time_static`` triggers of a key rotated every ``days`` days: the schedule
+    counts from the newest request (else the epoch); ``period`` is the index of the
+    period the plan's day falls in."""
+    requested = rotation_requested(agent)
+    anchor = requested or ROTATION_EPOCH
+    return {"anchor": anchor.isoformat(), "every_days": str(days),
+            "requested": requested.isoformat() if requested else "",
+            "period": f"${{floor((local.{PLAN_DAY} - {_days_since_1970(anchor)}) / {days})}}"}
+
+
+def next_rotation(agent: Agent, days: int) -> str:
+    """The end of the current rotation period (RFC 3339), as Terraform computes it."""
+    anchor = rotation_requested(agent) or ROTATION_EPOCH
+    period = f"floor((local.{PLAN_DAY} - {_days_since_1970(anchor)}) / {days})"
+    return (f'${{timeadd("{anchor.isoformat()}T00:00:00Z", '
+            f'format("%dh", 24 * {days} * (max({period}, 0) + 1)))}}')
+
+
+def _days_since_1970(day: date) -> int:
+    return day.toordinal() - date(1970, 1, 1).toordinal()
+
+
+def plan_day() -> str:
+    """The ``agentid_plan_day`` local: days since 1970-01-01 of ``plantimestamp()``
+    (days-from-civil: a year counted from March, its 400-year era, day of era)."""
+    t = "plantimestamp()"
+    month, day = f'tonumber(formatdate("M", {t}))', f'tonumber(formatdate("D", {t}))'
+    year = f'(tonumber(formatdate("YYYY", {t})) - ({month} <= 2 ? 1 : 0))'
+    era = f"floor({year} / 400)"
+    yoe = f"({year} - {era} * 400)"
+    doy = f"(floor((153 * (({month} + 9) % 12) + 2) / 5) + {day} - 1)"
+    doe = f"({yoe} * 365 + floor({yoe} / 4) - floor({yoe} / 100) + {doy})"
+    return f"${{{era} * 146097 + {doe} - 719468}}"

@@ -97,7 +97,7 @@ def no_grant_on_other_agents(stack: Stack, report: Reporter,
     pool, or the whole project through a secret, key or IAM role."""
     # agentid owns the `agents-` namespace of secrets: an agent is bound on its own only.
     own = {gcp_secret_id(agent.name, key.repo) for key in agent.github.deploy_keys
-           } if expect.uses_store(agent, "gcp") else set()
+           } if expect.uses_store(agent, "gcp") and expect.holds_deploy_keys(agent) else set()
     for binding in _bindings(stack):
         kind, role = binding.kind, str(binding.get("role"))
         if kind.startswith("google_secret_manager_secret_iam"):
@@ -170,6 +170,29 @@ def deny_policy(stack: Stack, report: Reporter,
         yield report(policies[0].address, f"does not deny {', '.join(missing)}")
 
 
+# What a locked agent's stack no longer holds: its deploy-key secrets and their versions.
+LOCKED_AWAY = ("google_secret_manager_secret", "google_secret_manager_secret_version")
+
+
+def locked_account(stack: Stack, report: Reporter,
+                   agent: Agent, gcp: GcpDefaults) -> Iterator[Finding]:
+    """A locked agent's service account is disabled (Google refuses its tokens) and its
+    deploy-key secrets are gone."""
+    if not expect.locked(agent):
+        return
+    accounts = stack.resources("google_service_account")
+    if not accounts:
+        yield report(stack.name, "no google_service_account: a locked agent keeps its "
+                                 "service account, disabled")
+    for account in accounts:
+        if account.get("disabled") is not True:
+            yield report(account.address, f"disabled is {account.get('disabled')!r}, not "
+                                          "true: the locked agent's tokens still work")
+    for resource in stack.resources(*LOCKED_AWAY):
+        yield report(resource.address, "a deploy-key secret of a locked agent: its keys are "
+                                       "deleted")
+
+
 def pool_condition(stack: Stack, report: Reporter) -> Iterator[Finding]:
     """The pool's GitHub provider pins the organization's owner id in every token it
     accepts, maps each token to a subject that carries its numeric repository id, and
@@ -229,10 +252,13 @@ NO_GRANT_ON_OTHER_AGENTS = GCP.per_agent(
 DENY_POLICY = GCP.per_agent(
     "GcpDenyPolicy", "A deny policy on the agent's service account denies every "
     "always-denied permission and each `must_never_hold` permission.", deny_policy)
+LOCKED = GCP.per_agent(
+    "GcpLocked", "A locked agent's service account is disabled and holds no deploy-key "
+    "secret.", locked_account)
 POOL_CONDITION = GCP.invariant(
     "GcpPoolCondition", "The pool's GitHub provider pins the organization's owner id and "
     "accepts only the live agents' exact subjects with their repository ids.",
     pool_condition)
 
 INVARIANTS = (BINDING_EXPIRY, BINDING_PRINCIPAL, NO_GRANT_ON_OTHER_AGENTS, DENY_POLICY,
-              POOL_CONDITION)
+              LOCKED, POOL_CONDITION)

@@ -15,6 +15,15 @@ GITHUB: Target[GitHubDefaults] = Target("GitHub", lambda identities: identities.
                                         lambda identities, agent: True)
 
 
+# A locked agent's environments: custom branch policies with none listed admit no branch.
+ADMITS_NO_BRANCH = {"protected_branches": False, "custom_branch_policies": True}
+# What a locked agent's stack no longer holds: deployment policies, deploy keys and the
+# key pairs and rotation clocks behind them.
+LOCKED_AWAY = ("github_repository_environment_deployment_policy",
+               "github_repository_deploy_key", "tls_private_key", "time_rotating",
+               "time_static")
+
+
 def _environments(stack: Stack) -> list[Resource]:
     return stack.resources("github_repository_environment")
 
@@ -68,7 +77,9 @@ def environment_no_bypass(stack: Stack, report: Reporter,
 def environment_branches(stack: Stack, report: Reporter,
                          agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
     """Each environment deploys only from protected branches, or only from the ref the
-    record pins with its workflow."""
+    record pins with its workflow; a locked agent's from no branch (custom branch
+    policies, none listed)."""
+    locked = expect.locked(agent)
     pins = {(run.repo.split("/", 1)[1], expect.environment(agent, run)): run.ref
             for run in agent.runs_on}
     policies = stack.resources("github_repository_environment_deployment_policy")
@@ -82,24 +93,28 @@ def environment_branches(stack: Stack, report: Reporter,
         got = sorted((str(p.get("branch_pattern") or ""), str(p.get("tag_pattern") or ""))
                      for p in mine)
         branch = environment.get("deployment_branch_policy")
-        if ref is None:
-            want_policy, want = {"protected_branches": True,
-                                 "custom_branch_policies": False}, []
+        want: list[tuple[str, str]] = []
+        if locked:
+            want_policy = dict(ADMITS_NO_BRANCH)
+        elif ref is None:
+            want_policy = {"protected_branches": True, "custom_branch_policies": False}
         else:
             kind, _, name = ref.removeprefix("refs/").partition("/")
             want_policy = {"protected_branches": False, "custom_branch_policies": True}
             want = [(name, "") if kind == "heads" else ("", name)]
         if branch != want_policy or got != want:
+            only = ("no branch (the agent is locked)" if locked else "protected branches"
+                    if ref is None else f"the pinned {ref}")
             yield report(environment.address,
-                         f"deploys from {branch!r} with patterns {got}, not only "
-                         + ("protected branches" if ref is None else f"the pinned {ref}"))
+                         f"deploys from {branch!r} with patterns {got}, not only {only}")
 
 
 def deploy_keys(stack: Stack, report: Reporter,
                 agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
-    """Deploy keys are exactly the record's, titled ``agent-<name>``, read-only unless the
-    record says ``write``."""
-    access = {key.repo.split("/", 1)[1]: key.access for key in agent.github.deploy_keys}
+    """Deploy keys are exactly the record's (a locked agent's: none), titled
+    ``agent-<name>``, read-only unless the record says ``write``."""
+    access = {key.repo.split("/", 1)[1]: key.access for key in agent.github.deploy_keys
+              if expect.holds_deploy_keys(agent)}
     got = set()
     for key in stack.resources("github_repository_deploy_key"):
         repository = str(key.get("repository"))
@@ -114,6 +129,122 @@ def deploy_keys(stack: Stack, report: Reporter,
         yield report(stack.name, f"deploy keys differ from the record's: extra "
                                  f"{sorted(got - set(access))}, missing "
                                  f"{sorted(set(access) - got)}")
+
+
+def locked_environments(stack: Stack, report: Reporter,
+                        agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
+    """A locked agent's environments stay (reviewers, variables) but admit no branch:
+    custom branch policies on, no deployment policy; it holds no deploy key, key pair or
+    rotation clock."""
+    if not expect.locked(agent):
+        return
+    for environment in _environments(stack):
+        branch = environment.get("deployment_branch_policy")
+        if branch != ADMITS_NO_BRANCH:
+            yield report(environment.address, f"deployment_branch_policy {branch!r} admits "
+                                              f"branches: a locked agent's is "
+                                              f"{ADMITS_NO_BRANCH}")
+    for resource in stack.resources(*LOCKED_AWAY):
+        yield report(resource.address, f"a {resource.kind} in a locked agent's stack: its "
+                                       "environments admit no branch and its deploy keys "
+                                       "are deleted")
+
+
+# Copies of a deploy key's private half, by the argument that holds it.
+KEY_COPIES = {"aws_secretsmanager_secret_version": "secret_string_wo",
+              "google_secret_manager_secret_version": "secret_data_wo",
+              "azurerm_key_vault_secret": "value_wo"}
+
+
+def _triggered_by(resource: Resource) -> list[str]:
+    lifecycle = resource.get("lifecycle")
+    found = lifecycle.get("replace_triggered_by") if isinstance(lifecycle, dict) else None
+    return [str(a) for a in found] if isinstance(found, list) else []
+
+
+def _named(stack: Stack, value: Any, kind: str, attribute: str) -> Resource | None:
+    """The ``kind`` resource of this stack whose ``attribute`` ``value`` is a whole
+    reference to."""
+    found = stack.reference(value, kind)
+    return found if found is not None and str(value).endswith(f".{attribute}}}") else None
+
+
+def deploy_key_rotation(stack: Stack, report: Reporter,
+                        agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
+    """Each deploy key, its key pair and every stored copy are replaced with one
+    ``time_static`` whose triggers are the record's date-anchored schedule and the
+    period the plan's day falls in; the plan day is the calendar formula over
+    ``plantimestamp()``."""
+    days = {key.repo.split("/", 1)[1]: expect.rotation_days(stack.identities, key)
+            for key in agent.github.deploy_keys}
+    statics: dict[str, str] = {}  # time_static address -> key pair address
+    for deploy_key in stack.resources("github_repository_deploy_key"):
+        repository = str(deploy_key.get("repository"))
+        if repository not in days:
+            continue  # reported by GitHubDeployKeys
+        triggers = [a for a in _triggered_by(deploy_key) if a.startswith("time_static.")]
+        static = stack.reference(f"${{{triggers[0]}.id}}", "time_static") if len(
+            triggers) == 1 else None
+        key = _named(stack, deploy_key.get("key"), "tls_private_key", "public_key_openssh")
+        if static is None or key is None:
+            yield report(deploy_key.address, "is not replaced with exactly one time_static of "
+                                             "this stack, or holds no key pair of it")
+            continue
+        lifecycle = deploy_key.get("lifecycle")
+        if not isinstance(lifecycle, dict) or lifecycle.get("create_before_destroy") is not True:
+            yield report(deploy_key.address, "is not created before it is destroyed: a "
+                                             "rotation would leave a window without a key")
+        want = expect.rotation_triggers(agent, days[repository])
+        if static.get("triggers") != want:
+            yield report(static.address, f"triggers {static.get('triggers')!r} are not the "
+                                         f"record's schedule {want!r}")
+        if static.address in statics:
+            yield report(static.address, "rotates more than one deploy key")
+        statics[static.address] = key.address
+        if static.address not in _triggered_by(key):
+            yield report(key.address, f"is not replaced with {static.address}: the key "
+                                      "pair would outlive its rotation")
+        yield from _copies(stack, report, agent, days[repository], static, key)
+    for key in stack.resources("tls_private_key"):
+        if key.address not in statics.values():
+            yield report(key.address, "no deploy key of the record holds this key pair")
+    for static in stack.resources("time_static"):
+        if static.address not in statics:
+            yield report(static.address, "rotates no deploy key of the record")
+    for kind, attribute in KEY_COPIES.items():
+        for copy in stack.resources(kind):
+            held = _named(stack, copy.get(attribute), "tls_private_key", "private_key_openssh")
+            if held is None or held.address not in statics.values():
+                yield report(copy.address, "holds no rotated deploy key's private half")
+    locals_ = stack.document.get("locals")
+    day = locals_.get(expect.PLAN_DAY) if isinstance(locals_, dict) else None
+    if statics and day != expect.plan_day():
+        yield report(f"local.{expect.PLAN_DAY}", "is not the days since 1970-01-01 of "
+                                                 "plantimestamp(): the period is not the "
+                                                 "record's")
+
+
+def _copies(stack: Stack, report: Reporter, agent: Agent, days: int, static: Resource,
+            key: Resource) -> Iterator[Finding]:
+    """Every stored copy of ``key`` rolls with it."""
+    for kind, attribute in KEY_COPIES.items():
+        for copy in stack.resources(kind):
+            if _named(stack, copy.get(attribute), "tls_private_key",
+                      "private_key_openssh") != key:
+                continue
+            if kind == "azurerm_key_vault_secret":
+                # A purge-protected secret is not replaced: each rotation writes a version.
+                if f"{static.address}.rfc3339" not in str(copy.get("value_wo_version")):
+                    yield report(copy.address, f"its version is not {static.address}'s "
+                                               "instant: a rotation would not write it")
+                want = expect.next_rotation(agent, days)
+                if copy.get("expiration_date") != want:
+                    yield report(copy.address, f"expires at {copy.get('expiration_date')!r}, "
+                                               f"not the end of the rotation period {want!r}")
+            elif not {static.address, key.address} <= set(_triggered_by(copy)):
+                yield report(copy.address, f"is not replaced with {static.address} and "
+                                           f"{key.address}: the stored key would outlive "
+                                           "its rotation")
 
 
 def _rules(ruleset: Resource) -> dict[str, Any]:
@@ -180,10 +311,21 @@ ENVIRONMENT_NO_BYPASS = GITHUB.per_agent(
     "admin bypass it.", environment_no_bypass)
 ENVIRONMENT_BRANCHES = GITHUB.per_agent(
     "GitHubEnvironmentBranches", "Every environment deploys only from protected branches, "
-    "or only from the ref the record pins.", environment_branches)
+    "or only from the ref the record pins (a locked agent's: from no branch).",
+    environment_branches)
 DEPLOY_KEYS = GITHUB.per_agent(
-    "GitHubDeployKeys", "Deploy keys are exactly the record's, read-only unless the "
-    "record says `write`.", deploy_keys)
+    "GitHubDeployKeys", "Deploy keys are exactly the record's (none while the agent is "
+    "locked), read-only unless the record says `write`.", deploy_keys)
+LOCKED = GITHUB.per_agent(
+    "GitHubLocked", "A locked agent's environments admit no branch (custom branch policies, "
+    "no deployment policy) and it holds no deploy key or key pair.", locked_environments)
+
+DEPLOY_KEY_ROTATION = GITHUB.per_agent(
+    "GitHubDeployKeyRotation", "Each deploy key, its key pair and every stored copy are "
+    "replaced with one `time_static` keyed on the record's date-anchored schedule (every "
+    "`rotation_days` from the newest `rotate` request, else 2024-01-01) and the period "
+    "`plantimestamp()` falls in; Azure's copy expires at the period's end.",
+    deploy_key_rotation)
 
 IDENTITIES_RULESET = GITHUB.invariant(
     "GitHubIdentitiesRuleset", "Where the record names the identities repository, its "
@@ -192,4 +334,4 @@ IDENTITIES_RULESET = GITHUB.invariant(
     identities_ruleset)
 
 INVARIANTS = (ENVIRONMENT_REVIEWERS, ENVIRONMENT_NO_BYPASS, ENVIRONMENT_BRANCHES, DEPLOY_KEYS,
-              IDENTITIES_RULESET)
+              LOCKED, DEPLOY_KEY_ROTATION, IDENTITIES_RULESET)

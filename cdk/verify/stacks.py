@@ -13,7 +13,7 @@ from .core import Finding, Invariant, Reporter, Stack
 TARGET = "Stacks"
 GITHUB = {"github_repository_environment", "github_repository_environment_deployment_policy",
           "github_actions_environment_variable"}
-DEPLOY_KEY = {"github_repository_deploy_key", "tls_private_key", "time_rotating", "time_static"}
+DEPLOY_KEY = {"github_repository_deploy_key", "tls_private_key", "time_static"}
 AWS = {"aws_iam_role", "aws_iam_role_policy", "aws_iam_policy",
        "aws_iam_role_policies_exclusive", "aws_iam_role_policy_attachments_exclusive",
        "aws_kms_key", "aws_kms_alias", "aws_secretsmanager_secret",
@@ -28,6 +28,15 @@ GCP = {"google_service_account", "google_service_account_iam_member",
 AZURE = {"azurerm_user_assigned_identity", "azurerm_federated_identity_credential",
          "azurerm_role_assignment", "azurerm_pim_active_role_assignment",
          "azurerm_key_vault", "azurerm_key_vault_secret"}
+# What a locked agent's stack never holds: what admits a branch or a token, grants a
+# role, or holds a deploy key (its role, account, identity, environments, variables and
+# the stores themselves stay).
+LOCKED_AWAY = {"github_repository_environment_deployment_policy",
+               "aws_secretsmanager_secret", "aws_secretsmanager_secret_policy",
+               "aws_secretsmanager_secret_version", "google_secret_manager_secret",
+               "google_secret_manager_secret_version", "azurerm_federated_identity_credential",
+               "azurerm_role_assignment", "azurerm_pim_active_role_assignment",
+               "azurerm_key_vault_secret"}
 # Resource types agentid tags (AWS, Azure) or labels (Google Cloud) with the agent's
 # tags: who it belongs to, who owns it, when it expires.
 TAGGED = {"aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_secretsmanager_secret",
@@ -65,7 +74,8 @@ def missing_stacks(names: set[str], identities: Any) -> Iterator[Finding]:
 
 
 def resources_from_record(stack: Stack, report: Reporter) -> Iterator[Finding]:
-    """Every resource is of a type agentid writes for what the record uses."""
+    """Every resource is of a type agentid writes for what the record uses (a locked
+    agent's: none that admits a branch or token, grants a role or holds a key)."""
     identities, agent = stack.identities, stack.agent
     if stack.name == FOUNDATION:
         allowed = set(FOUNDATION_TYPES)
@@ -75,7 +85,7 @@ def resources_from_record(stack: Stack, report: Reporter) -> Iterator[Finding]:
         return  # orphans and tombstones: see stack_matches_record
     else:
         allowed = set(GITHUB)
-        if agent.github.deploy_keys:
+        if expect.holds_deploy_keys(agent):
             allowed |= DEPLOY_KEY
         for uses, types in ((expect.uses_aws, AWS), (expect.uses_gcp, GCP),
                             (expect.uses_azure, AZURE)):
@@ -83,6 +93,8 @@ def resources_from_record(stack: Stack, report: Reporter) -> Iterator[Finding]:
                 allowed |= types
         if expect.aws_alert_topics(identities, agent):
             allowed |= AWS_ALERTS
+        if expect.locked(agent):
+            allowed -= LOCKED_AWAY
     for resource in stack.resources():
         if resource.kind not in allowed:
             yield report(resource.address, f"a {resource.kind} is nothing agentid writes "

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from cdk.github.deploy_keys import plan_deploy_keys
+from cdk.github.rotation_plan import PLAN_DAY, interpolated, plan_day_expression
 from cdk.names import deploy_key_variable
 from cdk.validation import load
 
@@ -69,14 +70,19 @@ def test_key_deploy_key_and_secret_version_are_replaced_by_one_rotation(
     synthesized_example: Synthesized,
 ) -> None:
     out, stack = synthesized_example, "release-bot"
-    rotating = _address(out, stack, "time_rotating", "/rotation")
     rotated = _address(out, stack, "time_static", "/rotated")
     tls = _address(out, stack, "tls_private_key", "/key")
 
-    assert _only(out, stack, "time_rotating")["rotation_days"] == 30
-    # An expired time_rotating is planned as a create, which does not trigger
-    # replace_triggered_by; the time_static keyed on it is planned as a replace.
-    assert _only(out, stack, "time_static")["triggers"] == {"rotation": "${" + rotating + ".id}"}
+    # No time_rotating: its clock restarts at each apply (terraform-provider-time#195).
+    assert "time_rotating" not in out.stack(stack)["resource"]
+    # The time_static is keyed on the record's schedule and the plan day's period: it is
+    # replaced when a boundary passes or a rotation is requested, never by a re-apply.
+    assert _only(out, stack, "time_static")["triggers"] == {
+        "anchor": "2024-01-01", "every_days": "30", "requested": "",
+        "period": "${floor((local.agentid_plan_day - 19723) / 30)}"}
+    assert out.stack(stack)["locals"] == {
+        PLAN_DAY: interpolated(plan_day_expression())}
+    assert "plantimestamp()" in out.stack(stack)["locals"][PLAN_DAY]
     assert _only(out, stack, "tls_private_key")["lifecycle"] == {
         "replace_triggered_by": [rotated]}
     assert _only(out, stack, "github_repository_deploy_key")["lifecycle"] == {
@@ -86,9 +92,17 @@ def test_key_deploy_key_and_secret_version_are_replaced_by_one_rotation(
 
 
 def test_per_key_rotation_overrides_the_policy(synthesized_deploy_keys: Synthesized) -> None:
-    days = sorted(r["rotation_days"] for r in synthesized_deploy_keys.resources(
-        "release-bot", "time_rotating"))
-    assert days == [7, 30]
+    triggers = sorted((r["triggers"]["every_days"], r["triggers"]["period"])
+                      for r in synthesized_deploy_keys.resources("release-bot", "time_static"))
+    assert triggers == [("30", "${floor((local.agentid_plan_day - 19723) / 30)}"),
+                        ("7", "${floor((local.agentid_plan_day - 19723) / 7)}")]
+
+
+def test_stacks_without_live_keys_have_no_plan_day(synthesized_deploy_keys: Synthesized
+                                                    ) -> None:
+    # docs-sync holds a key; old-mirror is revoked (its stack holds nothing).
+    assert PLAN_DAY in synthesized_deploy_keys.stack("docs-sync")["locals"]
+    assert "locals" not in synthesized_deploy_keys.stack("old-mirror")
 
 
 def test_tls_and_time_providers_only_in_stacks_with_deploy_keys(

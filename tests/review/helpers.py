@@ -12,7 +12,7 @@ import pytest
 from cdk.cli import main
 
 from ..conftest import FIXTURES, TODAY_ARG
-from ..records import variant
+from ..records import BASE, variant
 
 
 @dataclass
@@ -75,6 +75,23 @@ SECOND_AGENT_ESCALATION = """\
 TOMBSTONE = ("    aws:\n", '    revoked: {on: 2026-11-28, by: "@acme/platform", '
              "reason: Agent retired}\n    aws:\n")
 
+# Lock and rotate requests (tests/review/test_lifecycle_review.py and the goldens).
+LOCK = ('    locked: {on: 2026-11-28, by: "@acme/security", '
+        'reason: "Token leaked in a build log"}\n')
+BANNER = "LOCKED: release-bot by @acme/security on 2026-11-28 — Token leaked in a build log"
+LOCKED = BASE + LOCK
+DEPLOY_KEY = "    github:\n      deploy_keys:\n        - {repo: acme/docs}\n"
+# The base with a deploy key: reviews against it judge the key as already there.
+KEYED = BASE + DEPLOY_KEY
+ROTATE = ('    rotate:\n      - {on: 2026-11-28, by: "@acme/platform-oncall", '
+          'reason: "Offboarding a member of the rotation team"}\n')
+OLDER_ROTATE = ('      - {on: 2026-10-01, by: "@acme/platform-oncall", '
+                'reason: "Scheduled yearly rotation drill"}\n')
+# Two agents with deploy keys; the head locks one and asks the other for new keys.
+LOCK_AND_ROTATE = (KEYED + SECOND_AGENT + SECOND_AGENT_ESCALATION + DEPLOY_KEY,
+                   KEYED + LOCK + SECOND_AGENT + SECOND_AGENT_ESCALATION + DEPLOY_KEY
+                   + ROTATE.replace("@acme/platform-oncall", "@acme/docs"))
+
 PLANS = FIXTURES / "review" / "plans"
 # The committed fixture holds a placeholder, so the repository-wide private-key
 # scan stays meaningful; tests that check masking put a key-shaped value in.
@@ -104,3 +121,43 @@ UNAPPROVED = variant(
                  base=variant("reason: Uploads release artifacts once the release job is "
                               "approved", "reason: Uploads anything anywhere",
                               base=ENFORCED))) + SECOND_AGENT
+
+
+# Escalation entries and the verdicts the fail-closed and lifecycle tests read.
+def entry(on: str = "2026-11-28",
+          reason: str = "Approved in the security review of this change",
+          approved_by: str = "@acme/security", indent: int = 6) -> str:
+    pad = " " * indent
+    return (f"{pad}- on: {on}\n{pad}  reason: {reason}\n"
+            f"{pad}  approved_by: \"{approved_by}\"\n")
+
+
+def escalate(text: str, agent: str = "release-bot", *entries: str) -> str:
+    """``text`` with escalation entries appended to ``agent``'s record (or defaults)."""
+    if agent == "defaults":
+        body = "".join(entries) or entry(indent=4)
+        return variant("agents:\n", "  escalations:\n" + body + "agents:\n", base=text)
+    body = "".join(entries) or entry()
+    start = text.index(f"  - name: {agent}\n")
+    end = text.find("\n  - name: ", start + 1)
+    end = len(text) if end == -1 else end + 1
+    record = text[start:end]
+    if "    escalations:\n" in record:
+        record = record.replace("    escalations:\n", "    escalations:\n" + body, 1)
+    else:
+        record = record.rstrip("\n") + "\n    escalations:\n" + body
+    return text[:start] + record + text[end:]
+
+
+def failed(result: Result, gate: str) -> dict[str, str]:
+    """The one gate ``gate`` of a failing packet; it carries a fix."""
+    assert result.code == 1, result.packet["gates"]
+    gates = [g for g in result.packet["gates"] if g["id"] == gate]
+    assert gates, f"{gate} not in {result.gate_ids()}"
+    assert gates[0]["fix"], gates[0]
+    return gates[0]
+
+
+def passed(result: Result) -> None:
+    assert result.code == 0, result.packet["gates"]
+    assert "all gates pass" in result.markdown

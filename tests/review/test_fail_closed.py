@@ -15,7 +15,7 @@ from cdk.cli import main
 
 from ..conftest import FIXTURES, TODAY_ARG
 from ..records import BASE, DEPLOY_KEYS, variant
-from .helpers import SECOND_AGENT, Result, review
+from .helpers import SECOND_AGENT, entry, escalate, failed, passed, review
 
 BROADENING = "AgentId-Review-UnapprovedBroadening"
 NEW_AGENT = "AgentId-Review-UnapprovedNewAgent"
@@ -23,45 +23,6 @@ REWRITTEN = "AgentId-Review-EscalationRewritten"
 INVALID = "AgentId-Review-EscalationInvalid"
 EXPIRY = "AgentId-Review-ExpiryBeyondPolicy"
 UNCLASSIFIED = "AgentId-Review-UnclassifiedChange"
-
-
-def entry(on: str = "2026-11-28",
-          reason: str = "Approved in the security review of this change",
-          approved_by: str = "@acme/security", indent: int = 6) -> str:
-    pad = " " * indent
-    return (f"{pad}- on: {on}\n{pad}  reason: {reason}\n"
-            f"{pad}  approved_by: \"{approved_by}\"\n")
-
-
-def escalate(text: str, agent: str = "release-bot", *entries: str) -> str:
-    """``text`` with escalation entries appended to ``agent``'s record (or defaults)."""
-    if agent == "defaults":
-        body = "".join(entries) or entry(indent=4)
-        return variant("agents:\n", "  escalations:\n" + body + "agents:\n", base=text)
-    body = "".join(entries) or entry()
-    start = text.index(f"  - name: {agent}\n")
-    end = text.find("\n  - name: ", start + 1)
-    end = len(text) if end == -1 else end + 1
-    record = text[start:end]
-    if "    escalations:\n" in record:
-        record = record.replace("    escalations:\n", "    escalations:\n" + body, 1)
-    else:
-        record = record.rstrip("\n") + "\n    escalations:\n" + body
-    return text[:start] + record + text[end:]
-
-
-def failed(result: Result, gate: str) -> dict[str, str]:
-    """The one gate ``gate`` of a failing packet; it carries a fix."""
-    assert result.code == 1, result.packet["gates"]
-    gates = [g for g in result.packet["gates"] if g["id"] == gate]
-    assert gates, f"{gate} not in {result.gate_ids()}"
-    assert gates[0]["fix"], gates[0]
-    return gates[0]
-
-
-def passed(result: Result) -> None:
-    assert result.code == 0, result.packet["gates"]
-    assert "all gates pass" in result.markdown
 
 
 # --------------------------------------------------------------------------- 1 base as a file

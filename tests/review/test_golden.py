@@ -18,6 +18,7 @@ from ..records import BASE, variant
 from .helpers import (
     ENFORCED,
     ESCALATION,
+    LOCK_AND_ROTATE,
     REVOCATION_AND_ORPHAN,
     SECOND_AGENT,
     SECOND_AGENT_ESCALATION,
@@ -47,6 +48,9 @@ CASES: dict[str, tuple[str, str, int, tuple[str, ...]]] = {
     # the packet says they were not computed rather than "none".
     "no-synth": (BASE + SECOND_AGENT + SECOND_AGENT_ESCALATION, REVOCATION_AND_ORPHAN, 1,
                  ("--no-synth",)),
+    # One agent locked (banner first, what the next deploy takes away), another asks for
+    # new keys (its rotation line): both pass without an escalation.
+    "lock-and-rotate": (*LOCK_AND_ROTATE, 0, ()),
 }
 
 

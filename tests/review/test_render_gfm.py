@@ -24,7 +24,10 @@ from ..records import BASE, variant
 from .gfm import artefacts, summaries
 from .helpers import (
     ENFORCED,
+    KEYED,
+    LOCK,
     REVOCATION_AND_ORPHAN,
+    ROTATE,
     SECOND_AGENT,
     SECOND_AGENT_ESCALATION,
     TOMBSTONE,
@@ -136,3 +139,14 @@ def test_summary_filters_escape_html_and_mentions() -> None:
     assert md_spans("a ` b") == "a \\` b"
     # A code span from the record stays inert.
     assert md_spans("x `</details>` y") == "x `</details>` y"
+
+
+@pytest.mark.parametrize(("base", "head"), [
+    (KEYED, KEYED + LOCK),  # lock: banner, effects
+    (KEYED + LOCK, KEYED),  # unlock: a failed gate, what comes back
+    (KEYED + LOCK, KEYED + LOCK + ROTATE),  # still locked, a rotate request
+], ids=["lock", "unlock", "locked-rotate"])
+def test_lock_unlock_and_rotate_packets_render_without_raw_markdown(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], base: str, head: str) -> None:
+    result = _fresh(tmp_path, capsys, base, head)
+    assert artefacts(result.markdown) == []

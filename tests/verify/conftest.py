@@ -30,4 +30,5 @@ def outputs(synthesized_example: Synthesized, synthesized_deploy_keys: Synthesiz
             "deploy_keys": _output(synthesized_deploy_keys),
             "gcp": _output(synthesized_gcp), "azure": _output(synthesized_azure),
             "forms": _output(synthesized_forms),
-            "alerts_aws": _output(synthesized_fixtures("alerts-aws"))}
+            "alerts_aws": _output(synthesized_fixtures("alerts-aws")),
+            "locked": _output(synthesized_fixtures("locked"))}

@@ -187,6 +187,74 @@ def _alert_elsewhere(documents: Documents) -> str:
     return address
 
 
+# A locked agent's stack (tests/fixtures/locked.yaml).
+LOCKED = "incident-bot"
+TRUSTED = {"Sid": "GitHubActionsEnvironments", "Effect": "Allow",
+           "Principal": {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{OIDC}"},
+           "Action": "sts:AssumeRoleWithWebIdentity",
+           "Condition": {"StringEquals": {
+               f"{OIDC}:aud": "sts.amazonaws.com",
+               f"{OIDC}:sub": ["repo:acme@1342004/incidents@77701:environment:"
+                               "agent-incident-bot"],
+               f"{OIDC}:repository_id": ["77701"]},
+               "DateLessThan": {"aws:CurrentTime": "2027-01-31T00:00:00Z"}}}
+
+
+def _locked_trust_allows(documents: Documents) -> str:
+    # The unlocked statement put back beside the deny: a token would still be refused
+    # (a deny wins), but the trust no longer says "admits nothing" on its own.
+    address, role = resource(documents, LOCKED, "aws_iam_role")
+    edit_policy(role, "assume_role_policy", lambda d: d["Statement"].append(TRUSTED))
+    return address
+
+
+def _locked_trust_unlocked(documents: Documents) -> str:
+    address, role = resource(documents, LOCKED, "aws_iam_role")
+    edit_policy(role, "assume_role_policy", lambda d: d.update(Statement=[TRUSTED]))
+    return address
+
+
+def _locked_trust_conditional_deny(documents: Documents) -> str:
+    address, role = resource(documents, LOCKED, "aws_iam_role")
+    edit_policy(role, "assume_role_policy", lambda d: d["Statement"][0].update(
+        Condition={"StringEquals": {f"{OIDC}:sub": "repo:acme/other:environment:x"}}))
+    return address
+
+
+def _locked_inline_deny_removed(documents: Documents) -> str:
+    address, body = _inline(documents, LOCKED)
+    edit_policy(body, "policy", lambda d: d.update(Statement=[]))
+    return address
+
+
+def _locked_inline_allows(documents: Documents) -> str:
+    address, body = _inline(documents, LOCKED)
+    edit_policy(body, "policy", lambda d: d["Statement"].append(
+        {"Sid": "ListS3Bucket", "Effect": "Allow", "Action": ["s3:ListBucket"],
+         "Resource": ["arn:aws:s3:::acme-alerts"]}))
+    return address
+
+
+def _locked_inline_narrowed(documents: Documents) -> str:
+    address, body = _inline(documents, LOCKED)
+    edit_policy(body, "policy", lambda d: d["Statement"][0].update(Action="s3:*"))
+    return address
+
+
+def _locked_inline_gone(documents: Documents) -> str:
+    documents[LOCKED]["resource"].pop("aws_iam_role_policy")
+    _, exclusive = resource(documents, LOCKED, "aws_iam_role_policies_exclusive")
+    exclusive["policy_names"] = []
+    return LOCKED
+
+
+def _locked_boundary_deny_removed(documents: Documents) -> str:
+    address, body = resource(documents, LOCKED, "aws_iam_policy")
+    edit_policy(body, "policy", lambda d: d["Statement"][0].update(Effect="Allow",
+                                                                  Action="s3:GetObject"))
+    return address
+
+
 MUTATIONS = [
     Mutation("wildcard action", "example", "release-bot",
              _add_to_statement("ListS3Bucket", "Action", "s3:*"), aws.NO_WILDCARD_ACTION.id),
@@ -256,4 +324,22 @@ MUTATIONS = [
              _alert_pattern(_issuer_prefix), aws.ALERT_RULES.id),
     Mutation("an alert sent to a topic the record does not name", "alerts_aws", "docs",
              _alert_elsewhere, aws.ALERT_TARGETS.id),
+    Mutation("a locked trust that still allows", "locked", LOCKED, _locked_trust_allows,
+             aws.LOCKED.id),
+    Mutation("a locked trust that still allows: its subjects", "locked", LOCKED,
+             _locked_trust_allows, aws.TRUST_SUBJECTS.id),
+    Mutation("a locked role's trust unlocked", "locked", LOCKED, _locked_trust_unlocked,
+             aws.LOCKED.id),
+    Mutation("a locked trust's deny under a condition", "locked", LOCKED,
+             _locked_trust_conditional_deny, aws.LOCKED.id),
+    Mutation("a locked inline policy without its deny", "locked", LOCKED,
+             _locked_inline_deny_removed, aws.LOCKED.id),
+    Mutation("a locked inline policy that allows", "locked", LOCKED, _locked_inline_allows,
+             aws.LOCKED.id),
+    Mutation("a locked inline policy denying only s3", "locked", LOCKED,
+             _locked_inline_narrowed, aws.LOCKED.id),
+    Mutation("a locked role without its inline deny", "locked", LOCKED, _locked_inline_gone,
+             aws.LOCKED.id),
+    Mutation("a locked boundary that allows", "locked", LOCKED, _locked_boundary_deny_removed,
+             aws.LOCKED.id),
 ]

@@ -84,6 +84,32 @@ def _secret_in_another_vault(documents: Documents) -> str:
     return address
 
 
+def _locked_credential(documents: Documents) -> str:
+    # The neighbour's credential, put on the locked agent's identity.
+    _, credential = resource(documents, "report-bot", "azurerm_federated_identity_credential")
+    kind = "azurerm_federated_identity_credential"
+    documents["incident-bot"]["resource"][kind] = {"kept": {
+        **credential, "user_assigned_identity_id": "${azurerm_user_assigned_identity."
+        + next(iter(documents["incident-bot"]["resource"]["azurerm_user_assigned_identity"]))
+        + ".id}"}}
+    return f"{kind}.kept"
+
+
+def _locked_credential_stack(documents: Documents) -> str:
+    _locked_credential(documents)
+    return "incident-bot"
+
+
+def _locked_assignment(documents: Documents) -> str:
+    kind = "azurerm_pim_active_role_assignment"
+    _, assignment = resource(documents, "report-bot", kind)
+    identity = next(iter(documents["incident-bot"]["resource"]["azurerm_user_assigned_identity"]))
+    documents["incident-bot"]["resource"][kind] = {"kept": {
+        **assignment,
+        "principal_id": f"${{azurerm_user_assigned_identity.{identity}.principal_id}}"}}
+    return f"{kind}.kept"
+
+
 MUTATIONS = [
     Mutation("a widened subject", "azure", "cost-analyst", _widen_subject,
              azure.FEDERATION.id),
@@ -102,4 +128,10 @@ MUTATIONS = [
              _secret_in_another_vault, azure.VAULT.id),
     Mutation("a vault with access policies", "azure", "cost-analyst", _access_policies,
              azure.VAULT.id),
+    Mutation("a locked agent's credential kept", "locked", "incident-bot",
+             _locked_credential, azure.LOCKED.id),
+    Mutation("a locked agent's credential kept: its subjects", "locked", "incident-bot",
+             _locked_credential_stack, azure.FEDERATION.id),
+    Mutation("a locked agent's role assignment kept", "locked", "incident-bot",
+             _locked_assignment, azure.LOCKED.id),
 ]

@@ -116,6 +116,23 @@ def _unreadable_condition(documents: Documents) -> str:
     return address
 
 
+def _locked_account_enabled(documents: Documents) -> str:
+    address, body = resource(documents, "incident-bot", "google_service_account")
+    body.pop("disabled")
+    return address
+
+
+def _locked_account_enabled_explicitly(documents: Documents) -> str:
+    address, body = resource(documents, "archive-bot", "google_service_account")
+    body["disabled"] = False
+    return address
+
+
+def _locked_secret_kept(documents: Documents) -> str:
+    return add_resource(documents, "archive-bot", "google_secret_manager_secret", "kept", {
+        "project": "acme-agents", "secret_id": "agents-archive-bot-acme-archive"})
+
+
 MUTATIONS = [
     Mutation("a binding without expiry", "gcp", "model-trainer", _drop_condition,
              gcp.BINDING_EXPIRY.id),
@@ -147,4 +164,10 @@ MUTATIONS = [
              gcp.POOL_CONDITION.id),
     Mutation("the provider accepts any subject", "gcp", "foundation", _accept_more,
              gcp.POOL_CONDITION.id),
+    Mutation("a locked agent's account enabled", "locked", "incident-bot",
+             _locked_account_enabled, gcp.LOCKED.id),
+    Mutation("a locked agent's account enabled explicitly", "locked", "archive-bot",
+             _locked_account_enabled_explicitly, gcp.LOCKED.id),
+    Mutation("a locked agent's secret kept", "locked", "archive-bot", _locked_secret_kept,
+             gcp.LOCKED.id),
 ]

@@ -95,6 +95,108 @@ def _ruleset_gone(documents: Documents) -> str:
     return "foundation"
 
 
+def _locked_protected_branches(documents: Documents) -> str:
+    address, body = resource(documents, "incident-bot", "github_repository_environment")
+    body["deployment_branch_policy"] = {"protected_branches": True,
+                                        "custom_branch_policies": False}
+    return address
+
+
+def _locked_pin_kept(documents: Documents) -> str:
+    # release-bot's pinned environment admits main again through a deployment policy.
+    address, env = resource(documents, "release-bot", "github_repository_environment",
+                            lambda body: body["environment"] == "release")
+    name = address.split(".", 1)[1]
+    documents["release-bot"]["resource"]["github_repository_environment_deployment_policy"] = {
+        "kept": {"repository": "widgets", "branch_pattern": "main",
+                 "environment": f"${{github_repository_environment.{name}.environment}}"}}
+    return "github_repository_environment_deployment_policy.kept"
+
+
+def _locked_key_kept(documents: Documents) -> str:
+    _, key = resource(documents, "report-bot", "github_repository_deploy_key")
+    documents["incident-bot"]["resource"]["github_repository_deploy_key"] = {
+        "kept": {**key, "title": "agent-incident-bot"}}
+    return "github_repository_deploy_key.kept"
+
+
+def _locked_key_kept_stack(documents: Documents) -> str:
+    _locked_key_kept(documents)
+    return "incident-bot"
+
+
+def _frozen_period(documents: Documents) -> str:
+    address, body = resource(documents, "release-bot", "time_static")
+    body["triggers"]["period"] = "0"  # never rotates again
+    return address
+
+
+def _longer_schedule(documents: Documents) -> str:
+    address, body = resource(documents, "release-bot", "time_static")
+    body["triggers"]["every_days"] = "365"
+    return address
+
+
+def _request_not_honoured(documents: Documents) -> str:
+    # The record asks for no rotation; a stack claiming one is not the record's either.
+    address, body = resource(documents, "release-bot", "time_static")
+    body["triggers"]["requested"] = "2026-11-27"
+    return address
+
+
+def _key_pair_not_rotated(documents: Documents) -> str:
+    address, body = resource(documents, "release-bot", "tls_private_key")
+    body.pop("lifecycle")
+    return address
+
+
+def _deploy_key_destroyed_first(documents: Documents) -> str:
+    address, body = resource(documents, "release-bot", "github_repository_deploy_key")
+    body["lifecycle"].pop("create_before_destroy")
+    return address
+
+
+def _deploy_key_not_rotated(documents: Documents) -> str:
+    address, body = resource(documents, "release-bot", "github_repository_deploy_key")
+    body["lifecycle"]["replace_triggered_by"] = []
+    return address
+
+
+def _aws_copy_not_rotated(documents: Documents) -> str:
+    address, body = resource(documents, "release-bot", "aws_secretsmanager_secret_version")
+    body["lifecycle"]["replace_triggered_by"] = body["lifecycle"]["replace_triggered_by"][1:]
+    return address
+
+
+def _gcp_copy_not_rotated(documents: Documents) -> str:
+    address, body = resource(documents, "model-trainer", "google_secret_manager_secret_version")
+    body.pop("lifecycle")
+    return address
+
+
+def _azure_copy_never_expires(documents: Documents) -> str:
+    address, body = resource(documents, "cost-analyst", "azurerm_key_vault_secret")
+    body["expiration_date"] = "2099-01-01T00:00:00Z"
+    return address
+
+
+def _azure_copy_not_versioned(documents: Documents) -> str:
+    address, body = resource(documents, "cost-analyst", "azurerm_key_vault_secret")
+    body["value_wo_version"] = 1
+    return address
+
+
+def _plan_day_frozen(documents: Documents) -> str:
+    documents["release-bot"]["locals"]["agentid_plan_day"] = "${20000}"
+    return "local.agentid_plan_day"
+
+
+def _stray_time_static(documents: Documents) -> str:
+    address, body = resource(documents, "release-bot", "time_static")
+    documents["release-bot"]["resource"]["time_static"]["extra"] = dict(body)
+    return "time_static.extra"
+
+
 MUTATIONS = [
     Mutation("a ruleset bypass actor", "example", "foundation", _ruleset_bypass,
              github.IDENTITIES_RULESET.id),
@@ -122,4 +224,38 @@ MUTATIONS = [
              github.DEPLOY_KEYS.id),
     Mutation("a key the record lacks", "example", "release-bot", _extra_key,
              github.DEPLOY_KEYS.id),
+    Mutation("a locked environment admitting protected branches", "locked", "incident-bot",
+             _locked_protected_branches, github.LOCKED.id),
+    Mutation("a locked environment admitting protected branches: its branches", "locked",
+             "incident-bot", _locked_protected_branches, github.ENVIRONMENT_BRANCHES.id),
+    Mutation("a locked agent's pin kept", "locked", "release-bot", _locked_pin_kept,
+             github.LOCKED.id),
+    Mutation("a locked agent's deploy key kept", "locked", "incident-bot", _locked_key_kept,
+             github.LOCKED.id),
+    Mutation("a locked agent's deploy key kept: the record's keys", "locked", "incident-bot",
+             _locked_key_kept_stack, github.DEPLOY_KEYS.id),
+    Mutation("the period frozen", "example", "release-bot", _frozen_period,
+             github.DEPLOY_KEY_ROTATION.id),
+    Mutation("a longer schedule than the record's", "deploy_keys", "release-bot",
+             _longer_schedule, github.DEPLOY_KEY_ROTATION.id),
+    Mutation("a rotate request the record lacks", "example", "release-bot",
+             _request_not_honoured, github.DEPLOY_KEY_ROTATION.id),
+    Mutation("the key pair not rotated", "example", "release-bot", _key_pair_not_rotated,
+             github.DEPLOY_KEY_ROTATION.id),
+    Mutation("the deploy key destroyed first", "example", "release-bot",
+             _deploy_key_destroyed_first, github.DEPLOY_KEY_ROTATION.id),
+    Mutation("the deploy key not rotated", "example", "release-bot", _deploy_key_not_rotated,
+             github.DEPLOY_KEY_ROTATION.id),
+    Mutation("the AWS copy not rotated", "example", "release-bot", _aws_copy_not_rotated,
+             github.DEPLOY_KEY_ROTATION.id),
+    Mutation("the Google Cloud copy not rotated", "gcp", "model-trainer",
+             _gcp_copy_not_rotated, github.DEPLOY_KEY_ROTATION.id),
+    Mutation("the Azure copy never expires", "azure", "cost-analyst",
+             _azure_copy_never_expires, github.DEPLOY_KEY_ROTATION.id),
+    Mutation("the Azure copy not versioned by rotation", "azure", "cost-analyst",
+             _azure_copy_not_versioned, github.DEPLOY_KEY_ROTATION.id),
+    Mutation("the plan day frozen", "example", "release-bot", _plan_day_frozen,
+             github.DEPLOY_KEY_ROTATION.id),
+    Mutation("a time_static rotating nothing", "example", "release-bot", _stray_time_static,
+             github.DEPLOY_KEY_ROTATION.id),
 ]

@@ -47,6 +47,11 @@ def _unlabelled(documents: Documents) -> str:
     return address
 
 
+def _locked_secret_version(documents: Documents) -> str:
+    return add_resource(documents, "release-bot", "aws_secretsmanager_secret_version", "kept",
+                        {"secret_id": "agents/release-bot/deploy-keys/acme/widgets-docs"})
+
+
 MUTATIONS = [
     Mutation("a live record without its stack", "example", "docs-reader", _drop_stack,
              stacks.STACK_MATCHES_RECORD.id),
@@ -62,4 +67,6 @@ MUTATIONS = [
              stacks.RESOURCES_FROM_RECORD.id),
     Mutation("a cloud the record does not use", "example", "docs-reader", _another_cloud,
              stacks.RESOURCES_FROM_RECORD.id),
+    Mutation("a locked agent's secret version kept", "locked", "release-bot",
+             _locked_secret_version, stacks.RESOURCES_FROM_RECORD.id),
 ]

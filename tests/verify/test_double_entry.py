@@ -13,15 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from cdk import plan
+from cdk import lifecycle, plan
 from cdk.aws import denies as aws_denies
+from cdk.aws import document as aws_document
+from cdk.aws import plan as aws_plan
+from cdk.aws import scope as aws_scope
 from cdk.aws import secret_plan
 from cdk.azure import federation as azure_federation
 from cdk.azure import plan as azure_plan
 from cdk.gcp import denies as gcp_denies
 from cdk.gcp import roles as gcp_roles
+from cdk.github import deploy_keys as github_deploy_keys
+from cdk.github import plan as github_plan
 from cdk.validation import load
-from cdk.verify import aws_common, azure, expect, gcp, gcp_common
+from cdk.verify import aws_common, aws_lock, azure, expect, gcp, gcp_common, github
 
 from ..conftest import EXAMPLE, FIXTURES, TODAY
 
@@ -72,6 +77,62 @@ def test_record_facts_are_the_plans(path: Path) -> None:
         assert expect.expiry(agent) == plan.expiry_timestamp(agent)
         for store in ("aws", "gcp", "azure"):
             assert expect.uses_store(agent, store) == plan.uses_store(agent, store)
+        assert expect.locked(agent) == (lifecycle.state(agent) == "locked")
+        if expect.live(agent):
+            assert expect.holds_deploy_keys(agent) == bool(
+                github_deploy_keys.plan_deploy_keys(agent, load(path, TODAY).identities))
         for run in agent.runs_on:
             assert expect.workflow_pin(run) == plan.job_workflow_ref(run)
             assert expect.environment(agent, run) == plan.environment_of(agent, run)
+
+
+def test_the_lock_documents_are_what_verify_requires() -> None:
+    # The plan's locked trust and deny-all documents pass verify's reading of "admits no
+    # token" and "denies everything"; the unlocked ones do not.
+    aws = load(EXAMPLE, TODAY).identities.defaults.aws
+    assert aws is not None
+    provider = aws_plan.oidc_provider_arn(aws)
+    assert aws_lock.trust_problem(aws_plan.locked_trust_policy(aws), provider) is None
+    for kind in (aws_document.INLINE, aws_document.MANAGED):
+        assert aws_lock.deny_all_problem(aws_scope.deny_all(kind)) is None
+    agent = load(EXAMPLE, TODAY).identities.agents[0]
+    github_defaults = load(EXAMPLE, TODAY).identities.defaults.github
+    assert aws_lock.trust_problem(aws_plan.trust_policy(agent, aws, github_defaults),
+                                  provider) is not None
+
+
+def test_a_locked_environment_is_what_verify_requires() -> None:
+    env = github_plan.EnvironmentPlan("acme/a", "e", (), (), admits_no_branch=True)
+    assert {"protected_branches": env.protected_branches_only,
+            "custom_branch_policies": not env.protected_branches_only
+            } == github.ADMITS_NO_BRANCH
+    assert not env.pinned
+
+
+def test_rotation_schedule_is_the_lifecycles(tmp_path: Path) -> None:
+    from datetime import date
+
+    from cdk import lifecycle
+    from cdk.github import rotation_plan
+    from cdk.github.deploy_keys import plan_deploy_keys
+
+    from ..lifecycle.rotation_records import WITH_ROTATE
+    from ..records import write
+
+    assert expect.ROTATION_EPOCH == lifecycle.EPOCH
+    assert expect.PLAN_DAY == rotation_plan.PLAN_DAY
+    assert expect.plan_day() == rotation_plan.interpolated(rotation_plan.plan_day_expression())
+    identities = load(write(tmp_path, WITH_ROTATE), TODAY).identities
+    for agent in identities.agents:
+        assert expect.rotation_requested(agent) == (
+            None if lifecycle.newest_request(agent) is None else lifecycle.anchor(agent))
+        records = {key.repo: key for key in agent.github.deploy_keys}
+        for key_plan in plan_deploy_keys(agent, identities):
+            days = expect.rotation_days(identities, records[key_plan.repo])
+            assert days == key_plan.rotation_days
+            assert expect.rotation_triggers(agent, days) == rotation_plan.rotation_triggers(
+                days, key_plan.requested)
+            assert expect.next_rotation(agent, days) == rotation_plan.interpolated(
+                rotation_plan.next_rotation_expression(lifecycle.anchor(agent), days))
+    assert expect._days_since_1970(date(2024, 2, 29)) == rotation_plan.day_number(
+        date(2024, 2, 29))

@@ -23,7 +23,7 @@ VERIFY = ROOT / "cdk" / "verify"
 
 
 @pytest.mark.parametrize("name", ["example", "deploy_keys", "gcp", "azure", "forms",
-                                  "alerts_aws"])
+                                  "alerts_aws", "locked"])
 def test_every_synthesized_fixture_passes(outputs: dict[str, Output], name: str) -> None:
     report = outputs[name].verify()
     assert report.ok, [f.render() for f in report.findings]
@@ -173,7 +173,8 @@ def test_cli_explains_an_invariant(capsys: pytest.CaptureFixture[str]) -> None:
     out, _ = capsys.readouterr()
     assert code == 0
     assert out == ("AgentId-Verify-AwsTrustSubjects: AWS: The trust accepts exactly the "
-                   "record's subjects, repository ids and workflow pins.\n")
+                   "record's subjects, repository ids and workflow pins (a locked agent's: "
+                   "none).\n")
 
     assert main(["verify", "--explain", "AgentId-Verify-Nope"]) == 2
     assert "known: AgentId-Verify-StackMatchesRecord" in capsys.readouterr().err
