@@ -56,6 +56,8 @@ class CardLines:
     expiry: str | None = None
     # Appended to a legacy subject's line when the target checks the subject alone.
     legacy_subject: str | None = None
+    # Where the agent's alerts go (docs/alerts.md), one line per channel.
+    alerts: tuple[str, ...] = ()
 
 
 def _never(agent: Agent, identities: IdentitiesFile) -> bool:

@@ -31,6 +31,11 @@ STATUS = "Failed"
 LOCATION = "global"
 
 
+def action_group_subscription_id(group: str) -> str:
+    """The subscription of ``/subscriptions/<id>/resourceGroups/.../actionGroups/<name>``."""
+    return group.split("/")[2]
+
+
 def action_groups(agent: Agent, identities: IdentitiesFile) -> tuple[str, ...]:
     """The file's action groups, then the agent's own, each once (ids compared without
     case, as Azure compares them)."""

@@ -42,6 +42,11 @@ def denied_filter(email: str) -> str:
             f" AND protoPayload.status.code={PERMISSION_DENIED}")
 
 
+def channel_project(channel: str) -> str:
+    """The project of ``projects/<project>/notificationChannels/<id>``."""
+    return channel.split("/")[1]
+
+
 def channels(agent: Agent, identities: IdentitiesFile) -> tuple[str, ...]:
     """The file's channels, then the agent's own, each once."""
     found: list[str] = []

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ..checks.common import defaults_missing, live_entries, live_users
 from ..checks.engine import Problem, rule, rule_group
 from ..errors import Path
+from ..gcp.alerts_plan import channel_project
 from ..gcp.denies import never_hold_roles, permission_v2
 from ..gcp.names import ATTRIBUTE_CONDITION_MAX_CHARS, SUBJECT_MAX_BYTES, federated_subject
 from ..gcp.plan import attribute_condition, role_bindings, uses_gcp
@@ -168,3 +169,31 @@ def condition_too_large(identities: IdentitiesFile) -> Iterator[Problem]:
                       f"Google's {ATTRIBUTE_CONDITION_MAX_CHARS}",
                       "revoke unused agents, or run further agents from a second file with "
                       "its own pool_id")
+
+
+@rule("AgentId-GcpAlertChannelProject")
+def alert_channel_project(identities: IdentitiesFile) -> Iterator[Problem]:
+    """An agent's alert policy lives in the agents' project, and Cloud Monitoring notifies
+    only channels of the policy's own project: a channel of another project would fail
+    the apply, or be read in review as watched while nobody is told. Channels are
+    checked in `defaults.alerts.gcp` and in every live agent's `alerts.gcp`."""
+    gcp = identities.defaults.gcp
+    if gcp is None:
+        return  # alerts without defaults.gcp: the alerts rules report it
+    sections: list[tuple[Path, tuple[str, ...]]] = []
+    if identities.defaults.alerts is not None and identities.defaults.alerts.gcp is not None:
+        sections.append((("defaults", "alerts", "gcp", "channels"),
+                         identities.defaults.alerts.gcp.channels))
+    for i, agent in enumerate(identities.agents):
+        if agent.revoked is None and agent.alerts is not None and agent.alerts.gcp is not None:
+            sections.append((("agents", i, "alerts", "gcp", "channels"),
+                             agent.alerts.gcp.channels))
+    for at, found in sections:
+        for j, channel in enumerate(found):
+            project = channel_project(channel)
+            if project != gcp.project_id:
+                yield Problem((*at, j),
+                              f"notification channel {channel} is in project {project}, not "
+                              f"{gcp.project_id} of defaults.gcp",
+                              f"create the channel in {gcp.project_id} and name it as "
+                              f"projects/{gcp.project_id}/notificationChannels/<id>")

@@ -9,6 +9,7 @@ from datetime import date
 from ..model import Agent, IdentitiesFile
 from ..policy import PolicyDocument, allowed, as_list, statements
 from ..targets import CardLines, Content, Target, identity_content, plan_data
+from .alerts_plan import plan_alerts
 from .plan import (
     plan_pool,
     plan_secret_store,
@@ -50,9 +51,12 @@ def _without_subjects(documents: dict[str, PolicyDocument]) -> dict[str, PolicyD
 
 
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
-    return identity_content(agent, identities, TARGET.name,
-                            {"plan.gcp_service_account": plan_service_account},
-                            plan_secret_store)
+    content = identity_content(agent, identities, TARGET.name,
+                               {"plan.gcp_service_account": plan_service_account},
+                               plan_secret_store)
+    if (alerts := plan_alerts(agent, identities)) is not None:
+        content["plan.gcp_alerts"] = plan_data(alerts)
+    return content
 
 
 def _planned_foundation(identities: IdentitiesFile) -> Content:
@@ -67,7 +71,17 @@ def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
                     f"{gcp.pool_id} for service account "
                     f"{service_account_email(gcp, agent.name)} (short-lived tokens; no keys)",),
         scope=tuple(f"GCP {b.role} on {b.resource_name} (until {agent.expires})"
-                    for b in role_bindings(agent, identities)))
+                    for b in role_bindings(agent, identities)),
+        alerts=_alert_lines(agent, identities))
+
+
+def _alert_lines(agent: Agent, identities: IdentitiesFile) -> tuple[str, ...]:
+    plan = plan_alerts(agent, identities)
+    if plan is None:
+        return ()
+    return tuple(f"Google Cloud notification channel {channel}: calls by service account "
+                 f"{plan.service_account} that Google Cloud refused with PERMISSION_DENIED "
+                 f"(log-based metric {plan.metric_name})" for channel in plan.channels)
 
 
 TARGET = Target(
@@ -101,6 +115,8 @@ TARGET = Target(
         "google_kms_crypto_key": frozenset({"key_ring", "name", "purpose"}),
         "google_kms_crypto_key_iam_member": frozenset({"crypto_key_id", "role", "member"}),
         "google_secret_manager_secret": frozenset({"project", "secret_id", "replication"}),
+        "google_logging_metric": frozenset({"project", "name"}),
+        "google_monitoring_alert_policy": frozenset({"project"}),
     },
     rules=("cdk.gcp.rules",),
 )

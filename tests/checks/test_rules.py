@@ -146,6 +146,14 @@ NON_COMPLIANT.update({
         "environment: agent-release-bot\n        subject_form: both", AZURE),
     "AgentId-AzureMustNeverHold": AZURE + (
         '    must_never_hold: ["Microsoft.Storage/storageAccounts/delete"]\n'),
+    # Alerts (docs/alerts.md): a channel outside the file's project or subscription.
+    "AgentId-GcpAlertChannelProject": GCP + (
+        "    alerts:\n      gcp:\n"
+        "        channels: [projects/other-project/notificationChannels/42]\n"),
+    "AgentId-AzureActionGroupSubscription": AZURE + (
+        "    alerts:\n      azure:\n        action_groups:\n"
+        "          - /subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/"
+        "monitoring/providers/Microsoft.Insights/actionGroups/security\n"),
 })
 
 # The AWS scope rules have their own exact-message cases: the first case of each
