@@ -23,13 +23,17 @@ GCP = {"google_service_account", "google_service_account_iam_member",
        "google_secret_manager_secret_iam_member", "google_iam_deny_policy",
        "google_kms_key_ring", "google_kms_crypto_key", "google_kms_crypto_key_iam_member",
        "google_secret_manager_secret", "google_secret_manager_secret_version"}
+# Alerts (docs/alerts.md): only where the record names channels for that cloud.
+GCP_ALERTS = {"google_logging_metric", "google_monitoring_alert_policy"}
+AZURE_ALERTS = {"azurerm_monitor_activity_log_alert"}
 AZURE = {"azurerm_user_assigned_identity", "azurerm_federated_identity_credential",
          "azurerm_role_assignment", "azurerm_pim_active_role_assignment",
          "azurerm_key_vault", "azurerm_key_vault_secret"}
 # Resource types agentid tags (AWS, Azure) or labels (Google Cloud) with the agent's
 # tags: who it belongs to, who owns it, when it expires.
 TAGGED = {"aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_secretsmanager_secret",
-          "azurerm_user_assigned_identity", "azurerm_key_vault", "azurerm_key_vault_secret"}
+          "azurerm_user_assigned_identity", "azurerm_key_vault", "azurerm_key_vault_secret",
+          "azurerm_monitor_activity_log_alert"}
 LABELLED = {"google_kms_crypto_key", "google_secret_manager_secret"}
 FOUNDATION_TYPES = {"aws_iam_openid_connect_provider", "google_iam_workload_identity_pool",
                     "google_iam_workload_identity_pool_provider"}
@@ -78,6 +82,11 @@ def resources_from_record(stack: Stack, report: Reporter) -> Iterator[Finding]:
                             (expect.uses_azure, AZURE)):
             if uses(identities, agent):
                 allowed |= types
+        if expect.uses_gcp(identities, agent) and expect.gcp_channels(identities, agent):
+            allowed |= GCP_ALERTS
+        if expect.uses_azure(identities, agent) and expect.azure_action_groups(identities,
+                                                                               agent):
+            allowed |= AZURE_ALERTS
     for resource in stack.resources():
         if resource.kind not in allowed:
             yield report(resource.address, f"a {resource.kind} is nothing agentid writes "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -21,10 +22,12 @@ def _output(synthesized: Synthesized) -> Output:
 @pytest.fixture(scope="session")
 def outputs(synthesized_example: Synthesized, synthesized_deploy_keys: Synthesized,
             synthesized_gcp: Synthesized, synthesized_azure: Synthesized,
-            synthesized_forms: Synthesized) -> dict[str, Output]:
+            synthesized_forms: Synthesized,
+            synthesized_fixtures: Callable[[str], Synthesized]) -> dict[str, Output]:
     """Every synthesized fixture of tests/conftest.py by short name (named as arguments,
     so tests/conftest.py marks every test that uses them `synth`)."""
     return {"example": _output(synthesized_example),
             "deploy_keys": _output(synthesized_deploy_keys),
             "gcp": _output(synthesized_gcp), "azure": _output(synthesized_azure),
-            "forms": _output(synthesized_forms)}
+            "forms": _output(synthesized_forms),
+            "alerts": _output(synthesized_fixtures("alerts-gcp-azure"))}

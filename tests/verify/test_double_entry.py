@@ -16,12 +16,22 @@ import pytest
 from cdk import plan
 from cdk.aws import denies as aws_denies
 from cdk.aws import secret_plan
+from cdk.azure import alerts_plan as azure_alerts_plan
 from cdk.azure import federation as azure_federation
 from cdk.azure import plan as azure_plan
+from cdk.gcp import alerts_plan as gcp_alerts_plan
 from cdk.gcp import denies as gcp_denies
 from cdk.gcp import roles as gcp_roles
 from cdk.validation import load
-from cdk.verify import aws_common, azure, expect, gcp, gcp_common
+from cdk.verify import (
+    aws_common,
+    azure,
+    azure_alerts,
+    expect,
+    gcp,
+    gcp_alerts,
+    gcp_common,
+)
 
 from ..conftest import EXAMPLE, FIXTURES, TODAY
 
@@ -75,3 +85,22 @@ def test_record_facts_are_the_plans(path: Path) -> None:
         for run in agent.runs_on:
             assert expect.workflow_pin(run) == plan.job_workflow_ref(run)
             assert expect.environment(agent, run) == plan.environment_of(agent, run)
+
+
+def test_alert_constants_are_the_plans() -> None:
+    assert gcp_alerts.AUDIT_LOG_TYPE == gcp_alerts_plan.AUDIT_LOG_TYPE
+    assert str(gcp_alerts_plan.PERMISSION_DENIED) == gcp_alerts.PERMISSION_DENIED
+    assert gcp_alerts.METRIC_TYPE_PREFIX == gcp_alerts_plan.METRIC_TYPE_PREFIX
+    assert azure_alerts.CRITERIA == {"category": azure_alerts_plan.CATEGORY,
+                                     "status": azure_alerts_plan.STATUS}
+    assert azure_alerts.LOCATION == azure_alerts_plan.LOCATION
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=lambda p: p.name)
+def test_alert_channels_are_the_plans(path: Path) -> None:
+    identities = load(path, TODAY).identities
+    for agent in identities.agents:
+        assert expect.gcp_channels(identities, agent) == list(
+            gcp_alerts_plan.channels(agent, identities))
+        assert expect.azure_action_groups(identities, agent) == [
+            g.lower() for g in azure_alerts_plan.action_groups(agent, identities)]
