@@ -6,6 +6,8 @@ from cdktn import ITerraformDependable, TerraformStack
 
 from ..builders import Built, SecretStoreConstruct
 from ..model import Agent, IdentitiesFile
+from .alerts import agent_alerts
+from .alerts_plan import plan_alerts
 from .identity import AgentRole
 from .oidc import GitHubOidcProvider
 from .plan import plan_role
@@ -31,8 +33,12 @@ def build_agent(stack: TerraformStack, agent: Agent, identities: IdentitiesFile)
     variables = {"AWS_ROLE_ARN": role.arn, "AWS_REGION": aws.region}
     if agent.revoked is not None:
         return Built(variables)
-    return Built(variables, AgentRole(stack, "aws_role", role,
-                                      plan_scope(agent, identities)).role)
+    built = Built(variables, AgentRole(stack, "aws_role", role,
+                                       plan_scope(agent, identities)).role)
+    # Alerts on the role's denied calls and refused tokens (docs/alerts.md).
+    if (alerts := plan_alerts(agent, identities)) is not None:
+        agent_alerts(stack, "aws_alert", alerts)
+    return built
 
 
 def secret_store(stack: TerraformStack, plan: object,

@@ -10,7 +10,8 @@ from typing import Any
 from ..model import Agent, IdentitiesFile
 from ..names import REPOSITORY_ID_KEY, SUB_KEY, role_name
 from ..policy import TRUST, PolicyDocument, allowed, as_list
-from ..targets import CardLines, Content, Target, identity_content
+from ..targets import CardLines, Content, Target, identity_content, plan_data
+from .alerts_plan import plan_alerts
 from .plan import has_role, plan_role
 from .scope import boundary_document, permissions_document, plan_scope
 from .secret_plan import plan_secret_store
@@ -48,9 +49,12 @@ def _documents(agent: Agent, identities: IdentitiesFile) -> dict[str, PolicyDocu
 
 
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
-    return identity_content(agent, identities, TARGET.name,
-                            {"plan.aws_role": plan_role, "plan.aws_scope": plan_scope},
-                            plan_secret_store)
+    content = identity_content(agent, identities, TARGET.name,
+                               {"plan.aws_role": plan_role, "plan.aws_scope": plan_scope},
+                               plan_secret_store)
+    if (alerts := plan_alerts(agent, identities)) is not None:
+        content["plan.aws_alerts"] = plan_data(alerts)
+    return content
 
 
 def _planned_foundation(identities: IdentitiesFile) -> Content:
@@ -73,7 +77,18 @@ def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
         for statement in agent.aws.statements:
             line = f"AWS {', '.join(statement.actions)} on {', '.join(statement.resources)}"
             scope.append(line + (f" ({statement.reason})" if statement.reason else ""))
-    return CardLines(credential=(credential,), scope=tuple(scope))
+    return CardLines(credential=(credential,), scope=tuple(scope),
+                     alerts=_alert_lines(agent, identities))
+
+
+def _alert_lines(agent: Agent, identities: IdentitiesFile) -> tuple[str, ...]:
+    plan = plan_alerts(agent, identities)
+    if plan is None:
+        return ()
+    return tuple(f"AWS SNS topic {topic}: calls by role {role_name(agent.name)} that AWS "
+                 "denied, and GitHub tokens AWS refused for it (EventBridge rules "
+                 f"{' and '.join(rule.name for rule in plan.rules)})"
+                 for topic in plan.topics)
 
 
 TARGET = Target(
@@ -98,6 +113,8 @@ TARGET = Target(
         "aws_iam_openid_connect_provider": frozenset({"url"}),
         "aws_kms_alias": frozenset({"name"}),
         "aws_secretsmanager_secret": frozenset({"name"}),
+        "aws_cloudwatch_event_rule": frozenset({"name", "name_prefix", "event_bus_name"}),
+        "aws_cloudwatch_event_target": frozenset({"rule", "target_id", "event_bus_name"}),
     },
     rules=("cdk.aws.rules", "cdk.aws.scope_rules"),
 )

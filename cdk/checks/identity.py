@@ -128,7 +128,7 @@ def agent_approver(identities: IdentitiesFile) -> Iterator[Problem]:
 # them; until each synthesizes its effect it is refused, so no file can say "locked"
 # or "alerts go to X" and get nothing (fail closed). Each branch deletes its entries.
 _NOT_BUILT_YET = ("locked", "rotate")
-_ALERTS_NOT_BUILT_YET = ("aws",)
+_ALERTS_NOT_BUILT_YET: tuple[str, ...] = ()
 
 
 @rule("AgentId-NotBuiltYet")

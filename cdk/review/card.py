@@ -41,6 +41,8 @@ class IdentityCard:
     revocation: str
     revocation_command: str
     expiry_enforcement: str = CLOUD_REFUSES
+    # Where the agent's alerts go, one line per channel (docs/alerts.md).
+    alerts: tuple[str, ...] = ()
 
 
 def revocation_command(name: str) -> str:
@@ -90,6 +92,7 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
                     f"to the record, merge, then run `{revocation_command(agent.name)}`"),
         revocation_command=revocation_command(agent.name),
         expiry_enforcement=expiry or CLOUD_REFUSES,
+        alerts=tuple(line for part in lines for line in part.alerts),
     )
 
 

@@ -16,11 +16,19 @@ from datetime import date
 from typing import Any
 
 from ..subjects import classify_subject_change
-from .content import CREATION, PRINCIPALS, REMOVAL_NARROWS, REPLACEMENTS, rule_for
+from .content import (
+    CREATION,
+    PRINCIPALS,
+    REMOVAL_HARMLESS,
+    REMOVAL_NARROWS,
+    REPLACEMENTS,
+    rule_for,
+)
 from .diff import strip_metadata
 from .verdicts import (
     BROADENING,
     EXPIRY,
+    HARMLESS,
     MISSING,
     NARROWING,
     NEEDS_APPROVAL,
@@ -162,6 +170,9 @@ def _removals(base: Content, head: Content) -> dict[str, Verdict]:
     verdicts: dict[str, Verdict] = {}
     for address in removed:
         kind = kind_of(address)
+        if kind in REMOVAL_HARMLESS:
+            verdicts[address] = (HARMLESS, f"removed: {REMOVAL_HARMLESS[kind]}")
+            continue
         reason = REMOVAL_NARROWS.get("data" if kind.startswith("data.") else kind)
         if reason is not None:
             verdicts[address] = (NARROWING, f"removed: {reason}")

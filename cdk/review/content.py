@@ -74,6 +74,15 @@ def _tags(old: Any, new: Any) -> Verdict | None:
         return None
     return HARMLESS, _METADATA
 
+
+# Alerts (docs/alerts.md): resources of the agent's stack that watch it and tell
+# people; adding, changing or removing them grants nothing and takes nothing away.
+ALERT_KINDS = ("aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "plan.aws_alerts",
+               "google_logging_metric", "google_monitoring_alert_policy", "plan.gcp_alerts",
+               "azurerm_monitor_activity_log_alert", "plan.azure_alerts")
+_ALERTS = ("alerts watch the agent and tell people; adding, changing or removing them "
+           "neither broadens nor narrows access")
+
 RULES: tuple[Rule, ...] = (
     # Harmless: what no access decision depends on.
     Rule(_EVERY_KIND, ("tags", "tags_all", "labels"), _tags, _METADATA),
@@ -84,6 +93,7 @@ RULES: tuple[Rule, ...] = (
                   "resources"),
          "environment variables name the identity a run uses (role ARN, region, client id); "
          "what that identity may do is compared on its own resources"),
+    Rule(ALERT_KINDS, _EVERY_KIND, harmless(_ALERTS), _ALERTS),
     # Policy documents, compared as statement rows.
     Rule(("aws_iam_role", "plan.aws_role"), ("assume_role_policy", "trust_policy"), trust,
          "trust: a new subject, repository id or a lifted pin broadens; removed ones narrow; "
@@ -159,7 +169,10 @@ CREATION: dict[str, Verdict] = {
     "provider": (HARMLESS, _PROVIDER),
     "github_repository_ruleset": (NARROWING, "GitHub now enforces the review of this file"),
     "plan.identities_ruleset": (NARROWING, "GitHub now enforces the review of this file"),
+    **{kind: (HARMLESS, _ALERTS) for kind in ALERT_KINDS},
 }
+# Kinds whose removal is harmless (neither a narrowing nor a broadening).
+REMOVAL_HARMLESS: dict[str, str] = {kind: _ALERTS for kind in ALERT_KINDS}
 REMOVAL_NARROWS: dict[str, str] = {
     "data": "a data source only reads",
     "provider": _PROVIDER,
@@ -211,6 +224,8 @@ def explain_rules() -> list[tuple[str, str, str]]:
         by_reason.setdefault(reason, []).append(kind)
     rows += [(", ".join(sorted(kinds)), "(removed)", f"{NARROWING}: {reason}")
              for reason, kinds in sorted(by_reason.items())]
+    rows += [(kind, "(removed)", f"{HARMLESS}: {reason}")
+             for kind, reason in sorted(REMOVAL_HARMLESS.items())]
     rows += [(f"{prefix}* without a {principal} left in the stack", "(removed)",
               f"{NARROWING}: nothing is left for it to guard or serve")
              for prefix, principal in PRINCIPALS.items()]

@@ -6,6 +6,7 @@ The checks live in :mod:`.aws_policies`, :mod:`.aws_trust` and :mod:`.aws_stores
 
 from __future__ import annotations
 
+from .aws_alerts import ALERT_RULES, ALERT_TARGETS
 from .aws_policies import (
     ALWAYS_DENIED_ALLOWED,
     NO_GRANT_ON_OTHER_AGENTS,
@@ -26,6 +27,8 @@ from .aws_trust import (
 )
 
 __all__ = [
+    "ALERT_RULES",
+    "ALERT_TARGETS",
     "ALWAYS_DENIED_ALLOWED",
     "BOUNDARY",
     "EXCLUSIVE",
@@ -43,4 +46,5 @@ __all__ = [
 
 INVARIANTS = (NO_WILDCARD_ACTION, WILDCARD_RESOURCE, ALWAYS_DENIED_ALLOWED,
               NO_GRANT_ON_OTHER_AGENTS, TRUST_PRINCIPAL, TRUST_CONDITIONS, TRUST_SUBJECTS,
-              SESSION_LENGTH, BOUNDARY, EXCLUSIVE, SECRET_POLICY, KEY_POLICY)
+              SESSION_LENGTH, BOUNDARY, EXCLUSIVE, SECRET_POLICY, KEY_POLICY, ALERT_RULES,
+              ALERT_TARGETS)

@@ -82,6 +82,18 @@ def uses_azure(identities: IdentitiesFile, agent: Agent) -> bool:
         agent.azure is not None or uses_store(agent, "azure"))
 
 
+def aws_alert_topics(identities: IdentitiesFile, agent: Agent) -> tuple[str, ...]:
+    """The SNS topics an agent's AWS alerts go to: the file's, then its own, no repeats;
+    none for an agent without a live role."""
+    if not live(agent) or not uses_aws(identities, agent):
+        return ()
+    topics: list[str] = []
+    for alerts in (identities.defaults.alerts, agent.alerts):
+        if alerts is not None and alerts.aws is not None:
+            topics.extend(t for t in alerts.aws.topics if t not in topics)
+    return tuple(topics)
+
+
 def live(agent: Agent) -> bool:
     """Whether the agent's stack may hold resources (not a tombstone)."""
     return agent.revoked is None

@@ -18,6 +18,8 @@ AWS = {"aws_iam_role", "aws_iam_role_policy", "aws_iam_policy",
        "aws_iam_role_policies_exclusive", "aws_iam_role_policy_attachments_exclusive",
        "aws_kms_key", "aws_kms_alias", "aws_secretsmanager_secret",
        "aws_secretsmanager_secret_policy", "aws_secretsmanager_secret_version"}
+# An agent's AWS alerts, when the record names topics for them (docs/alerts.md).
+AWS_ALERTS = {"aws_cloudwatch_event_rule", "aws_cloudwatch_event_target"}
 GCP = {"google_service_account", "google_service_account_iam_member",
        "google_project_iam_member", "google_storage_bucket_iam_member",
        "google_secret_manager_secret_iam_member", "google_iam_deny_policy",
@@ -32,6 +34,7 @@ AZURE = {"azurerm_user_assigned_identity", "azurerm_federated_identity_credentia
 # Resource types agentid tags (AWS, Azure) or labels (Google Cloud) with the agent's
 # tags: who it belongs to, who owns it, when it expires.
 TAGGED = {"aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_secretsmanager_secret",
+          "aws_cloudwatch_event_rule",
           "azurerm_user_assigned_identity", "azurerm_key_vault", "azurerm_key_vault_secret",
           "azurerm_monitor_activity_log_alert"}
 LABELLED = {"google_kms_crypto_key", "google_secret_manager_secret"}
@@ -82,6 +85,8 @@ def resources_from_record(stack: Stack, report: Reporter) -> Iterator[Finding]:
                             (expect.uses_azure, AZURE)):
             if uses(identities, agent):
                 allowed |= types
+        if expect.aws_alert_topics(identities, agent):
+            allowed |= AWS_ALERTS
         if expect.uses_gcp(identities, agent) and expect.gcp_channels(identities, agent):
             allowed |= GCP_ALERTS
         if expect.uses_azure(identities, agent) and expect.azure_action_groups(identities,

@@ -156,6 +156,30 @@ NON_COMPLIANT.update({
         "monitoring/providers/Microsoft.Insights/actionGroups/security\n"),
 })
 
+
+def _topic(name: str, account: str = "123456789012", region: str = "eu-west-1") -> str:
+    return f'"arn:aws:sns:{region}:{account}:{name}"'
+
+
+def _file_topics(*topics: str, base: str = BASE) -> str:
+    """``base`` with ``defaults.alerts.aws.topics`` set to ``topics``."""
+    return variant("  backend:", f"  alerts:\n    aws: {{topics: [{', '.join(topics)}]}}\n"
+                   "  backend:", base)
+
+
+def _agent_topics(*topics: str, base: str = BASE) -> str:
+    """``base`` with the (last) agent's own ``alerts.aws.topics`` set to ``topics``."""
+    return base + f"    alerts:\n      aws: {{topics: [{', '.join(topics)}]}}\n"
+
+
+NON_COMPLIANT.update({
+    "AgentId-AlertTopicElsewhere": _file_topics(_topic("alerts", account="210987654321")),
+    "AgentId-AlertsAwsDefaultsMissing": _file_topics(_topic("alerts"), base=GCP),
+    "AgentId-AlertTopicsTooMany": _agent_topics(
+        _topic("own"), base=_file_topics(*(_topic(f"t{n}") for n in range(5)))),
+    "AgentId-AlertsCloudUnused": _agent_topics(_topic("alerts"), base=GCP),
+})
+
 # The AWS scope rules have their own exact-message cases: the first case of each
 # rule serves as its non-compliant example here too.
 NON_COMPLIANT["AgentId-AwsCredentialChange"] = scope_record(
