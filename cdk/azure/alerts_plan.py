@@ -29,6 +29,8 @@ CATEGORY = "Administrative"
 STATUS = "Failed"
 # Activity log alerts are global resources: Azure refuses any other location.
 LOCATION = "global"
+# Azure Monitor takes at most five action groups per alert rule.
+MAX_ACTION_GROUPS = 5
 
 
 def action_group_subscription_id(group: str) -> str:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..azure.alerts_plan import action_group_subscription_id
+from ..azure.alerts_plan import (
+    MAX_ACTION_GROUPS,
+    action_group_subscription_id,
+    action_groups,
+)
 from ..azure.federation import MAX_FEDERATED_CREDENTIALS, federated_credentials
 from ..azure.plan import uses_azure
 from ..azure.roles import agent_resource_problem, assignment_scope, role_problem, scope_problem
@@ -170,3 +174,32 @@ def action_group_subscription(identities: IdentitiesFile) -> Iterator[Problem]:
                               f"use an action group of subscription {azure.subscription_id}: "
                               f"/subscriptions/{azure.subscription_id}/resourceGroups/<group>/"
                               "providers/Microsoft.Insights/actionGroups/<name>")
+
+
+@rule("AgentId-AlertsAzureDefaultsMissing")
+def alerts_azure_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
+    """Azure alerts are activity log alerts on the file's subscription:
+    `defaults.alerts.azure` without `defaults.azure` names action groups for alerts
+    that no stack would hold."""
+    alerts = identities.defaults.alerts
+    if identities.defaults.azure is None and alerts is not None and alerts.azure is not None:
+        yield Problem(("defaults", "alerts", "azure"),
+                      "defaults.alerts.azure names action groups but defaults.azure is not "
+                      "set",
+                      "add `azure: {tenant_id: ..., subscription_id: ..., resource_group: "
+                      "agents, location: westeurope}` under defaults, or remove alerts.azure")
+
+
+@rule("AgentId-AzureActionGroupsTooMany")
+def action_groups_too_many(identities: IdentitiesFile) -> Iterator[Problem]:
+    """Azure Monitor takes at most five action groups per alert rule: an agent's action
+    groups (the file's and its own together) beyond that would fail the apply."""
+    for i, agent, _ in _scoped(identities):
+        found = action_groups(agent, identities)
+        if len(found) > MAX_ACTION_GROUPS:
+            yield Problem(("agents", i, "alerts", "azure", "action_groups"),
+                          f"this agent's Azure alert would notify {len(found)} action groups "
+                          f"(the file's and its own), over Azure Monitor's "
+                          f"{MAX_ACTION_GROUPS}",
+                          "list fewer action groups, or give one action group more "
+                          "receivers instead")

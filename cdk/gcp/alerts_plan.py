@@ -27,6 +27,8 @@ METRIC_TYPE_PREFIX = "logging.googleapis.com/user/"
 # One evaluation window: every denial in it is summed into one alert.
 ALIGNMENT_PERIOD = "300s"
 AUTO_CLOSE = "1800s"
+# Cloud Monitoring notifies at most 16 channels per alert policy.
+MAX_CHANNELS = 16
 
 
 def _quoted(value: str) -> str:

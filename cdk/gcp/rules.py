@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ..checks.common import defaults_missing, live_entries, live_users
 from ..checks.engine import Problem, rule, rule_group
 from ..errors import Path
-from ..gcp.alerts_plan import channel_project
+from ..gcp.alerts_plan import MAX_CHANNELS, channel_project, channels
 from ..gcp.denies import never_hold_roles, permission_v2
 from ..gcp.names import ATTRIBUTE_CONDITION_MAX_CHARS, SUBJECT_MAX_BYTES, federated_subject
 from ..gcp.plan import attribute_condition, role_bindings, uses_gcp
@@ -197,3 +197,32 @@ def alert_channel_project(identities: IdentitiesFile) -> Iterator[Problem]:
                               f"{gcp.project_id} of defaults.gcp",
                               f"create the channel in {gcp.project_id} and name it as "
                               f"projects/{gcp.project_id}/notificationChannels/<id>")
+
+
+@rule("AgentId-AlertsGcpDefaultsMissing")
+def alerts_gcp_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
+    """Google Cloud alerts are a log-based metric and an alert policy in the file's
+    project: `defaults.alerts.gcp` without `defaults.gcp` names channels for policies
+    that no stack would hold."""
+    alerts = identities.defaults.alerts
+    if identities.defaults.gcp is None and alerts is not None and alerts.gcp is not None:
+        yield Problem(("defaults", "alerts", "gcp"),
+                      "defaults.alerts.gcp names notification channels but defaults.gcp is "
+                      "not set",
+                      "add `gcp: {project_id: acme-agents, project_number: 123456789012, "
+                      "region: europe-west1}` under defaults, or remove alerts.gcp")
+
+
+@rule("AgentId-GcpAlertChannelsTooMany")
+def alert_channels_too_many(identities: IdentitiesFile) -> Iterator[Problem]:
+    """Cloud Monitoring notifies at most 16 channels per alert policy: an agent's
+    channels (the file's and its own together) beyond that would fail the apply."""
+    for i, agent, _ in _scoped(identities):
+        found = channels(agent, identities)
+        if len(found) > MAX_CHANNELS:
+            yield Problem(("agents", i, "alerts", "gcp", "channels"),
+                          f"this agent's Google Cloud alert would notify {len(found)} "
+                          f"channels (the file's and its own), over Cloud Monitoring's "
+                          f"{MAX_CHANNELS}",
+                          "list fewer channels, or fan out from one channel (a Pub/Sub "
+                          "topic) instead")

@@ -21,7 +21,17 @@ from cdk.model import IdentitiesFile
 from cdk.yamlsafe import parse
 
 from ..conftest import TODAY, TODAY_ARG
-from ..records import AZURE, AZURE_DEFAULTS, AZURE_ROLE, BASE, GCP, GCP_ROLE, variant, write
+from ..records import (
+    AZURE,
+    AZURE_DEFAULTS,
+    AZURE_ROLE,
+    AZURE_SUBSCRIPTION,
+    BASE,
+    GCP,
+    GCP_ROLE,
+    variant,
+    write,
+)
 from .scope_cases import NON_COMPLIANT as SCOPE_CASES
 from .scope_cases import scope_record
 
@@ -178,6 +188,33 @@ NON_COMPLIANT.update({
     "AgentId-AlertTopicsTooMany": _agent_topics(
         _topic("own"), base=_file_topics(*(_topic(f"t{n}") for n in range(5)))),
     "AgentId-AlertsCloudUnused": _agent_topics(_topic("alerts"), base=GCP),
+})
+
+
+def _file_alerts(cloud: str, channels: str, base: str) -> str:
+    """``base`` with ``defaults.alerts.<cloud>`` set to ``{channels}``."""
+    return variant("  backend:", f"  alerts:\n    {cloud}: {{{channels}}}\n  backend:", base)
+
+
+def _action_group(name: str) -> str:
+    return (f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/monitoring/providers/"
+            f"Microsoft.Insights/actionGroups/{name}")
+
+
+NON_COMPLIANT.update({
+    "AgentId-AlertsGcpDefaultsMissing": _file_alerts(
+        "gcp", "channels: [projects/acme-agents/notificationChannels/1]", BASE),
+    "AgentId-GcpAlertChannelsTooMany": _file_alerts(
+        "gcp", "channels: [" + ", ".join(
+            f"projects/acme-agents/notificationChannels/{n}" for n in range(16)) + "]",
+        GCP + "    alerts:\n      gcp:\n"
+        "        channels: [projects/acme-agents/notificationChannels/99]\n"),
+    "AgentId-AlertsAzureDefaultsMissing": _file_alerts(
+        "azure", f"action_groups: [{_action_group('security')}]", BASE),
+    "AgentId-AzureActionGroupsTooMany": _file_alerts(
+        "azure", "action_groups: [" + ", ".join(
+            _action_group(f"g{n}") for n in range(5)) + "]",
+        AZURE + f"    alerts:\n      azure:\n        action_groups: [{_action_group('own')}]\n"),
 })
 
 # The AWS scope rules have their own exact-message cases: the first case of each
