@@ -104,6 +104,11 @@ def test_the_azure_fixture_is_among_the_scanned_stacks() -> None:
     assert FIXTURES / "azure.yaml" in VALID_FIXTURES
 
 
+def test_the_alerts_fixture_is_among_the_scanned_stacks() -> None:
+    # EventBridge rules and targets (docs/alerts.md): checkov fails none of them.
+    assert FIXTURES / "alerts-aws.yaml" in VALID_FIXTURES
+
+
 def test_the_subject_forms_fixture_is_among_the_scanned_stacks() -> None:
     assert FIXTURES / "subject-forms.yaml" in VALID_FIXTURES
 

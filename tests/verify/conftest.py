@@ -30,4 +30,5 @@ def outputs(synthesized_example: Synthesized, synthesized_deploy_keys: Synthesiz
             "deploy_keys": _output(synthesized_deploy_keys),
             "gcp": _output(synthesized_gcp), "azure": _output(synthesized_azure),
             "forms": _output(synthesized_forms),
-            "alerts": _output(synthesized_fixtures("alerts-gcp-azure"))}
+            "alerts_aws": _output(synthesized_fixtures("alerts-aws")),
+            "alerts_gcp_azure": _output(synthesized_fixtures("alerts-gcp-azure"))}

@@ -80,7 +80,7 @@ class Mutation:
     """One corruption of one synthesized stack and the invariant that must catch it."""
 
     name: str
-    output: str  # which synthesized fixture: example, deploy_keys, gcp, azure or alerts
+    output: str  # which synthesized fixture: example, deploy_keys, gcp, azure, ...
     stack: str
     corrupt: Corruption
     invariant: str

@@ -18,6 +18,8 @@ WRITER = "agent-docs-writer@acme-agents.iam.gserviceaccount.com"
 CALLER = "protoPayload.authenticationInfo.principalEmail"
 SUBSCRIPTION = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"
 GCP_ALERT, AZURE_ALERT = gcp_alerts.ALERT.id, azure_alerts.ALERT.id
+# The synthesized tests/fixtures/alerts-gcp-azure.yaml (tests/verify/conftest.py).
+OUT = "alerts_gcp_azure"
 
 
 def _metric(documents: Documents, stack: str = "docs") -> tuple[str, dict[str, Any]]:
@@ -118,34 +120,34 @@ def _azure_alert_without_action_groups(documents: Documents) -> str:
 
 
 MUTATIONS = [
-    Mutation("a substring match on the caller", "alerts", "docs",
+    Mutation("a substring match on the caller", OUT, "docs",
              _edit_filter(f'{CALLER}="', f'{CALLER}:"'), GCP_ALERT),
-    Mutation("a regular expression on the caller", "alerts", "docs",
+    Mutation("a regular expression on the caller", OUT, "docs",
              _edit_filter(f'{CALLER}="{DOCS}"', f'{CALLER}=~"agent-docs.*"'), GCP_ALERT),
-    Mutation("another agent's service account", "alerts", "docs",
+    Mutation("another agent's service account", OUT, "docs",
              _edit_filter(f'"{DOCS}"', f'"{WRITER}"'), GCP_ALERT),
-    Mutation("an OR that widens the filter", "alerts", "docs",
+    Mutation("an OR that widens the filter", OUT, "docs",
              _edit_filter(f'{CALLER}="{DOCS}"', f'{CALLER}="{DOCS}" OR {CALLER}="{WRITER}"'),
              GCP_ALERT),
-    Mutation("every entry, not only denials", "alerts", "docs",
+    Mutation("every entry, not only denials", OUT, "docs",
              _edit_filter(" AND protoPayload.status.code=7", ""), GCP_ALERT),
-    Mutation("a channel the record does not name", "alerts", "docs", _extra_channel,
+    Mutation("a channel the record does not name", OUT, "docs", _extra_channel,
              GCP_ALERT),
-    Mutation("the agent's own channel dropped", "alerts", "docs-writer", _missing_channel,
+    Mutation("the agent's own channel dropped", OUT, "docs-writer", _missing_channel,
              GCP_ALERT),
-    Mutation("a policy on another agent's metric", "alerts", "docs",
+    Mutation("a policy on another agent's metric", OUT, "docs",
              _watches_the_other_agents_metric, GCP_ALERT),
-    Mutation("documentation without the owners", "alerts", "docs", _undocumented, GCP_ALERT),
+    Mutation("documentation without the owners", OUT, "docs", _undocumented, GCP_ALERT),
     Mutation("a Google Cloud alert without channels", "gcp", "model-trainer",
              _gcp_alert_without_channels, GCP_ALERT),
-    Mutation("a caller that is another principal", "alerts", "docs",
+    Mutation("a caller that is another principal", OUT, "docs",
              _caller("00000000-0000-0000-0000-000000000000"), AZURE_ALERT),
-    Mutation("no caller: every principal", "alerts", "docs", _caller(None), AZURE_ALERT),
-    Mutation("the client id as caller", "alerts", "docs", _client_id_as_caller, AZURE_ALERT),
-    Mutation("every status, not only failures", "alerts", "docs", _any_status, AZURE_ALERT),
-    Mutation("an action group the record does not name", "alerts", "docs",
+    Mutation("no caller: every principal", OUT, "docs", _caller(None), AZURE_ALERT),
+    Mutation("the client id as caller", OUT, "docs", _client_id_as_caller, AZURE_ALERT),
+    Mutation("every status, not only failures", OUT, "docs", _any_status, AZURE_ALERT),
+    Mutation("an action group the record does not name", OUT, "docs",
              _extra_action_group, AZURE_ALERT),
-    Mutation("one resource group instead of the subscription", "alerts", "docs",
+    Mutation("one resource group instead of the subscription", OUT, "docs",
              _one_resource_group, AZURE_ALERT),
     Mutation("an Azure alert without action groups", "azure", "cost-analyst",
              _azure_alert_without_action_groups, AZURE_ALERT),

@@ -166,6 +166,27 @@ def _widen_subject(s: dict[str, Any]) -> None:
     s["Condition"]["StringEquals"][f"{OIDC}:sub"].append("repo:acme/api:environment:prod")
 
 
+def _alert_pattern(edit: Callable[[dict[str, Any]], None]) -> Corruption:
+    def corrupt(documents: Documents) -> str:
+        address, body = resource(documents, "docs", "aws_cloudwatch_event_rule",
+                                 lambda b: "access-denied" in b["name"])
+        edit_policy(body, "event_pattern", edit)
+        return address
+    return corrupt
+
+
+def _issuer_prefix(pattern: dict[str, Any]) -> None:
+    # `agent-docs` as a prefix would also match `agent-docs-writer`'s sessions.
+    pattern["detail"]["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] = [
+        {"prefix": "arn:aws:iam::123456789012:role/agent-docs"}]
+
+
+def _alert_elsewhere(documents: Documents) -> str:
+    address, body = resource(documents, "docs", "aws_cloudwatch_event_target")
+    body["arn"] = "arn:aws:sns:eu-west-1:210987654321:elsewhere"
+    return address
+
+
 MUTATIONS = [
     Mutation("wildcard action", "example", "release-bot",
              _add_to_statement("ListS3Bucket", "Action", "s3:*"), aws.NO_WILDCARD_ACTION.id),
@@ -231,4 +252,8 @@ MUTATIONS = [
              _key_decrypt_by_root, aws.KEY_POLICY.id),
     Mutation("the key decrypts outside Secrets Manager", "example", "release-bot",
              _key_decrypt_anywhere, aws.KEY_POLICY.id),
+    Mutation("an alert rule on a prefix of the role's ARN", "alerts_aws", "docs",
+             _alert_pattern(_issuer_prefix), aws.ALERT_RULES.id),
+    Mutation("an alert sent to a topic the record does not name", "alerts_aws", "docs",
+             _alert_elsewhere, aws.ALERT_TARGETS.id),
 ]

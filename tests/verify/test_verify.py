@@ -29,7 +29,8 @@ from .helpers import Output
 VERIFY = ROOT / "cdk" / "verify"
 
 
-@pytest.mark.parametrize("name", ["example", "deploy_keys", "gcp", "azure", "forms", "alerts"])
+@pytest.mark.parametrize("name", ["example", "deploy_keys", "gcp", "azure", "forms",
+                                  "alerts_aws", "alerts_gcp_azure"])
 def test_every_synthesized_fixture_passes(outputs: dict[str, Output], name: str) -> None:
     report = outputs[name].verify()
     assert report.ok, [f.render() for f in report.findings]
