@@ -269,3 +269,16 @@ def test_synthesized_alerts_are_harmless_to_add_change_or_remove(out: Synthesize
         assert changes
         assert {c.address.split(".")[0] for c in changes} <= set(ALERT_KINDS)
         assert all(c.kind == HARMLESS for c in changes), changes
+
+
+def test_the_card_says_where_both_clouds_alerts_go(capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["card", "docs-writer", "-f", str(FIXTURES / f"{FIXTURE}.yaml"),
+                 "--today", TODAY_ARG]) == 0
+    card = capsys.readouterr().out
+    section = card[card.index("**Alerts go to:**"):]
+
+    for channel in (*FILE_CHANNELS, OWN_CHANNEL):
+        assert f"Google Cloud notification channel {channel}:" in section
+    assert "Azure action group /subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/" \
+           "resourceGroups/docs/providers/Microsoft.Insights/actionGroups/docs-oncall" in section
