@@ -134,6 +134,11 @@ def test_the_alerts_fixture_is_among_the_scanned_stacks() -> None:
     assert FIXTURES / "alerts-aws.yaml" in VALID_FIXTURES
 
 
+def test_the_gcp_and_azure_alerts_fixture_is_among_the_scanned_stacks() -> None:
+    # Log-based metrics, alert policies and activity log alerts (docs/alerts.md).
+    assert FIXTURES / "alerts-gcp-azure.yaml" in VALID_FIXTURES
+
+
 def test_the_subject_forms_fixture_is_among_the_scanned_stacks() -> None:
     assert FIXTURES / "subject-forms.yaml" in VALID_FIXTURES
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..azure.alerts_plan import (
+    MAX_ACTION_GROUPS,
+    action_group_subscription_id,
+    action_groups,
+)
 from ..azure.federation import MAX_FEDERATED_CREDENTIALS, federated_credentials
 from ..azure.plan import uses_azure
 from ..azure.roles import agent_resource_problem, assignment_scope, role_problem, scope_problem
@@ -138,3 +143,63 @@ def azure_must_never_hold(identities: IdentitiesFile) -> Iterator[Problem]:
                               f"{entry!r} is an Azure action, which agentid cannot deny",
                               "leave the role that carries it out of azure.roles; roles "
                               "that write role assignments are always refused")
+
+
+@rule("AgentId-AzureActionGroupSubscription")
+def action_group_subscription(identities: IdentitiesFile) -> Iterator[Problem]:
+    """An agent's activity log alert lives in the agents' subscription and watches it;
+    an action group of another subscription belongs to whoever runs that one, so the
+    agent's failures would be reported outside the organization's view of this file
+    (or the apply fails). Action groups are checked in `defaults.alerts.azure` and in
+    every live agent's `alerts.azure`."""
+    azure = identities.defaults.azure
+    if azure is None:
+        return  # alerts without defaults.azure: the alerts rules report it
+    sections: list[tuple[Path, tuple[str, ...]]] = []
+    if identities.defaults.alerts is not None and identities.defaults.alerts.azure is not None:
+        sections.append((("defaults", "alerts", "azure", "action_groups"),
+                         identities.defaults.alerts.azure.action_groups))
+    for i, agent in enumerate(identities.agents):
+        if agent.revoked is None and agent.alerts is not None and \
+                agent.alerts.azure is not None:
+            sections.append((("agents", i, "alerts", "azure", "action_groups"),
+                             agent.alerts.azure.action_groups))
+    for at, found in sections:
+        for j, group in enumerate(found):
+            subscription = action_group_subscription_id(group)
+            if subscription.lower() != azure.subscription_id.lower():
+                yield Problem((*at, j),
+                              f"action group {group} is in subscription {subscription}, not "
+                              f"{azure.subscription_id} of defaults.azure",
+                              f"use an action group of subscription {azure.subscription_id}: "
+                              f"/subscriptions/{azure.subscription_id}/resourceGroups/<group>/"
+                              "providers/Microsoft.Insights/actionGroups/<name>")
+
+
+@rule("AgentId-AlertsAzureDefaultsMissing")
+def alerts_azure_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
+    """Azure alerts are activity log alerts on the file's subscription:
+    `defaults.alerts.azure` without `defaults.azure` names action groups for alerts
+    that no stack would hold."""
+    alerts = identities.defaults.alerts
+    if identities.defaults.azure is None and alerts is not None and alerts.azure is not None:
+        yield Problem(("defaults", "alerts", "azure"),
+                      "defaults.alerts.azure names action groups but defaults.azure is not "
+                      "set",
+                      "add `azure: {tenant_id: ..., subscription_id: ..., resource_group: "
+                      "agents, location: westeurope}` under defaults, or remove alerts.azure")
+
+
+@rule("AgentId-AzureActionGroupsTooMany")
+def action_groups_too_many(identities: IdentitiesFile) -> Iterator[Problem]:
+    """Azure Monitor takes at most five action groups per alert rule: an agent's action
+    groups (the file's and its own together) beyond that would fail the apply."""
+    for i, agent, _ in _scoped(identities):
+        found = action_groups(agent, identities)
+        if len(found) > MAX_ACTION_GROUPS:
+            yield Problem(("agents", i, "alerts", "azure", "action_groups"),
+                          f"this agent's Azure alert would notify {len(found)} action groups "
+                          f"(the file's and its own), over Azure Monitor's "
+                          f"{MAX_ACTION_GROUPS}",
+                          "list fewer action groups, or give one action group more "
+                          "receivers instead")

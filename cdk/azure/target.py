@@ -11,7 +11,8 @@ from ..model import Agent, IdentitiesFile
 from ..plan import uses_store
 from ..policy import PolicyDocument, allowed, as_list, statements
 from ..subjects import parse_subject
-from ..targets import CardLines, Content, Target, identity_content
+from ..targets import CardLines, Content, Target, identity_content, plan_data
+from .alerts_plan import plan_alerts
 from .plan import (
     LOCK_TOKEN_LIFETIME,
     assignment_kind,
@@ -53,8 +54,11 @@ def _job(subject: str) -> str:
 
 
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
-    return identity_content(agent, identities, TARGET.name,
-                            {"plan.azure_identity": plan_identity}, plan_secret_store)
+    content = identity_content(agent, identities, TARGET.name,
+                               {"plan.azure_identity": plan_identity}, plan_secret_store)
+    if (alerts := plan_alerts(agent, identities)) is not None:
+        content["plan.azure_alerts"] = plan_data(alerts)
+    return content
 
 
 def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
@@ -92,7 +96,17 @@ def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
                 f"{LOCK_TOKEN_LIFETIME}")
     return CardLines(credential=(credential,), scope=tuple(scope), expiry=expiry,
                      legacy_subject="; on Azure a repository re-created under this name "
-                                    "would be accepted", lock=lock)
+                                    "would be accepted", lock=lock,
+                     alerts=_alert_lines(agent, identities))
+
+
+def _alert_lines(agent: Agent, identities: IdentitiesFile) -> tuple[str, ...]:
+    plan = plan_alerts(agent, identities)
+    if plan is None:
+        return ()
+    return tuple(f"Azure action group {group}: failed operations of managed identity "
+                 f"{plan.caller_identity} in the activity log (control plane only; "
+                 f"activity log alert {plan.name})" for group in plan.action_groups)
 
 
 TARGET = Target(
@@ -118,6 +132,7 @@ TARGET = Target(
                                                          "justification"}),
         "azurerm_key_vault": frozenset({"name", "resource_group_name", "location"}),
         "azurerm_key_vault_secret": frozenset({"name", "key_vault_id"}),
+        "azurerm_monitor_activity_log_alert": frozenset({"name", "resource_group_name"}),
     },
     rules=("cdk.azure.rules",),
 )

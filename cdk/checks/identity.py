@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from ..model import Agent, Alerts, IdentitiesFile
+from ..model import Agent, IdentitiesFile
 from ..names import FOUNDATION, principal
 from .common import repeats
 from .engine import Problem, dated_rule, rule
@@ -122,28 +122,3 @@ def agent_approver(identities: IdentitiesFile) -> Iterator[Problem]:
                               f"approver {who} is an agent's own account, not a person "
                               "or a team of people",
                               "list the humans (a team) who answer for this agent's runs")
-
-
-# TEMPORARY (issues #17, #18): the schema knows these fields before the stacks act on
-# them; until each synthesizes its effect it is refused, so no file can say "locked"
-# or "alerts go to X" and get nothing (fail closed). Each branch deletes its entries.
-_NOT_BUILT_YET: tuple[str, ...] = ()
-_ALERTS_NOT_BUILT_YET = ("gcp", "azure")
-
-
-@rule("AgentId-NotBuiltYet")
-def not_built_yet(identities: IdentitiesFile) -> Iterator[Problem]:
-    """A field the stacks do not act on yet is refused rather than ignored."""
-    alerts: list[tuple[tuple[str | int, ...], Alerts | None]] = [
-        (("defaults", "alerts"), identities.defaults.alerts)]
-    for i, agent in enumerate(identities.agents):
-        alerts.append((("agents", i, "alerts"), agent.alerts))
-        for field in _NOT_BUILT_YET:
-            if getattr(agent, field):
-                yield Problem(("agents", i, field), f"`{field}` is not supported yet",
-                              "remove it")
-    for path, section in alerts:
-        for cloud in _ALERTS_NOT_BUILT_YET:
-            if section is not None and getattr(section, cloud) is not None:
-                yield Problem((*path, cloud), f"`alerts.{cloud}` is not supported yet",
-                              "remove it")

@@ -6,6 +6,8 @@ from cdktn import ITerraformDependable, TerraformStack
 
 from ..builders import Built, SecretStoreConstruct
 from ..model import Agent, IdentitiesFile
+from .alerts import AgentDeniedAlert
+from .alerts_plan import plan_alerts
 from .identity import AgentServiceAccount
 from .plan import GcpSecretStorePlan, environment_variables, plan_pool, plan_service_account
 from .pool import GitHubWorkloadIdentityPool
@@ -21,14 +23,19 @@ def build_foundation(stack: TerraformStack, identities: IdentitiesFile) -> None:
 
 
 def build_agent(stack: TerraformStack, agent: Agent, identities: IdentitiesFile) -> Built:
-    """The provider; for a live agent, its service account, bindings and deny policy."""
+    """The provider; for a live agent, its service account, bindings and deny policy, and
+    its alert when the file names channels for it."""
     assert identities.defaults.gcp is not None
     google_provider(stack, identities.defaults.gcp)
     variables = environment_variables(agent, identities)
     if agent.revoked is not None:
         return Built(variables)
-    return Built(variables, AgentServiceAccount(
-        stack, "gcp_service_account", plan_service_account(agent, identities)).account)
+    account = AgentServiceAccount(
+        stack, "gcp_service_account", plan_service_account(agent, identities)).account
+    alerts = plan_alerts(agent, identities)
+    if alerts is not None:
+        AgentDeniedAlert(stack, "gcp_alerts", alerts)
+    return Built(variables, account)
 
 
 def secret_store(stack: TerraformStack, plan: object,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ..checks.common import defaults_missing, live_entries, live_users
 from ..checks.engine import Problem, rule, rule_group
 from ..errors import Path
+from ..gcp.alerts_plan import MAX_CHANNELS, channel_project, channels
 from ..gcp.denies import never_hold_roles, permission_v2
 from ..gcp.names import ATTRIBUTE_CONDITION_MAX_CHARS, SUBJECT_MAX_BYTES, federated_subject
 from ..gcp.plan import attribute_condition, role_bindings, uses_gcp
@@ -168,3 +169,60 @@ def condition_too_large(identities: IdentitiesFile) -> Iterator[Problem]:
                       f"Google's {ATTRIBUTE_CONDITION_MAX_CHARS}",
                       "revoke unused agents, or run further agents from a second file with "
                       "its own pool_id")
+
+
+@rule("AgentId-GcpAlertChannelProject")
+def alert_channel_project(identities: IdentitiesFile) -> Iterator[Problem]:
+    """An agent's alert policy lives in the agents' project, and Cloud Monitoring notifies
+    only channels of the policy's own project: a channel of another project would fail
+    the apply, or be read in review as watched while nobody is told. Channels are
+    checked in `defaults.alerts.gcp` and in every live agent's `alerts.gcp`."""
+    gcp = identities.defaults.gcp
+    if gcp is None:
+        return  # alerts without defaults.gcp: the alerts rules report it
+    sections: list[tuple[Path, tuple[str, ...]]] = []
+    if identities.defaults.alerts is not None and identities.defaults.alerts.gcp is not None:
+        sections.append((("defaults", "alerts", "gcp", "channels"),
+                         identities.defaults.alerts.gcp.channels))
+    for i, agent in enumerate(identities.agents):
+        if agent.revoked is None and agent.alerts is not None and agent.alerts.gcp is not None:
+            sections.append((("agents", i, "alerts", "gcp", "channels"),
+                             agent.alerts.gcp.channels))
+    for at, found in sections:
+        for j, channel in enumerate(found):
+            project = channel_project(channel)
+            if project != gcp.project_id:
+                yield Problem((*at, j),
+                              f"notification channel {channel} is in project {project}, not "
+                              f"{gcp.project_id} of defaults.gcp",
+                              f"create the channel in {gcp.project_id} and name it as "
+                              f"projects/{gcp.project_id}/notificationChannels/<id>")
+
+
+@rule("AgentId-AlertsGcpDefaultsMissing")
+def alerts_gcp_defaults_missing(identities: IdentitiesFile) -> Iterator[Problem]:
+    """Google Cloud alerts are a log-based metric and an alert policy in the file's
+    project: `defaults.alerts.gcp` without `defaults.gcp` names channels for policies
+    that no stack would hold."""
+    alerts = identities.defaults.alerts
+    if identities.defaults.gcp is None and alerts is not None and alerts.gcp is not None:
+        yield Problem(("defaults", "alerts", "gcp"),
+                      "defaults.alerts.gcp names notification channels but defaults.gcp is "
+                      "not set",
+                      "add `gcp: {project_id: acme-agents, project_number: 123456789012, "
+                      "region: europe-west1}` under defaults, or remove alerts.gcp")
+
+
+@rule("AgentId-GcpAlertChannelsTooMany")
+def alert_channels_too_many(identities: IdentitiesFile) -> Iterator[Problem]:
+    """Cloud Monitoring notifies at most 16 channels per alert policy: an agent's
+    channels (the file's and its own together) beyond that would fail the apply."""
+    for i, agent, _ in _scoped(identities):
+        found = channels(agent, identities)
+        if len(found) > MAX_CHANNELS:
+            yield Problem(("agents", i, "alerts", "gcp", "channels"),
+                          f"this agent's Google Cloud alert would notify {len(found)} "
+                          f"channels (the file's and its own), over Cloud Monitoring's "
+                          f"{MAX_CHANNELS}",
+                          "list fewer channels, or fan out from one channel (a Pub/Sub "
+                          "topic) instead")

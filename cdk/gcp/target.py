@@ -10,6 +10,7 @@ from ..lifecycle import state
 from ..model import Agent, IdentitiesFile
 from ..policy import PolicyDocument, allowed, as_list, statements
 from ..targets import CardLines, Content, Target, identity_content, plan_data
+from .alerts_plan import plan_alerts
 from .plan import (
     plan_pool,
     plan_secret_store,
@@ -51,9 +52,12 @@ def _without_subjects(documents: dict[str, PolicyDocument]) -> dict[str, PolicyD
 
 
 def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
-    return identity_content(agent, identities, TARGET.name,
-                            {"plan.gcp_service_account": plan_service_account},
-                            plan_secret_store)
+    content = identity_content(agent, identities, TARGET.name,
+                               {"plan.gcp_service_account": plan_service_account},
+                               plan_secret_store)
+    if (alerts := plan_alerts(agent, identities)) is not None:
+        content["plan.gcp_alerts"] = plan_data(alerts)
+    return content
 
 
 def _planned_foundation(identities: IdentitiesFile) -> Content:
@@ -74,7 +78,16 @@ def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
                     f"{email} (short-lived tokens; no keys)",),
         scope=tuple(f"GCP {b.role} on {b.resource_name} (until {agent.expires})"
                     for b in role_bindings(agent, identities)),
-        lock=lock)
+        lock=lock, alerts=_alert_lines(agent, identities))
+
+
+def _alert_lines(agent: Agent, identities: IdentitiesFile) -> tuple[str, ...]:
+    plan = plan_alerts(agent, identities)
+    if plan is None:
+        return ()
+    return tuple(f"Google Cloud notification channel {channel}: calls by service account "
+                 f"{plan.service_account} that Google Cloud refused with PERMISSION_DENIED "
+                 f"(log-based metric {plan.metric_name})" for channel in plan.channels)
 
 
 TARGET = Target(
@@ -108,6 +121,8 @@ TARGET = Target(
         "google_kms_crypto_key": frozenset({"key_ring", "name", "purpose"}),
         "google_kms_crypto_key_iam_member": frozenset({"crypto_key_id", "role", "member"}),
         "google_secret_manager_secret": frozenset({"project", "secret_id", "replication"}),
+        "google_logging_metric": frozenset({"project", "name"}),
+        "google_monitoring_alert_policy": frozenset({"project"}),
     },
     rules=("cdk.gcp.rules",),
 )

@@ -116,7 +116,9 @@ def _rotation_expiry(old: Any, new: Any) -> Verdict | None:
 
 # Alerts (docs/alerts.md): resources of the agent's stack that watch it and tell
 # people; adding, changing or removing them grants nothing and takes nothing away.
-ALERT_KINDS = ("aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "plan.aws_alerts")
+ALERT_KINDS = ("aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "plan.aws_alerts",
+               "google_logging_metric", "google_monitoring_alert_policy", "plan.gcp_alerts",
+               "azurerm_monitor_activity_log_alert", "plan.azure_alerts")
 _ALERTS = ("alerts watch the agent and tell people; adding, changing or removing them "
            "neither broadens nor narrows access")
 

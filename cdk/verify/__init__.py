@@ -2,7 +2,8 @@
 
 Reads only ``<DIR>/stacks/<stack>/cdk.tf.json`` and the records; one module per
 target holds that target's invariants (:mod:`.aws`, :mod:`.gcp`, :mod:`.azure`,
-:mod:`.github`, :mod:`.stacks`), :mod:`.core` the shared vocabulary,
+:mod:`.github`, :mod:`.stacks`; the alerts of Google Cloud and Azure in
+:mod:`.gcp_alerts` and :mod:`.azure_alerts`), :mod:`.core` the shared vocabulary,
 :mod:`.expect` what the records call for and :mod:`.cel` the little of CEL that
 Google's pool condition and subject mapping use.
 """
@@ -18,11 +19,12 @@ from typing import Any
 
 from ..errors import UsageError
 from ..model import IdentitiesFile
-from . import aws, azure, gcp, github, stacks
+from . import aws, azure, azure_alerts, gcp, gcp_alerts, github, stacks
 from .core import Finding, Invariant, Stack
 
 INVARIANTS: tuple[Invariant, ...] = (*stacks.INVARIANTS, *aws.INVARIANTS, *gcp.INVARIANTS,
-                                     *azure.INVARIANTS, *github.INVARIANTS)
+                                     *gcp_alerts.INVARIANTS, *azure.INVARIANTS,
+                                     *azure_alerts.INVARIANTS, *github.INVARIANTS)
 # docs/verify.md holds doc_section() under this heading (tests/verify/test_verify.py).
 HEADING = "## What verify checks"
 WIDTH = 88

@@ -174,3 +174,25 @@ def plan_day() -> str:
     doy = f"(floor((153 * (({month} + 9) % 12) + 2) / 5) + {day} - 1)"
     doe = f"({yoe} * 365 + floor({yoe} / 4) - floor({yoe} / 100) + {doy})"
     return f"${{{era} * 146097 + {doe} - 719468}}"
+
+
+def gcp_channels(identities: IdentitiesFile, agent: Agent) -> list[str]:
+    """The notification channels the agent's Google Cloud alert must notify: the file's
+    ``alerts.gcp``, then the agent's own, each once (docs/alerts.md)."""
+    found: list[str] = []
+    for alerts in (identities.defaults.alerts, agent.alerts):
+        if alerts is not None and alerts.gcp is not None:
+            found.extend(c for c in alerts.gcp.channels if c not in found)
+    return found
+
+
+def azure_action_groups(identities: IdentitiesFile, agent: Agent) -> list[str]:
+    """The action groups the agent's Azure alert must notify, lower-cased (Azure compares
+    resource ids without case): the file's ``alerts.azure``, then the agent's own, each
+    once (docs/alerts.md)."""
+    found: list[str] = []
+    for alerts in (identities.defaults.alerts, agent.alerts):
+        if alerts is not None and alerts.azure is not None:
+            found.extend(g.lower() for g in alerts.azure.action_groups
+                         if g.lower() not in found)
+    return found

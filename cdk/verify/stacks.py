@@ -25,6 +25,9 @@ GCP = {"google_service_account", "google_service_account_iam_member",
        "google_secret_manager_secret_iam_member", "google_iam_deny_policy",
        "google_kms_key_ring", "google_kms_crypto_key", "google_kms_crypto_key_iam_member",
        "google_secret_manager_secret", "google_secret_manager_secret_version"}
+# Alerts (docs/alerts.md): only where the record names channels for that cloud.
+GCP_ALERTS = {"google_logging_metric", "google_monitoring_alert_policy"}
+AZURE_ALERTS = {"azurerm_monitor_activity_log_alert"}
 AZURE = {"azurerm_user_assigned_identity", "azurerm_federated_identity_credential",
          "azurerm_role_assignment", "azurerm_pim_active_role_assignment",
          "azurerm_key_vault", "azurerm_key_vault_secret"}
@@ -41,7 +44,8 @@ LOCKED_AWAY = {"github_repository_environment_deployment_policy",
 # tags: who it belongs to, who owns it, when it expires.
 TAGGED = {"aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_secretsmanager_secret",
           "aws_cloudwatch_event_rule",
-          "azurerm_user_assigned_identity", "azurerm_key_vault", "azurerm_key_vault_secret"}
+          "azurerm_user_assigned_identity", "azurerm_key_vault", "azurerm_key_vault_secret",
+          "azurerm_monitor_activity_log_alert"}
 LABELLED = {"google_kms_crypto_key", "google_secret_manager_secret"}
 FOUNDATION_TYPES = {"aws_iam_openid_connect_provider", "google_iam_workload_identity_pool",
                     "google_iam_workload_identity_pool_provider"}
@@ -93,6 +97,11 @@ def resources_from_record(stack: Stack, report: Reporter) -> Iterator[Finding]:
                 allowed |= types
         if expect.aws_alert_topics(identities, agent):
             allowed |= AWS_ALERTS
+        if expect.uses_gcp(identities, agent) and expect.gcp_channels(identities, agent):
+            allowed |= GCP_ALERTS
+        if expect.uses_azure(identities, agent) and expect.azure_action_groups(identities,
+                                                                               agent):
+            allowed |= AZURE_ALERTS
         if expect.locked(agent):
             allowed -= LOCKED_AWAY
     for resource in stack.resources():

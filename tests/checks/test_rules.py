@@ -21,7 +21,17 @@ from cdk.model import IdentitiesFile
 from cdk.yamlsafe import parse
 
 from ..conftest import TODAY, TODAY_ARG
-from ..records import AZURE, AZURE_DEFAULTS, AZURE_ROLE, BASE, GCP, GCP_ROLE, variant, write
+from ..records import (
+    AZURE,
+    AZURE_DEFAULTS,
+    AZURE_ROLE,
+    AZURE_SUBSCRIPTION,
+    BASE,
+    GCP,
+    GCP_ROLE,
+    variant,
+    write,
+)
 from .scope_cases import NON_COMPLIANT as SCOPE_CASES
 from .scope_cases import scope_record
 
@@ -54,9 +64,6 @@ NON_COMPLIANT = {
         '  aws: {account_id: "123456789012", region: eu-west-1}\n', ""),
     "AgentId-TrustPolicyTooLarge": many_runs(30),
     "AgentId-ReservedName": variant("name: release-bot", "name: foundation"),
-    # TEMPORARY (#17, #18): goes with the rule.
-    "AgentId-NotBuiltYet": BASE + (
-        "    alerts: {gcp: {channels: [\"projects/acme-prod/notificationChannels/1\"]}}\n"),
     "AgentId-DuplicateName": second_agent("release-bot", environment="agent-release-bot-2"),
     "AgentId-TeamOutsideOwner": variant('rotation_owner: "@acme/platform-oncall"',
                                         'rotation_owner: "@other/oncall"'),
@@ -146,6 +153,14 @@ NON_COMPLIANT.update({
         "environment: agent-release-bot\n        subject_form: both", AZURE),
     "AgentId-AzureMustNeverHold": AZURE + (
         '    must_never_hold: ["Microsoft.Storage/storageAccounts/delete"]\n'),
+    # Alerts (docs/alerts.md): a channel outside the file's project or subscription.
+    "AgentId-GcpAlertChannelProject": GCP + (
+        "    alerts:\n      gcp:\n"
+        "        channels: [projects/other-project/notificationChannels/42]\n"),
+    "AgentId-AzureActionGroupSubscription": AZURE + (
+        "    alerts:\n      azure:\n        action_groups:\n"
+        "          - /subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/"
+        "monitoring/providers/Microsoft.Insights/actionGroups/security\n"),
 })
 
 
@@ -170,6 +185,33 @@ NON_COMPLIANT.update({
     "AgentId-AlertTopicsTooMany": _agent_topics(
         _topic("own"), base=_file_topics(*(_topic(f"t{n}") for n in range(5)))),
     "AgentId-AlertsCloudUnused": _agent_topics(_topic("alerts"), base=GCP),
+})
+
+
+def _file_alerts(cloud: str, channels: str, base: str) -> str:
+    """``base`` with ``defaults.alerts.<cloud>`` set to ``{channels}``."""
+    return variant("  backend:", f"  alerts:\n    {cloud}: {{{channels}}}\n  backend:", base)
+
+
+def _action_group(name: str) -> str:
+    return (f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/monitoring/providers/"
+            f"Microsoft.Insights/actionGroups/{name}")
+
+
+NON_COMPLIANT.update({
+    "AgentId-AlertsGcpDefaultsMissing": _file_alerts(
+        "gcp", "channels: [projects/acme-agents/notificationChannels/1]", BASE),
+    "AgentId-GcpAlertChannelsTooMany": _file_alerts(
+        "gcp", "channels: [" + ", ".join(
+            f"projects/acme-agents/notificationChannels/{n}" for n in range(16)) + "]",
+        GCP + "    alerts:\n      gcp:\n"
+        "        channels: [projects/acme-agents/notificationChannels/99]\n"),
+    "AgentId-AlertsAzureDefaultsMissing": _file_alerts(
+        "azure", f"action_groups: [{_action_group('security')}]", BASE),
+    "AgentId-AzureActionGroupsTooMany": _file_alerts(
+        "azure", "action_groups: [" + ", ".join(
+            _action_group(f"g{n}") for n in range(5)) + "]",
+        AZURE + f"    alerts:\n      azure:\n        action_groups: [{_action_group('own')}]\n"),
 })
 
 # The AWS scope rules have their own exact-message cases: the first case of each

@@ -31,4 +31,5 @@ def outputs(synthesized_example: Synthesized, synthesized_deploy_keys: Synthesiz
             "gcp": _output(synthesized_gcp), "azure": _output(synthesized_azure),
             "forms": _output(synthesized_forms),
             "alerts_aws": _output(synthesized_fixtures("alerts-aws")),
-            "locked": _output(synthesized_fixtures("locked"))}
+            "locked": _output(synthesized_fixtures("locked")),
+            "alerts_gcp_azure": _output(synthesized_fixtures("alerts-gcp-azure"))}

@@ -19,14 +19,26 @@ from cdk.aws import document as aws_document
 from cdk.aws import plan as aws_plan
 from cdk.aws import scope as aws_scope
 from cdk.aws import secret_plan
+from cdk.azure import alerts_plan as azure_alerts_plan
 from cdk.azure import federation as azure_federation
 from cdk.azure import plan as azure_plan
+from cdk.gcp import alerts_plan as gcp_alerts_plan
 from cdk.gcp import denies as gcp_denies
 from cdk.gcp import roles as gcp_roles
 from cdk.github import deploy_keys as github_deploy_keys
 from cdk.github import plan as github_plan
 from cdk.validation import load
-from cdk.verify import aws_common, aws_lock, azure, expect, gcp, gcp_common, github
+from cdk.verify import (
+    aws_common,
+    aws_lock,
+    azure,
+    azure_alerts,
+    expect,
+    gcp,
+    gcp_alerts,
+    gcp_common,
+    github,
+)
 
 from ..conftest import EXAMPLE, FIXTURES, TODAY
 
@@ -136,3 +148,22 @@ def test_rotation_schedule_is_the_lifecycles(tmp_path: Path) -> None:
                 rotation_plan.next_rotation_expression(lifecycle.anchor(agent), days))
     assert expect._days_since_1970(date(2024, 2, 29)) == rotation_plan.day_number(
         date(2024, 2, 29))
+
+
+def test_alert_constants_are_the_plans() -> None:
+    assert gcp_alerts.AUDIT_LOG_TYPE == gcp_alerts_plan.AUDIT_LOG_TYPE
+    assert str(gcp_alerts_plan.PERMISSION_DENIED) == gcp_alerts.PERMISSION_DENIED
+    assert gcp_alerts.METRIC_TYPE_PREFIX == gcp_alerts_plan.METRIC_TYPE_PREFIX
+    assert azure_alerts.CRITERIA == {"category": azure_alerts_plan.CATEGORY,
+                                     "status": azure_alerts_plan.STATUS}
+    assert azure_alerts.LOCATION == azure_alerts_plan.LOCATION
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=lambda p: p.name)
+def test_alert_channels_are_the_plans(path: Path) -> None:
+    identities = load(path, TODAY).identities
+    for agent in identities.agents:
+        assert expect.gcp_channels(identities, agent) == list(
+            gcp_alerts_plan.channels(agent, identities))
+        assert expect.azure_action_groups(identities, agent) == [
+            g.lower() for g in azure_alerts_plan.action_groups(agent, identities)]

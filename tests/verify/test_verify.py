@@ -16,14 +16,21 @@ from cdk.validation import load
 from cdk.verify import INVARIANTS, doc_section, verify_documents
 
 from ..conftest import EXAMPLE, ROOT, TODAY, TODAY_ARG, Synthesized
-from . import mutations_aws, mutations_azure, mutations_gcp, mutations_github, mutations_stacks
+from . import (
+    mutations_alerts,
+    mutations_aws,
+    mutations_azure,
+    mutations_gcp,
+    mutations_github,
+    mutations_stacks,
+)
 from .helpers import Output
 
 VERIFY = ROOT / "cdk" / "verify"
 
 
 @pytest.mark.parametrize("name", ["example", "deploy_keys", "gcp", "azure", "forms",
-                                  "alerts_aws", "locked"])
+                                  "alerts_aws", "alerts_gcp_azure", "locked"])
 def test_every_synthesized_fixture_passes(outputs: dict[str, Output], name: str) -> None:
     report = outputs[name].verify()
     assert report.ok, [f.render() for f in report.findings]
@@ -46,7 +53,8 @@ def test_the_other_fixture_files_pass(
 
 def test_every_invariant_has_a_mutation_that_breaks_it() -> None:
     mutated = {m.invariant for module in (mutations_aws, mutations_gcp, mutations_azure,
-                                          mutations_github, mutations_stacks)
+                                          mutations_github, mutations_stacks,
+                                          mutations_alerts)
                for m in module.MUTATIONS}
     assert mutated == {i.id for i in INVARIANTS}
 
