@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 CROSS_TARGET_RULES: tuple[str, ...] = (
     "cdk.checks.identity",
     "cdk.checks.trust",
+    "cdk.checks.lifecycle",
 )
 
 
