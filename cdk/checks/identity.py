@@ -127,7 +127,7 @@ def agent_approver(identities: IdentitiesFile) -> Iterator[Problem]:
 # TEMPORARY (issues #17, #18): the schema knows these fields before the stacks act on
 # them; until each synthesizes its effect it is refused, so no file can say "locked"
 # or "alerts go to X" and get nothing (fail closed). Each branch deletes its entries.
-_NOT_BUILT_YET = ("locked", "rotate")
+_NOT_BUILT_YET: tuple[str, ...] = ()
 _ALERTS_NOT_BUILT_YET = ("aws", "gcp", "azure")
 
 

@@ -56,7 +56,7 @@ NON_COMPLIANT = {
     "AgentId-ReservedName": variant("name: release-bot", "name: foundation"),
     # TEMPORARY (#17, #18): goes with the rule.
     "AgentId-NotBuiltYet": BASE + (
-        "    locked: {on: 2026-01-10, by: \"@acme/security\", reason: incident}\n"),
+        '    alerts: {aws: {topics: ["arn:aws:sns:eu-west-1:123456789012:agents"]}}\n'),
     "AgentId-DuplicateName": second_agent("release-bot", environment="agent-release-bot-2"),
     "AgentId-TeamOutsideOwner": variant('rotation_owner: "@acme/platform-oncall"',
                                         'rotation_owner: "@other/oncall"'),
