@@ -93,7 +93,9 @@ def _edit(text: str, index: int, change: Callable[[CommentedMap], None], by_hand
     lf = body.replace("\r\n", "\n")
     if "\r" in lf or (crlf and "\n" in body.replace("\r\n", "")):
         raise EditRefused(f"the file mixes line endings (CRLF and LF or CR) — {hint}")
-    yaml, data = _round_trip(lf, hint)
+    # A last line without its newline is kept so; ruamel would add one.
+    unterminated = bool(lf) and not lf.endswith("\n")
+    yaml, data = _round_trip(lf + "\n" if unterminated else lf, hint)
     try:
         agent = data["agents"][index]
     except (KeyError, IndexError, TypeError):
@@ -105,6 +107,8 @@ def _edit(text: str, index: int, change: Callable[[CommentedMap], None], by_hand
     except EditRefused as exc:
         raise EditRefused(f"{exc} — {hint}") from None
     edited = _dump(yaml, data)
+    if unterminated:
+        edited = edited.removesuffix("\n")
     if crlf:
         edited = edited.replace("\n", "\r\n")
     edited = bom + edited
@@ -182,15 +186,25 @@ def _only_inserted(original: str, edited: str, hint: str) -> None:
            and original[-1 - suffix] == edited[-1 - suffix]):
         suffix += 1
     if len(edited) <= len(original) or prefix + suffix < len(original):
-        raise EditRefused("ruamel.yaml would change text outside the new block "
-                          f"({_first_difference(original, edited)}) — {hint}")
+        # The last change, seen from the end: the first is the block's own insertion.
+        end, new_end = len(original) - suffix, len(edited) - suffix
+        line = original.count("\n", 0, end) + 1
+        raise EditRefused(
+            f"ruamel.yaml would change text outside the new block (line {line}: "
+            f"{original[max(end - 40, 0):end + 12]!r} would become "
+            f"{edited[max(new_end - 40, 0):new_end + 12]!r}) — {hint}")
 
 
 def _first_difference(original: str, written: str) -> str:
     old, new = original.splitlines(), written.splitlines()
     for number, (a, b) in enumerate(zip(old, new, strict=False), start=1):
         if a != b:
-            return f"line {number}: {a.strip()[:60]!r} would become {b.strip()[:60]!r}"
+            # From a little before the first changed column: long flow lines differ late.
+            at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                      min(len(a), len(b)))
+            start = max(at - 30, 0)
+            return (f"line {number}: {a[start:start + 70]!r} would become "
+                    f"{b[start:start + 70]!r}")
     if original.count("\r") != written.count("\r"):
         return "line endings"
     return f"line {min(len(old), len(new)) + 1}"

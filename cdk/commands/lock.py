@@ -184,10 +184,13 @@ def _refuse_revoked(agent: Agent, verb: str) -> None:
 def _write(file: str, checked: Checked, index: int, expected: Agent, verb: str,
            entry: Entry, today: date) -> None:
     """Edit, re-validate, compare, then replace the file atomically; else change nothing."""
-    from ..yamledit import add_lock, add_rotation
+    from ..yamledit import EditRefused, add_lock, add_rotation
 
     edit = add_lock if verb == "lock" else add_rotation
-    text = edit(checked.text, index, entry)
+    try:
+        text = edit(checked.text, index, entry)
+    except EditRefused as exc:
+        raise EditRefused(f"{file}: {exc}; {file} unchanged") from None
     raw = text.encode("utf-8")
     try:
         after = _checked(file, raw, today, TOLERATED)
