@@ -104,27 +104,20 @@ def find_agent(identities: IdentitiesFile, name: str, file: str) -> int:
 def lock(args: argparse.Namespace) -> int:
     """Write ``locked: {on, by, reason}`` into one agent's record."""
     from ..model import Locked
+    from ..targets import used
 
-    today = today_of(args.today)
-    entry = _entry(Locked, today, args.by, args.reason)
-    checked = read_checked(args.file, today, TOLERATED)
-    index = find_agent(checked.identities, args.name, args.file)
-    agent = checked.identities.agents[index]
-    _refuse_revoked(agent, "lock")
+    asked = _asked(args, Locked, "lock")
+    agent = asked.agent
     if agent.locked is not None:
         held = agent.locked
         print(f"{agent.name} is already locked, since {held.on} by {held.by}: {held.reason} "
               f"— {args.file} unchanged")
         return 0
-    expected = agent.model_copy(update={"locked": Locked(on=entry.on, by=entry.by,
-                                                         reason=entry.reason)})
-    _write(args.file, checked, index, expected, "lock", entry, today)
-    print(f"locked {agent.name} in {args.file}: on {entry.on} by {entry.by}")
-    _next_steps(agent, checked.identities, "the lock takes effect")
+    _write(args.file, asked, agent.model_copy(update={"locked": asked.block}), "lock")
+    print(f"locked {agent.name} in {args.file}: on {asked.entry.on} by {asked.entry.by}")
+    _next_steps(agent, "the lock takes effect")
     print("how soon each cloud stops the agent after that apply:")
-    from ..targets import used
-
-    for target in used(agent, checked.identities):
+    for target in used(agent, asked.checked.identities):
         print(f"  {STOPS.get(target.name, f'{target.name}: see docs/lifecycle.md')}")
     print("unlock: remove the `locked` block in a reviewed change (a broadening: it needs "
           "an escalation), then apply the stack the same way")
@@ -135,43 +128,55 @@ def rotate(args: argparse.Namespace) -> int:
     """Append ``{on, by, reason}`` to one agent's ``rotate`` list."""
     from ..model import RotationRequest
 
-    today = today_of(args.today)
-    entry = _entry(RotationRequest, today, args.by, args.reason)
-    checked = read_checked(args.file, today, TOLERATED)
-    index = find_agent(checked.identities, args.name, args.file)
-    agent = checked.identities.agents[index]
-    _refuse_revoked(agent, "rotate")
+    asked = _asked(args, RotationRequest, "rotate")
+    agent = asked.agent
     if not agent.github.deploy_keys:
         raise AgentIdError(f"{agent.name} has no deploy keys (github.deploy_keys): there is "
                            f"nothing to rotate — {args.file} unchanged")
-    request = RotationRequest(on=entry.on, by=entry.by, reason=entry.reason)
-    if request in agent.rotate:
-        print(f"{agent.name} already has this rotation request ({entry.on}, {entry.by}) "
-              f"— {args.file} unchanged")
+    if asked.block in agent.rotate:
+        print(f"{agent.name} already has this rotation request ({asked.entry.on}, "
+              f"{asked.entry.by}) — {args.file} unchanged")
         return 0
-    expected = agent.model_copy(update={"rotate": (*agent.rotate, request)})
-    _write(args.file, checked, index, expected, "rotate", entry, today)
-    print(f"requested a key rotation of {agent.name} in {args.file}: on {entry.on} by "
-          f"{entry.by}")
-    _next_steps(agent, checked.identities, "its key pairs, deploy keys and secret versions "
-                "are replaced")
+    _write(args.file, asked, agent.model_copy(update={"rotate": (*agent.rotate, asked.block)}),
+           "rotate")
+    print(f"requested a key rotation of {agent.name} in {args.file}: on {asked.entry.on} by "
+          f"{asked.entry.by}")
+    _next_steps(agent, "its key pairs, deploy keys and secret versions are replaced")
     return 0
 
 
-def _entry(model: type[BaseModel], today: date, by: str, reason: str) -> Entry:
-    """The block's values, refused (exit 2) where the record's schema would refuse them."""
+@dataclass(frozen=True)
+class _Asked:
+    """A lock or rotate command, checked: the block, the file and the live agent."""
+
+    today: date
+    entry: Entry
+    block: BaseModel
+    checked: Checked
+    index: int
+    agent: Agent
+
+
+def _asked(args: argparse.Namespace, model: type[BaseModel], verb: str) -> _Asked:
+    """The block's values (exit 2 where the record's schema would refuse them), the
+    file read and validated, and the named agent, refused when it is revoked."""
     from pydantic import ValidationError
 
     from ..yamledit import Entry
 
+    today = today_of(args.today)
     try:
-        model.model_validate({"on": today, "by": by, "reason": reason})
+        block = model.model_validate({"on": today, "by": args.by, "reason": args.reason})
     except ValidationError as exc:
         problems = "; ".join(f"--{'.'.join(map(str, e['loc']))}: {e['msg']}"
                              for e in exc.errors(include_url=False))
         raise UsageError(f"{problems} — --by is a team (@org/team) or a user (@login), "
                          "--reason one line of up to 500 characters") from None
-    return Entry(today, by, reason)
+    checked = read_checked(args.file, today, TOLERATED)
+    index = find_agent(checked.identities, args.name, args.file)
+    agent = checked.identities.agents[index]
+    _refuse_revoked(agent, verb)
+    return _Asked(today, Entry(today, args.by, args.reason), block, checked, index, agent)
 
 
 def _refuse_revoked(agent: Agent, verb: str) -> None:
@@ -181,26 +186,26 @@ def _refuse_revoked(agent: Agent, verb: str) -> None:
                            f"everything, there is nothing to {verb}")
 
 
-def _write(file: str, checked: Checked, index: int, expected: Agent, verb: str,
-           entry: Entry, today: date) -> None:
+def _write(file: str, asked: _Asked, expected: Agent, verb: str) -> None:
     """Edit, re-validate, compare, then replace the file atomically; else change nothing."""
     from ..yamledit import EditRefused, add_lock, add_rotation
 
     edit = add_lock if verb == "lock" else add_rotation
     try:
-        text = edit(checked.text, index, entry)
+        text = edit(asked.checked.text, asked.index, asked.entry)
     except EditRefused as exc:
         raise EditRefused(f"{file}: {exc}; {file} unchanged") from None
     raw = text.encode("utf-8")
     try:
-        after = _checked(file, raw, today, TOLERATED)
+        after = _checked(file, raw, asked.today, TOLERATED)
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         raise AgentIdError(f"the edited file would not validate: {file} unchanged") from None
+    checked = asked.checked
     before_ids = {(f.id, f.path) for f in checked.tolerated}
     new = [f for f in after.tolerated if (f.id, f.path) not in before_ids]
     agents = list(checked.identities.agents)
-    agents[index] = expected
+    agents[asked.index] = expected
     if new or after.identities != checked.identities.model_copy(update={"agents": tuple(agents)}):
         raise AgentIdError(f"the edit did not land as intended (this is a bug in agentid): "
                            f"{file} unchanged")
@@ -214,7 +219,7 @@ def _write(file: str, checked: Checked, index: int, expected: Agent, verb: str,
         staging.unlink(missing_ok=True)
 
 
-def _next_steps(agent: Agent, identities: IdentitiesFile, effect: str) -> None:
+def _next_steps(agent: Agent, effect: str) -> None:
     print("next: open a pull request with this change and get its review, then apply only "
           f"this agent's stack ({effect} then):")
     print(f"  npx cdktn deploy {agent.name}")
