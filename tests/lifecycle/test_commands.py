@@ -11,15 +11,21 @@ leaves the file byte-identical.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 import cdk.yamledit
 from cdk.cli import main
-from cdk.yamledit import Entry
+from cdk.model import Locked
+from cdk.validation import load
+from cdk.yamledit import Entry, add_lock
 
-from ..conftest import EXAMPLE, TODAY_ARG
+from ..conftest import EXAMPLE, TODAY, TODAY_ARG
 from ..records import BASE, line_of, variant
 
 BY = "@acme/security"
@@ -296,6 +302,27 @@ def test_an_edit_that_would_not_validate_is_never_written(
     assert f"{path}:{line_of(variant(EXPIRES, EXPIRES + '    locked:'), 'locked:')}:" in err
     assert "the edited file would not validate" in err
     assert path.read_bytes() == before
+
+
+@pytest.mark.fuzz
+@given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80))
+def test_any_reason_the_schema_accepts_is_written_as_it_is(reason: str) -> None:
+    # GIVEN any reason the record's schema accepts (quotes, colons, `#`, YAML words such
+    # as `yes` or `null`, numbers, dates, unicode, leading or trailing spaces)
+    try:
+        Locked(on=TODAY, by=BY, reason=reason)
+    except ValidationError:
+        assume(False)
+    # WHEN it is written THEN the file holds exactly that reason, and only the block
+    # was inserted (the command's own check; here on the edit alone)
+    edited = add_lock(BASE, 0, Entry(TODAY, BY, reason))
+    start = edited.index("    locked:\n")
+    assert edited[:start] + edited[edited.index("    runs_on:"):] == BASE
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "identities.yaml"
+        path.write_text(edited)
+        locked = load(path, TODAY).identities.agents[0].locked
+    assert locked == Locked(on=TODAY, by=BY, reason=reason)
 
 
 @pytest.mark.slow
