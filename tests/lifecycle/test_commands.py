@@ -305,7 +305,10 @@ def test_an_edit_that_would_not_validate_is_never_written(
 
 
 @pytest.mark.fuzz
-@given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80))
+# The characters the schema's one-line check (cdk/model/fields.py) refuses are left
+# out of the alphabet, so `assume` only drops the rare other refusal.
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")),
+               min_size=1, max_size=80))
 def test_any_reason_the_schema_accepts_is_written_as_it_is(reason: str) -> None:
     # GIVEN any reason the record's schema accepts (quotes, colons, `#`, YAML words such
     # as `yes` or `null`, numbers, dates, unicode, leading or trailing spaces)
