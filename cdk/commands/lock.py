@@ -209,7 +209,11 @@ def _write(file: str, asked: _Asked, expected: Agent, verb: str) -> None:
     if new or after.identities != checked.identities.model_copy(update={"agents": tuple(agents)}):
         raise AgentIdError(f"the edit did not land as intended (this is a bug in agentid): "
                            f"{file} unchanged")
-    path = Path(file)
+    # Through a symlink to the file it names; refused if someone changed it meanwhile.
+    path = Path(os.path.realpath(file))
+    if path.read_bytes() != asked.checked.text.encode("utf-8"):
+        raise AgentIdError(f"{file} changed while it was being edited: {file} unchanged by "
+                           "agentid — run the command again")
     staging = path.with_name(f".{path.name}.agentid-{os.getpid()}")
     try:
         staging.write_bytes(raw)

@@ -304,6 +304,33 @@ def test_an_edit_that_would_not_validate_is_never_written(
     assert path.read_bytes() == before
 
 
+def test_a_symlinked_file_is_edited_where_it_lives(tmp_path: Path) -> None:
+    real = save(tmp_path, BASE)
+    (tmp_path / "link").mkdir()
+    link = tmp_path / "link" / "identities.yaml"
+    link.symlink_to(real)
+    assert lock(link) == 0
+    assert link.is_symlink()
+    assert real.read_text() == variant(EXPIRES, EXPIRES + LOCKED)
+
+
+def test_a_file_changed_during_the_edit_is_not_overwritten(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = save(tmp_path, BASE)
+    real = cdk.yamledit.add_lock
+    changed = BASE + "# someone else's edit\n"
+
+    def racing(text: str, index: int, entry: Entry) -> str:
+        path.write_text(changed)  # another writer, between the read and the write
+        return real(text, index, entry)
+
+    monkeypatch.setattr(cdk.yamledit, "add_lock", racing)
+    assert lock(path) == 1
+    assert "changed while it was being edited" in capsys.readouterr().err
+    assert path.read_text() == changed
+
+
 @pytest.mark.fuzz
 # The characters the schema's one-line check (cdk/model/fields.py) refuses are left
 # out of the alphabet, so `assume` only drops the rare other refusal.
