@@ -155,8 +155,11 @@ def render(report: dict[str, Any]) -> str:
     rows = [header]
     for a in report["agents"]:
         rotation = a["rotation"]
-        nxt = "-" if rotation is None else rotation["next"] + (
-            " (overdue)" if rotation["overdue"] else " (due)" if rotation["due"] else "")
+        # Due but not overdue: the boundary is today (a later one would be after the run).
+        nxt = "-" if rotation is None else (
+            f"overdue, next {rotation['next']}" if rotation["overdue"]
+            else f"due today, next {rotation['next']}" if rotation["due"]
+            else rotation["next"])
         rows.append((a["name"], a["state"], a["expires"], f"{a['expires_in_days']}d", nxt,
                      ",".join(a["clouds"]) or "-", a["owner"], a["rotation_owner"]))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]

@@ -206,12 +206,14 @@ def test_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     header, row = out.splitlines()[:2]
     assert header.split() == ["NAME", "STATE", "EXPIRES", "IN", "NEXT", "ROTATION", "CLOUDS",
                               "OWNER", "ROTATION", "OWNER"]
-    assert row.split() == ["release-bot", "active", "2027-02-15", "75d", "2026-12-31",
-                           "(overdue)", "github,aws", "@acme/platform",
+    assert row.split() == ["release-bot", "active", "2027-02-15", "75d", "overdue,", "next",
+                           "2026-12-31", "github,aws", "@acme/platform",
                            "@acme/platform-oncall"]
     assert ("needs a human: release-bot: key rotation overdue since 2026-12-01 (owner "
             "@acme/platform, rotation owner @acme/platform-oncall)") in out
     assert "stacks to apply for key rotation: release-bot" in out
+    assert main(["status", "-f", str(source), "--today", "2026-12-01"]) == 0
+    assert "  due today, next 2026-12-31  " in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("flags", "message"), [
