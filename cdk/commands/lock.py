@@ -90,6 +90,12 @@ def _checked(file: str, raw: bytes, today: date, tolerate: Collection[str]) -> C
     return Checked(raw.decode("utf-8"), checked.identities, checked.findings)
 
 
+def note_tolerated(checked: Checked) -> None:
+    """Say on stderr which findings were tolerated, so none passes unseen."""
+    for finding in checked.tolerated:
+        print(f"agentid: note (tolerated here): {finding.render()}", file=sys.stderr)
+
+
 def find_agent(identities: IdentitiesFile, name: str, file: str) -> int:
     """Index of the agent called ``name``; exit 1 naming it and how to list the others."""
     names = [agent.name for agent in identities.agents]
@@ -173,6 +179,7 @@ def _asked(args: argparse.Namespace, model: type[BaseModel], verb: str) -> _Aske
         raise UsageError(f"{problems} — --by is a team (@org/team) or a user (@login), "
                          "--reason one line of up to 500 characters") from None
     checked = read_checked(args.file, today, TOLERATED)
+    note_tolerated(checked)
     index = find_agent(checked.identities, args.name, args.file)
     agent = checked.identities.agents[index]
     _refuse_revoked(agent, verb)

@@ -50,7 +50,7 @@ class Rotation:
 def status(args: argparse.Namespace) -> int:
     """Print the status table (or JSON); 1 when an agent needs a human."""
     from ..checks import dated_rules
-    from .lock import read_checked
+    from .lock import note_tolerated, read_checked
 
     today = today_of(args.today)
     warn_days = _days("--warn-days", args.warn_days)
@@ -59,6 +59,7 @@ def status(args: argparse.Namespace) -> int:
     if last_run > today:
         raise UsageError(f"--last-run {last_run} is after today ({today})")
     checked = read_checked(args.file, today, dated_rules())
+    note_tolerated(checked)
     report = status_report(checked.identities, today, last_run, warn_days, locked_days)
     print(json.dumps(report, indent=2) if args.json else render(report))
     return 1 if failing(checked.identities, report) else 0

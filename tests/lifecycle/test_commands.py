@@ -255,7 +255,8 @@ def test_a_missing_file_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert not list(tmp_path.iterdir())
 
 
-def test_another_agents_passed_expiry_does_not_block_a_lock(tmp_path: Path) -> None:
+def test_another_agents_passed_expiry_does_not_block_a_lock(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # GIVEN a file where another agent expired yesterday (validate refuses it)
     other = variant("name: release-bot", "name: old-bot", BASE[BASE.index("  - name:"):])
     other = variant("expires: 2027-02-15", "expires: 2026-11-28", other)
@@ -264,6 +265,8 @@ def test_another_agents_passed_expiry_does_not_block_a_lock(tmp_path: Path) -> N
     # WHEN release-bot is locked THEN the lock is written: an incident cannot wait
     assert lock(path) == 0
     assert path.read_text() == variant(EXPIRES, EXPIRES + LOCKED, BASE) + other
+    # and the tolerated finding is named, not hidden
+    assert "agentid: note (tolerated here):" in capsys.readouterr().err
 
 
 def test_an_edit_that_lands_elsewhere_is_never_written(

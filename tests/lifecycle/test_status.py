@@ -76,8 +76,13 @@ def test_an_expired_agent_is_reported_not_refused(
     assert main(["validate", "-f", str(source), "--today", "2027-02-20"]) == 1
     capsys.readouterr()
     # WHEN status runs THEN it reports the expiry and exits 1
-    code, report = status(tmp_path, capsys, BASE, "2027-02-20")
-    assert code == 1
+    source = write(tmp_path, BASE)
+    assert main(["status", "-f", str(source), "--json", "--today", "2027-02-20"]) == 1
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    # the finding validate reports is named on stderr as tolerated, never on stdout
+    assert (f"agentid: note (tolerated here): {source}:13:14: agents[0].expires: expires "
+            "2027-02-15 is not after today (2027-02-20)") in captured.err
     assert only(report)["state"] == "active"
     assert only(report)["expires_in_days"] == -5
     assert only(report)["needs_human"] == ["expired 5 days ago"]
