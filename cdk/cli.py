@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .commands import audit, card, check, review, synth
+from .commands import audit, card, check, lock, review, status, synth
 from .commands.common import DEFAULT_FILE, DEFAULT_OUTDIR, SCHEMA_FILE
 from .errors import AgentIdError, InputError, UsageError
 from .runtime import reexec_optimized
@@ -119,6 +119,33 @@ def _parser() -> argparse.ArgumentParser:
                    help="only this cloud's queries")
     p.add_argument("--json", action="store_true", help="print JSON (for scripts)")
 
+    for verb, does in (("lock", "write an incident lock into one agent's record (its "
+                                "stack then stops it: docs/lifecycle.md)"),
+                       ("rotate", "request a key rotation of one agent now (new key pairs, "
+                                  "deploy keys and secret versions at its next deploy)")):
+        p = sub.add_parser(verb, help=does)
+        with_file(p)
+        p.add_argument("name", help="agent name")
+        p.add_argument("--by", required=True, metavar="@ORG/TEAM",
+                       help="who decided it: a team (@org/team) or a user (@login)")
+        p.add_argument("--reason", required=True, help="why, in one line (the review shows "
+                       "it)")
+
+    p = sub.add_parser("status", help="every agent's state, expiry and next key rotation; "
+                       "exit 1 when one needs a human")
+    with_file(p)
+    p.add_argument("--json", action="store_true",
+                   help="print JSON (the scheduled workflow reads it)")
+    p.add_argument("--warn-days", default=str(status.DEFAULT_WARN_DAYS), metavar="N",
+                   help="exit 1 when a live agent expires within N days (default "
+                   f"{status.DEFAULT_WARN_DAYS})")
+    p.add_argument("--last-run", metavar="YYYY-MM-DD",
+                   help="date the scheduled apply last succeeded (default: the day before "
+                   "--today): a key boundary after it is due, one before today overdue")
+    p.add_argument("--locked-days", default=str(status.DEFAULT_LOCKED_DAYS), metavar="N",
+                   help="an agent locked for more than N days needs a human (default "
+                   f"{status.DEFAULT_LOCKED_DAYS})")
+
     p = sub.add_parser("schema", help="print the JSON Schema of identities.yaml, or "
                        "regenerate the file with --write")
     p.add_argument("--write", nargs="?", const=SCHEMA_FILE, metavar="FILE",
@@ -140,6 +167,9 @@ EXAMPLES = {
     "atlantis": "agentid atlantis -o atlantis.yaml",
     "audit": "agentid audit release-bot --since 2026-10-01 --cloud aws",
     "schema": "agentid schema --write              # regenerates identities.schema.json",
+    "lock": 'agentid lock release-bot --by @acme/security --reason "token leaked in CI log"',
+    "rotate": 'agentid rotate release-bot --by @acme/platform-oncall --reason "member left"',
+    "status": "agentid status --json --warn-days 14",
 }
 
 
@@ -184,6 +214,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": check.verify,
     "schema": check.schema,
     "audit": audit.audit,
+    "lock": lock.lock,
+    "rotate": lock.rotate,
+    "status": status.status,
 }
 
 

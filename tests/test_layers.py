@@ -31,7 +31,7 @@ CONSTRUCT_LIBRARIES = ("cdktn", "constructs", "jsii")
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("cdk.errors", "cdk.model", "cdk.names", "cdk.yamlsafe", "cdk.progress",
               "cdk.runtime", "cdk.plan", "cdk.synthesis", "cdk.subjects", "cdk.targets",
-              "cdk.policy", "cdk.lifecycle")),
+              "cdk.policy", "cdk.lifecycle", "cdk.yamledit")),
     ("target plans", ("cdk.aws.catalog", "cdk.aws.plan", "cdk.aws.scope", "cdk.aws.grants",
                       "cdk.aws.secret_plan", "cdk.aws.arns", "cdk.aws.denies",
                       "cdk.aws.document", "cdk.gcp.plan", "cdk.gcp.names", "cdk.gcp.roles",

@@ -45,6 +45,7 @@ CROSS_TARGET_RULES: tuple[str, ...] = (
     "cdk.checks.identity",
     "cdk.checks.trust",
     "cdk.checks.alerts",
+    "cdk.checks.lifecycle",
 )
 
 

@@ -50,7 +50,8 @@ def only(monkeypatch: pytest.MonkeyPatch) -> dict[str, engine.Rule]:
 
 def test_the_dated_rules_are_the_ones_that_judge_against_today() -> None:
     assert dated_rules() == {"AgentId-ExpiryPassed", "AgentId-ExpiryBeyondPolicy",
-                             "AgentId-RevokedInFuture"}
+                             "AgentId-RevokedInFuture", "AgentId-LockedInFuture",
+                             "AgentId-RotateInFuture"}
 
 
 def test_the_engine_stamps_the_registered_id(only: dict[str, engine.Rule]) -> None:

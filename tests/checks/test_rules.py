@@ -73,6 +73,19 @@ NON_COMPLIANT = {
     "AgentId-ExpiryBeyondPolicy": variant("expires: 2027-02-15", "expires: 2027-03-01"),
     "AgentId-RevokedInFuture": BASE + '    revoked: {on: 2026-12-01, by: "@acme/platform", '
                                       "reason: Retired}\n",
+    "AgentId-LockedInFuture": BASE + '    locked: {on: 2026-11-30, by: "@acme/security", '
+                                     "reason: incident}\n",
+    "AgentId-RotateInFuture": BASE + '    rotate:\n      - {on: 2026-11-30, by: "@acme/platform", '
+                                     "reason: member left}\n",
+    "AgentId-LockedRevoked": BASE + '    locked: {on: 2026-11-01, by: "@acme/security", '
+                                    'reason: incident}\n    revoked: {on: 2026-11-02, '
+                                    'by: "@acme/platform", reason: Retired}\n',
+    "AgentId-RotateAfterRevoked": BASE + '    rotate:\n      - {on: 2026-11-03, '
+                                         'by: "@acme/platform", reason: leak}\n'
+                                         '    revoked: {on: 2026-11-02, by: "@acme/platform", '
+                                         "reason: Retired}\n",
+    "AgentId-DuplicateRotate": BASE + "    rotate:\n" + 2 * (
+        '      - {on: 2026-11-03, by: "@acme/platform", reason: member left}\n'),
     "AgentId-RepoOutsideOwner": variant("repo: acme/api", "repo: evil/api"),
     "AgentId-DuplicateSubject": variant(
         RUNS_ON, RUNS_ON + "      - repo: acme/API\n        repo_id: 123456\n"
