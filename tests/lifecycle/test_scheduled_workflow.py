@@ -438,7 +438,7 @@ def test_status_omits_last_run_on_the_first_run(stubs: Stubs) -> None:
 
 
 @pytest.mark.parametrize(("code", "change"), [
-    ("2", lambda d: None),                                  # a broken identities.yaml
+    ("2", lambda d: None),                                  # a usage error
     ("1", lambda d: d.pop("due")),                          # a key renamed or gone
     ("0", lambda d: d["due"].append("nobody")),             # due names no agent
     ("0", lambda d: d["attention"].append("ghost")),
@@ -455,6 +455,17 @@ def test_status_fails_closed(stubs: Stubs, code: str, change: Any) -> None:
     result = stubs.run("status", "Status", STATUS_ENV)
     assert result.returncode != 0
     assert "due=" not in stubs.output.read_text()
+
+
+@pytest.mark.slow
+def test_status_fails_closed_on_a_refused_file(stubs: Stubs) -> None:
+    # An invalid identities.yaml: exit 1 as for "needs a human", but no JSON at all.
+    stubs.answer("status.json", "")
+    stubs.answer("code", "1")
+    result = stubs.run("status", "Status", STATUS_ENV)
+    assert result.returncode != 0
+    assert "not the shape this workflow reads" in result.stderr
+    assert stubs.output.read_text() == ""
 
 
 @pytest.mark.slow
@@ -510,20 +521,26 @@ def test_last_run_is_the_newest_run_whose_applies_all_succeeded(stubs: Stubs) ->
     assert "completed" in listed
 
 
-@pytest.mark.parametrize(("runs", "answers"), [
-    ([], {}),
-    ([{"databaseId": 5, "createdAt": "2026-11-28T05:31:02Z"}],
-     {"jobs-5.json": jobs_of("failure", "${{ matrix.stacks }}:skipped")}),
-], ids=["no-run", "status-failed"])
 @pytest.mark.slow
-def test_no_successful_run_means_no_last_run(stubs: Stubs, runs: list[Any],
-                                             answers: dict[str, Any]) -> None:
-    stubs.answer("run-list.json", runs)
-    for name, value in answers.items():
-        stubs.answer(name, value)
+def test_the_first_run_has_no_last_run(stubs: Stubs) -> None:
+    stubs.answer("run-list.json", [])
     result = stubs.run("status", "Date the apply last succeeded", {"GH_TOKEN": "t", "GH_REPO": "r"})
     assert result.returncode == 0, result.stderr
     assert stubs.outputs() == {"date": ""}
+
+
+@pytest.mark.slow
+def test_runs_that_never_applied_count_from_the_oldest(stubs: Stubs) -> None:
+    # GIVEN two runs, neither of which applied: omitting --last-run would forget what
+    # fell due since the first of them
+    stubs.answer("run-list.json", [{"databaseId": 6, "createdAt": "2026-11-28T05:31:02Z"},
+                                   {"databaseId": 5, "createdAt": "2026-11-20T05:31:02Z"}])
+    stubs.answer("jobs-6.json", jobs_of("failure", "${{ matrix.stacks }}:skipped"))
+    stubs.answer("jobs-5.json", jobs_of("success", "alpha:cancelled"))
+    result = stubs.run("status", "Date the apply last succeeded", {"GH_TOKEN": "t", "GH_REPO": "r"})
+    assert result.returncode == 0, result.stderr
+    assert stubs.outputs() == {"date": "2026-11-20"}
+    assert "::warning::no run of the last 2 applied: counting from 2026-11-20" in result.stdout
 
 
 @pytest.mark.slow
