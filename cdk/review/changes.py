@@ -17,6 +17,7 @@ from typing import Any
 
 from ..subjects import classify_subject_change
 from .content import (
+    CREATED,
     CREATION,
     PRINCIPALS,
     REMOVAL_HARMLESS,
@@ -155,9 +156,10 @@ def compare(stack: str, base: Content, head: Content,
     for address in sorted(set(base) | set(head)):
         kind = kind_of(address)
         if address not in base:
-            verdict = _replacement(kind, head[address], base, head) or CREATION.get(
-                kind.split(".", 1)[0] if kind.startswith("data.") else kind,
-                (BROADENING, f"new {kind}"))
+            verdict = _replacement(kind, head[address], base, head) or (
+                CREATED[kind][0](head[address]) if kind in CREATED else CREATION.get(
+                    kind.split(".", 1)[0] if kind.startswith("data.") else kind,
+                    (BROADENING, f"new {kind}")))
             changes.append(ContentChange(stack, address, "*", *verdict))
             continue
         if address not in head:

@@ -19,6 +19,7 @@ This module is the one list of those rules; the judges are in
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ from .verdicts import (
     LockForm,
     Verdict,
     admits_no_branch,
+    app_permissions,
     assignment_kind,
     branch_policy_admits_nothing,
     broadens,
@@ -50,7 +52,9 @@ from .verdicts import (
     policy,
     pool_condition,
     read_only,
+    repositories,
     service_account_disabled,
+    set_id,
     trust,
     trust_admits_nothing,
     unpinned_admitting_nothing,
@@ -194,6 +198,24 @@ RULES: tuple[Rule, ...] = (
     Rule(("google_iam_deny_policy",), ("rules",), deny_policy,
          "a permission no longer denied broadens; one newly denied narrows; a change to "
          "whom the rules deny is unclassified"),
+    # The agent's GitHub App (docs/review.md, "The agent's GitHub App").
+    Rule(("plan.github_app",), ("permissions",), app_permissions,
+         "the agent's GitHub App: a new permission or a higher level (read -> write) "
+         "broadens; one removed or lowered narrows; any other value is unclassified"),
+    Rule(("plan.github_app",), ("repositories",), repositories("GitHub App repositories"),
+         "the repositories the agent's GitHub App is installed on: one added broadens, "
+         "one removed narrows"),
+    Rule(("github_app_installation_repositories",), ("selected_repositories",),
+         repositories("App installation repositories"),
+         "the repositories the App's installation may act on: one added broadens, one "
+         "removed narrows"),
+    Rule(("plan.github_app",), ("app_id",), set_id("GitHub App id"),
+         "which App the agent's environment names: set or changed broadens (an App whose "
+         "key mints the agent's tokens); removed narrows"),
+    Rule(("plan.github_app", "github_app_installation_repositories"), ("installation_id",),
+         set_id("GitHub App installation"),
+         "the installation makes the App's access real: set or changed broadens, even "
+         "when its permissions were reviewed before; removed narrows"),
     Rule(("terraform",), ("required_providers",),
          harmless("provider versions the code pins; they change with providers added or "
                   "removed, whose resources are judged on their own"),
@@ -259,6 +281,38 @@ def lock_rule_for(kind: str, attribute: str) -> LockRule | None:
     """The lock's form for ``attribute`` of resources of ``kind``, if the lock writes one."""
     return _LOCK_INDEX.get((kind, attribute))
 
+def _app_created(body: Mapping[str, Any]) -> Verdict:
+    """A GitHub App declared on an agent that had none: what it may do, and on what."""
+    permissions = body.get("permissions")
+    names = body.get("repositories")
+    if not (isinstance(permissions, dict) and isinstance(names, (list, tuple))):
+        return UNCLASSIFIED, "a GitHub App whose plan is not recognised"
+    note = ("new GitHub App: " + ", ".join(f"{k}: {v}" for k, v in sorted(permissions.items()))
+            + " on " + ", ".join(str(n) for n in names))
+    if body.get("app_id") is not None:
+        note += f" (App id {body['app_id']})"
+    if body.get("installation_id") is not None:
+        note += f" (installation {body['installation_id']})"
+    return BROADENING, note
+
+
+def _installation_created(body: Mapping[str, Any]) -> Verdict:
+    names = body.get("selected_repositories")
+    if not isinstance(names, (list, tuple)):
+        return UNCLASSIFIED, "an App installation whose repositories are not recognised"
+    return BROADENING, (f"App installation {body.get('installation_id')} may act on "
+                        + ", ".join(str(n) for n in names))
+
+
+# Kinds whose creation broadens with a note read from the created resource.
+CREATED: dict[str, tuple[Callable[[Mapping[str, Any]], Verdict], str]] = {
+    "plan.github_app": (_app_created, "a GitHub App declared on an agent that had none "
+                                      "(its permissions and repositories are named); an "
+                                      "unrecognised plan is unclassified"),
+    "github_app_installation_repositories": (
+        _installation_created, "the App's installation may now act on its repositories"),
+}
+
 # Kinds whose creation is harmless or narrows, and whose removal narrows; every
 # other creation broadens and every other removal is unclassified.
 _PROVIDER = ("a provider block only configures how resources are managed; the resources "
@@ -291,7 +345,8 @@ REMOVAL_NARROWS: dict[str, str] = {
         "azurerm_user_assigned_identity", "azurerm_federated_identity_credential",
         "azurerm_role_assignment", "azurerm_pim_active_role_assignment",
         "azurerm_key_vault_secret", "plan.aws_role", "plan.aws_scope", "plan.deploy_key",
-        "plan.secret_store", "plan.gcp_service_account", "plan.azure_identity")},
+        "plan.secret_store", "plan.gcp_service_account", "plan.azure_identity",
+        "plan.github_app", "github_app_installation_repositories")},
     **{kind: "an environment goes with its runs_on entry, whose subject leaves the trust "
              "in the same change" for kind in (
         "github_repository_environment", "github_repository_environment_deployment_policy",
@@ -323,6 +378,8 @@ def explain_rules() -> list[tuple[str, str, str]]:
     rows = [(", ".join(r.kinds), ", ".join(r.attributes), r.reason) for r in RULES]
     rows += [(kind, "(created)", f"{verdict}: {reason}")
              for kind, (verdict, reason) in sorted(CREATION.items())]
+    rows += [(kind, "(created)", f"{BROADENING}: {reason}")
+             for kind, (_, reason) in sorted(CREATED.items())]
     by_reason: dict[str, list[str]] = {}
     for kind, reason in REMOVAL_NARROWS.items():
         by_reason.setdefault(reason, []).append(kind)

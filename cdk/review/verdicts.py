@@ -359,3 +359,85 @@ def holds_no_secret(value: Any, resource: Mapping[str, Any] | None = None) -> st
     if isinstance(value, (list, tuple)) and not value:
         return "the store holds no secret (the deploy keys are deleted)"
     return None
+
+
+# The agent's GitHub App (issue #19): its permissions, repositories and ids, as the
+# plan (``plan.github_app``) and the installation's resource hold them.
+_APP_LEVELS = ("read", "write")
+
+
+def _app_levels(value: Any) -> dict[str, str] | None:
+    """``{permission: read|write}``, or None for anything else (unclassified)."""
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and v in _APP_LEVELS for k, v in value.items()):
+        return None
+    return dict(value)
+
+
+def app_permissions(old: Any, new: Any) -> Verdict | None:
+    """An App permission added or raised (read -> write) broadens; one removed or
+    lowered narrows; anything but ``{name: read|write}`` on either side is unclassified."""
+    before, after = _app_levels(old), _app_levels(new)
+    if before is None or after is None:
+        return None
+    wider = [f"{name}: {level}" + (f" (was {before[name]})" if name in before else "")
+             for name, level in sorted(after.items())
+             if name not in before or _APP_LEVELS.index(level) > _APP_LEVELS.index(
+                 before[name])]
+    if wider:
+        return BROADENING, "GitHub App permissions: " + ", ".join(wider)
+    narrower = [f"{name}: {level} -> " + after.get(name, "(none)")
+                for name, level in sorted(before.items()) if after.get(name) != level]
+    return NARROWING, "GitHub App permissions: " + ", ".join(narrower)
+
+
+def _names(value: Any) -> set[str] | None:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        return None
+    return set(value)
+
+
+def repositories(what: str) -> Judge:
+    """A list of repositories named ``what``: one added broadens, one removed narrows;
+    the same ones in another order are harmless; anything but a list of names is
+    unclassified."""
+    def judge(old: Any, new: Any) -> Verdict | None:
+        before, after = _names(old), _names(new)
+        if before is None or after is None:
+            return None
+        if after - before:
+            return BROADENING, f"{what}: new " + ", ".join(sorted(after - before))
+        if before - after:
+            return NARROWING, f"{what}: removed " + ", ".join(sorted(before - after))
+        return HARMLESS, f"{what}: the same repositories, in another order"
+    return judge
+
+
+def _app_id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value > 0:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) > 0:
+        return int(value)
+    return None
+
+
+def set_id(what: str) -> Judge:
+    """An App's id or installation id: set for the first time or changed broadens (it
+    points the agent at an App or installation whose access is now real); removed
+    narrows; anything but a positive number is unclassified."""
+    def judge(old: Any, new: Any) -> Verdict | None:
+        before = None if old in (None, MISSING) else _app_id(old)
+        after = None if new in (None, MISSING) else _app_id(new)
+        if (before is None and old not in (None, MISSING)) or (
+                after is None and new not in (None, MISSING)):
+            return None
+        if after is None:
+            return NARROWING, f"{what} {before} removed"
+        if before is None:
+            return BROADENING, f"{what} set: {after}"
+        if before == after:
+            return HARMLESS, f"the same {what}, written differently"
+        return BROADENING, f"{what} changed: {before} -> {after}"
+    return judge
