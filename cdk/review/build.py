@@ -27,6 +27,8 @@ from .controls import ControlDiff, agent_controls, defaults_controls
 from .diff import (
     TRUST,
     ExpiryChange,
+    app_of,
+    diff_app,
     diff_deploy_keys,
     diff_permissions,
     diff_stack,
@@ -207,6 +209,7 @@ def _review_agent(name: str, base: Agent | None, head: Agent | None, base_side: 
                          subject_change(base_docs, head_docs), accepted(base_docs)[0],
                          accepted(head_docs)[0]),
         deploy_keys=diff_deploy_keys(base_keys, head_keys),
+        github_app=diff_app(app_of(base) if base is not None else None, app_of(head)),
         controls=agent_controls(base, head) if base is not None else ControlDiff(),
         content=content,
         expiry=expiry,

@@ -32,7 +32,9 @@ GATE_HEAD_INVALID = "AgentId-Review-HeadInvalid"
 # and docs/review.md's gate list is generated from it (cdk/review/gatedoc.py).
 GATES_WHY = {
     GATE_BROADENING: "A widening of what an agent may do (an allow added, a deny removed, a "
-    "new subject, repository or deploy key, a workflow pin lifted, a lock removed) or a "
+    "new subject, repository or deploy key, a workflow pin lifted, a lock removed, a new "
+    "GitHub App, App permission, higher App permission level, App repository or "
+    "installation) or a "
     "weakened control (fewer or different approvers, longer sessions, lifetimes or rotation "
     "periods, Azure time-bound assignments off, a different backend, a store that creates a "
     "role) is a human decision; a new escalations entry records who approved it, when, and "

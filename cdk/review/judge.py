@@ -185,7 +185,7 @@ def _widening_summary(review: AgentReview, limit: int = 8) -> str:
              f"no longer denied {', '.join(g.actions)} on {g.resource}"
              for g in by_resource(review.permissions.broadened)]
     items += list(review.trust.broadened) + list(review.deploy_keys.broadened)
-    items += list(review.controls.broadened)
+    items += list(review.github_app.broadened) + list(review.controls.broadened)
     if not items:
         # Named in the stack's own terms only when the record-level diffs name nothing.
         items = [f"{c.where}: {c.note}" for c in review.content if c.kind == BROADENING]
@@ -211,6 +211,7 @@ def _widening_count(review: AgentReview) -> str:
         parts.append(f"{_count(actions, 'action')} no longer denied")
     for items, word in ((review.trust.broadened, "trust grant"),
                         (review.deploy_keys.broadened, "deploy key"),
+                        (review.github_app.broadened, "GitHub App grant"),
                         (review.controls.broadened, "weakened control"),
                         (review.stack_broadenings, "stack change")):
         if items:

@@ -18,6 +18,7 @@ from .card import IdentityCard
 from .changes import Content, ContentChange, synthesized_content
 from .controls import ControlDiff
 from .diff import (
+    AppDiff,
     DeployKeyDiff,
     ExpiryChange,
     GrantRow,
@@ -60,6 +61,7 @@ class AgentReview:
     permissions: PermissionDiff = PermissionDiff()
     trust: TrustDiff = TrustDiff()
     deploy_keys: DeployKeyDiff = DeployKeyDiff()
+    github_app: AppDiff = AppDiff()
     controls: ControlDiff = ControlDiff()
     content: tuple[ContentChange, ...] = ()
     expiry: ExpiryChange | None = None
@@ -83,6 +85,7 @@ class AgentReview:
         """Whether the agent may do anything it could not do before, or a control weakened."""
         return bool(self.permissions.broadened or self.trust.broadened
                     or self.deploy_keys.broadened or self.controls.broadened
+                    or self.github_app.broadened
                     or any(c.kind == BROADENING for c in self.content))
 
     @property
@@ -90,6 +93,7 @@ class AgentReview:
         """Whether the agent lost anything it could do before."""
         return bool(self.permissions.narrowed or self.trust.narrowed
                     or self.deploy_keys.narrowed or self.controls.narrowed
+                    or self.github_app.narrowed
                     or (self.lock is not None and self.lock.change == LOCKED))
 
     @property
@@ -101,7 +105,7 @@ class AgentReview:
     def stack_broadenings(self) -> tuple[ContentChange, ...]:
         """Broadenings in the stack's own terms, listed when the record-level diffs name none."""
         if (self.permissions.broadened or self.trust.broadened or self.deploy_keys.broadened
-                or self.controls.broadened):
+                or self.controls.broadened or self.github_app.broadened):
             return ()
         return tuple(c for c in self.content if c.kind == BROADENING)
 
