@@ -60,6 +60,9 @@ class CardLines:
     alerts: tuple[str, ...] = ()
     # A locked agent: what the lock stopped in this target, and how soon.
     lock: str | None = None
+    # Where the agent acts under its own name (its GitHub App): permissions and
+    # repositories, one line each.
+    acts_as: tuple[str, ...] = ()
 
 
 def _never(agent: Agent, identities: IdentitiesFile) -> bool:

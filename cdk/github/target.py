@@ -38,15 +38,32 @@ def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
     return content
 
 
+def _app_card(agent: Agent) -> tuple[str, ...]:
+    """The card's line for the agent's GitHub App: its permissions and repositories,
+    and whether it exists and is installed yet (review: docs/review.md)."""
+    app = agent.github.app
+    if app is None or agent.revoked is not None:
+        return ()
+    names = app.repositories or tuple(dict.fromkeys(run.repo for run in agent.runs_on))
+    line = (f"GitHub App agent-{agent.name}: "
+            + ", ".join(f"{name}: {level}" for name, level in sorted(app.permissions.items()))
+            + " on " + ", ".join(sorted(names)))
+    if app.app_id is None:
+        return (line + " (App not created yet; not installed yet)",)
+    if app.installation_id is None:
+        return (line + f" (App id {app.app_id}; not installed yet)",)
+    return (line + f" (App id {app.app_id}, installation {app.installation_id})",)
+
+
 def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
     if state(agent) != "locked":
-        return CardLines()
+        return CardLines(acts_as=_app_card(agent))
     lock = ("GitHub: every environment of the agent admits no branch, so no new run gets "
             "an approval to obtain credentials")
     if agent.github.deploy_keys:
         lock += ("; its deploy keys and their stored private halves are deleted (GitHub "
                  "refuses a deleted key at once)")
-    return CardLines(lock=lock)
+    return CardLines(lock=lock, acts_as=_app_card(agent))
 
 
 def _planned_foundation(identities: IdentitiesFile) -> Content:

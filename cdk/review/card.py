@@ -49,6 +49,8 @@ class IdentityCard:
     # A locked agent: "on <date> by <who>: <reason>", and what stopped, per target.
     locked: str | None = None
     lock_effects: tuple[str, ...] = ()
+    # Where the agent acts under its own name (its GitHub App), one line each.
+    acts_as: tuple[str, ...] = ()
 
 
 def revocation_command(name: str) -> str:
@@ -103,6 +105,7 @@ def identity_card(agent: Agent, identities: IdentitiesFile, today: date) -> Iden
         state=state(agent),
         locked=None if lock is None else f"on {lock.on} by {lock.by}: {lock.reason}",
         lock_effects=tuple(part.lock for part in lines if part.lock),
+        acts_as=tuple(line for part in lines for line in part.acts_as),
     )
 
 
