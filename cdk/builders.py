@@ -36,6 +36,10 @@ class SecretStoreConstruct(Protocol):
     def store(self, repo: str, key: RotatedKey) -> str:
         """Store the key's private half for ``repo``; return the secret's reference."""
 
+    def store_external(self, key: str) -> str:
+        """The secret planned under ``key``, created with no version (its owner uploads
+        the value, e.g. a GitHub App's private key); return the secret's reference."""
+
 
 class Builder(Protocol):
     """The functions of a target's ``build.py``; all but ``build_agent`` are optional

@@ -57,6 +57,20 @@ def secret_name(name: str, repo: str) -> str:
     return f"{SECRETS_PREFIX}{name}/deploy-keys/{repo}"
 
 
+# The App key lives beside the deploy keys' secrets, under the prefix the agent's KMS
+# encryption context and scope pin (`agents/<name>/deploy-keys/*`); a repository is
+# always `owner/name`, so no deploy key's secret can be called `github-app`.
+GITHUB_APP_KEY = "github-app"
+# GitHub environment variables of an agent with a GitHub App (docs/github-app.md).
+APP_ID_VARIABLE = "AGENT_APP_ID"
+APP_KEY_VARIABLE = "AGENT_APP_KEY_SECRET"
+
+
+def github_app_key_secret_name(name: str) -> str:
+    """Secrets Manager name holding the private key of the agent's GitHub App."""
+    return f"{SECRETS_PREFIX}{name}/deploy-keys/{GITHUB_APP_KEY}"
+
+
 def service_account_id(name: str) -> str:
     """GCP service account id: ``agent-<name>``, 6-30 characters (names are 3-24)."""
     return principal(name)

@@ -20,9 +20,10 @@ def environment_of(agent: Agent, run: RunsOn) -> str:
 
 
 def uses_store(agent: Agent, store: str) -> bool:
-    """Whether the agent keeps deploy-key secrets in ``store`` (``aws``, ``gcp``, ``azure``):
-    the one answer to "keeps keys in this store"."""
-    return bool(agent.github.deploy_keys) and agent.secrets.store == store
+    """Whether the agent keeps deploy-key secrets or its GitHub App's key in ``store``
+    (``aws``, ``gcp``, ``azure``): the one answer to "keeps keys in this store"."""
+    return (bool(agent.github.deploy_keys) or agent.github.app is not None) \
+        and agent.secrets.store == store
 
 
 def job_workflow_ref(run: RunsOn) -> str | None:

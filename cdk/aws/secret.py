@@ -12,7 +12,7 @@ from constructs import Construct
 
 from ..plan import render_json
 from ..rotation import RotatedKey, replaced_with
-from .secret_plan import AwsSecretStorePlan
+from .secret_plan import AwsSecretStorePlan, SecretPlan
 
 # Bumped only if the way a version is written changes; rotation replaces the
 # whole version resource instead.
@@ -42,14 +42,12 @@ class AwsSecretStore(Construct):
         )
         KmsAlias(self, "alias", name=plan.kms_alias, target_key_id=self.key.key_id)
 
-    def store(self, repo: str, key: RotatedKey) -> str:
-        """Store ``key``'s private half (a reference) for ``repo``; return the secret's ARN.
+    def store_external(self, key: str) -> str:
+        """The secret planned under ``key`` with no version: its value is uploaded once
+        by the owner (the GitHub App's private key); return the secret's ARN."""
+        return str(self._secret(self.plan.secret_for(key)).arn)
 
-        The value goes through ``secret_string_wo``: write-only, so it is kept
-        neither in this resource's state nor read back by Terraform, and the
-        deployer needs no read access to the secret (the policy denies it).
-        """
-        secret_plan = self.plan.secret_for(repo)
+    def _secret(self, secret_plan: SecretPlan) -> SecretsmanagerSecret:
         secret = SecretsmanagerSecret(
             self,
             secret_plan.construct_id,
@@ -66,6 +64,17 @@ class AwsSecretStore(Construct):
             policy=render_json(self.plan.secret_policy),
             block_public_policy=True,
         )
+        return secret
+
+    def store(self, repo: str, key: RotatedKey) -> str:
+        """Store ``key``'s private half (a reference) for ``repo``; return the secret's ARN.
+
+        The value goes through ``secret_string_wo``: write-only, so it is kept
+        neither in this resource's state nor read back by Terraform, and the
+        deployer needs no read access to the secret (the policy denies it).
+        """
+        secret_plan = self.plan.secret_for(repo)
+        secret = self._secret(secret_plan)
         SecretsmanagerSecretVersion(
             self,
             f"{secret_plan.construct_id}_version",

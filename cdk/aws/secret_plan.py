@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Agent, AwsDefaults, IdentitiesFile
-from ..names import kms_alias, principal, secret_name, tags
+from ..names import (
+    GITHUB_APP_KEY,
+    github_app_key_secret_name,
+    kms_alias,
+    principal,
+    secret_name,
+    tags,
+)
 from ..plan import SecretsByRepo, StoredSecret
 from .document import KEY, SECRET, PolicyDocument
 from .plan import aws_defaults, role_arn
@@ -242,7 +249,7 @@ class AwsSecretStorePlan(SecretsByRepo[SecretPlan]):
 
 
 def _secrets(agent: Agent) -> tuple[SecretPlan, ...]:
-    return tuple(
+    keys = tuple(
         SecretPlan(
             repo=key.repo,
             name=secret_name(agent.name, key.repo),
@@ -251,6 +258,15 @@ def _secrets(agent: Agent) -> tuple[SecretPlan, ...]:
         )
         for key in agent.github.deploy_keys
     )
+    if agent.github.app is None:
+        return keys
+    # The App's private key: the same key, policy and grant as a deploy key's secret.
+    return (*keys, SecretPlan(
+        repo=GITHUB_APP_KEY,
+        name=github_app_key_secret_name(agent.name),
+        description=f"agentid: private key of the GitHub App {principal(agent.name)}, "
+        "uploaded by its owner",
+    ))
 
 
 def plan_secret_store(agent: Agent, identities: IdentitiesFile) -> AwsSecretStorePlan:

@@ -43,6 +43,11 @@ class AzureSecretStore(Construct):
             tags=plan.tags,
         )
 
+    def store_external(self, key: str) -> str:
+        """Not built for this store: AgentId-GitHubAppStore refuses a GitHub App whose
+        key would live here, so no stack ever asks (fail closed if one does)."""
+        raise ValueError(f"a GitHub App key cannot be kept in this store yet ({key})")
+
     def store(self, repo: str, key: RotatedKey) -> str:
         """Store ``key``'s private half (a Terraform reference) for ``repo``; return the secret's
         versionless URI.

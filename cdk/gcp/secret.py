@@ -56,6 +56,11 @@ class GcpSecretStore(Construct):
                                               role=ENCRYPTER_DECRYPTER,
                                               member=plan.secret_manager_agent)
 
+    def store_external(self, key: str) -> str:
+        """Not built for this store: AgentId-GitHubAppStore refuses a GitHub App whose
+        key would live here, so no stack ever asks (fail closed if one does)."""
+        raise ValueError(f"a GitHub App key cannot be kept in this store yet ({key})")
+
     def store(self, repo: str, key: RotatedKey) -> str:
         """Store ``key``'s private half (a reference) for ``repo``; return the secret's name.
 

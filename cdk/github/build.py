@@ -13,9 +13,12 @@ from cdktn import TerraformStack
 
 from ..builders import Built, builder
 from ..model import Agent, IdentitiesFile
-from ..names import unique_ids
+from ..names import APP_KEY_VARIABLE, unique_ids
+from ..plan import uses_store
 from ..secret_store import plan_store
 from ..targets import target
+from .app import app_installation
+from .app_plan import plan_app
 from .deploy_key import AgentDeployKey, key_providers
 from .deploy_keys import plan_deploy_keys, uses_deploy_keys
 from .environment import AgentEnvironment, Directory, github_provider
@@ -43,16 +46,19 @@ def build_agent(stack: TerraformStack, agent: Agent, identities: IdentitiesFile)
 
 def finish_agent(stack: TerraformStack, agent: Agent, identities: IdentitiesFile,
                  built: Mapping[str, Built]) -> None:
-    """Deploy keys in the agent's store, then one environment per ``runs_on`` entry.
+    """Deploy keys and the GitHub App's key secret in the agent's store, the App's
+    installation repositories, then one environment per ``runs_on`` entry.
 
     A locked agent's store stays (its KMS key, key ring or vault: unlocking then only
-    writes new secrets) but holds no key: :func:`plan_deploy_keys` plans none.
+    writes new secrets) but holds no key: :func:`plan_deploy_keys` plans none and
+    :func:`plan_app` nothing (the installation loses every repository).
     """
     variables: dict[str, str] = {}
     for part in built.values():
         variables.update(part.variables)
     keys = plan_deploy_keys(agent, identities)
-    if uses_deploy_keys(agent):
+    app = plan_app(agent, identities)
+    if uses_store(agent, agent.secrets.store):
         # The store's only reader is the identity its target built for the agent.
         store_target = target(agent.secrets.store)
         store = builder(store_target).secret_store(
@@ -60,6 +66,11 @@ def finish_agent(stack: TerraformStack, agent: Agent, identities: IdentitiesFile
         for plan in keys:
             key = AgentDeployKey(stack, plan.construct_id, plan)
             variables[plan.variable] = store.store(plan.repo, key)
+        if app is not None:
+            variables[APP_KEY_VARIABLE] = store.store_external(app.store_key)
+    if app is not None:
+        variables.update(app.variables)
+        app_installation(stack, app)
     directory = Directory(stack, "directory")
     environments = plan_environments(agent, identities, variables)
     # Keyed by repo and environment, not position: reordering runs_on must not

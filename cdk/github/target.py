@@ -1,5 +1,5 @@
-"""GitHub as a target (docs/architecture.md §8): every agent's environments and
-deploy keys, and the identities repository's ruleset in the foundation.
+"""GitHub as a target (docs/architecture.md §8): every agent's environments, deploy
+keys and GitHub App installation, and the identities repository's ruleset in the foundation.
 
 Every agent uses GitHub: its environments are where a run gets its approval and
 the other targets' variables. GitHub's ``finish_agent`` (cdk/github/build.py)
@@ -13,6 +13,7 @@ from datetime import date
 from ..lifecycle import state
 from ..model import Agent, IdentitiesFile
 from ..targets import CardLines, Content, Target, plan_data
+from .app_plan import app_repositories, plan_app
 from .deploy_keys import plan_deploy_keys
 from .plan import plan_environments
 from .ruleset_plan import plan_ruleset
@@ -33,6 +34,9 @@ def _planned_content(agent: Agent, identities: IdentitiesFile) -> Content:
         return content
     for key in plan_deploy_keys(agent, identities):
         content[f"plan.deploy_key.{key.repo}"] = plan_data(key)
+    app = plan_app(agent, identities)
+    if app is not None:
+        content["plan.github_app"] = plan_data(app)
     for env in plan_environments(agent, identities, {}):
         content[f"plan.environment.{env.repo}/{env.environment}"] = plan_data(env)
     return content
@@ -44,10 +48,9 @@ def _app_card(agent: Agent) -> tuple[str, ...]:
     app = agent.github.app
     if app is None or agent.revoked is not None:
         return ()
-    names = app.repositories or tuple(dict.fromkeys(run.repo for run in agent.runs_on))
     line = (f"GitHub App agent-{agent.name}: "
             + ", ".join(f"{name}: {level}" for name, level in sorted(app.permissions.items()))
-            + " on " + ", ".join(sorted(names)))
+            + " on " + ", ".join(app_repositories(agent)))
     if app.app_id is None:
         return (line + " (App not created yet; not installed yet)",)
     if app.installation_id is None:
@@ -63,6 +66,9 @@ def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
     if agent.github.deploy_keys:
         lock += ("; its deploy keys and their stored private halves are deleted (GitHub "
                  "refuses a deleted key at once)")
+    if agent.github.app is not None:
+        lock += ("; its GitHub App's installation loses every repository and the App's "
+                 "key secret is deleted")
     return CardLines(lock=lock, acts_as=_app_card(agent))
 
 
@@ -89,6 +95,7 @@ TARGET = Target(
                                                           "variable_name"}),
         "github_repository_deploy_key": frozenset({"key", "read_only", "repository",
                                                    "title"}),
+        "github_app_installation_repositories": frozenset({"installation_id"}),
         "tls_private_key": frozenset({"algorithm", "ecdsa_curve", "rsa_bits"}),
         # RequiresReplace in terraform-provider-time's schema: a rotation (the period
         # or the request in its triggers) replaces it, and with it the key.

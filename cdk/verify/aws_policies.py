@@ -46,11 +46,14 @@ def no_wildcard_action(stack: Stack, report: Reporter,
 
 
 def _own_secret_arns(agent: Agent, aws: AwsDefaults) -> set[str]:
-    if not expect.uses_store(agent, "aws") or not expect.holds_deploy_keys(agent):
+    if not expect.uses_store(agent, "aws"):
         return set()
     prefix = f"arn:{aws.partition}:secretsmanager:{aws.region}:{aws.account_id}:secret:"
-    return {f"{prefix}{deploy_key_secret_name(agent.name, key.repo)}-??????"
-            for key in agent.github.deploy_keys}
+    names = {deploy_key_secret_name(agent.name, key.repo) for key in agent.github.deploy_keys
+             } if expect.holds_deploy_keys(agent) else set()
+    if expect.holds_app(agent):
+        names.add(expect.app_key_secret_name(agent))
+    return {f"{prefix}{name}-??????" for name in names}
 
 
 def _narrowed_to_own(statement: dict[str, Any], agent: Agent, aws: AwsDefaults) -> bool:

@@ -127,6 +127,8 @@ def secret_policies(stack: Stack, report: Reporter,
     secrets = stack.resources("aws_secretsmanager_secret")
     want = {deploy_key_secret_name(agent.name, key.repo) for key in agent.github.deploy_keys
             } if expect.uses_store(agent, "aws") and expect.holds_deploy_keys(agent) else set()
+    if expect.uses_store(agent, "aws") and expect.holds_app(agent):
+        want.add(expect.app_key_secret_name(agent))
     got = {str(s.get("name")) for s in secrets}
     if got != want:
         yield report(stack.name, f"secrets {sorted(got)} are not the record's {sorted(want)}")

@@ -62,8 +62,10 @@ def expiry(agent: Agent) -> str:
 
 
 def uses_store(agent: Agent, store: str) -> bool:
-    """Whether the agent's deploy-key private halves live in ``store``."""
-    return bool(agent.github.deploy_keys) and agent.secrets.store == store
+    """Whether the agent's deploy-key private halves or its GitHub App's key live in
+    ``store``."""
+    return (bool(agent.github.deploy_keys) or agent.github.app is not None) \
+        and agent.secrets.store == store
 
 
 def uses_aws(identities: IdentitiesFile, agent: Agent) -> bool:
@@ -112,6 +114,29 @@ def holds_deploy_keys(agent: Agent) -> bool:
     """Whether the agent's stack holds its deploy keys (and their secrets): it lists
     some and is not locked (a locked agent's keys are deleted)."""
     return bool(agent.github.deploy_keys) and not locked(agent)
+
+
+def holds_app(agent: Agent) -> bool:
+    """Whether the agent's stack holds its GitHub App's key secret and variables: it
+    declares an App, is not locked and not a tombstone."""
+    return agent.github.app is not None and live(agent) and not locked(agent)
+
+
+def app_key_secret_name(agent: Agent) -> str:
+    """The Secrets Manager name of the App's key: beside the deploy keys', under the
+    prefix the agent's KMS encryption context pins."""
+    return f"agents/{agent.name}/deploy-keys/github-app"
+
+
+def app_selected_repositories(agent: Agent) -> set[str] | None:
+    """The repository names (no owner) the App's installation must hold exactly, or None
+    when the stack must hold no selection (no App, not installed, locked, revoked)."""
+    app = agent.github.app
+    if app is None or app.installation_id is None or not holds_app(agent):
+        return None
+    repos = app.repositories if app.repositories is not None else tuple(
+        run.repo for run in agent.runs_on)
+    return {repo.split("/", 1)[1] for repo in repos}
 
 
 def record_names(identities: IdentitiesFile) -> set[str]:

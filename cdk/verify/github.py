@@ -21,7 +21,10 @@ ADMITS_NO_BRANCH = {"protected_branches": False, "custom_branch_policies": True}
 # key pairs and rotation clocks behind them.
 LOCKED_AWAY = ("github_repository_environment_deployment_policy",
                "github_repository_deploy_key", "tls_private_key", "time_rotating",
-               "time_static")
+               "time_static", "github_app_installation_repositories")
+# The GitHub App's environment variables (docs/github-app.md).
+APP_ID_VARIABLE = "AGENT_APP_ID"
+APP_KEY_VARIABLE = "AGENT_APP_KEY_SECRET"
 
 
 def _environments(stack: Stack) -> list[Resource]:
@@ -148,6 +151,66 @@ def locked_environments(stack: Stack, report: Reporter,
         yield report(resource.address, f"a {resource.kind} in a locked agent's stack: its "
                                        "environments admit no branch and its deploy keys "
                                        "are deleted")
+
+
+def _of_environment(stack: Stack, variable: Resource) -> str | None:
+    """The address of the environment a variable's ``environment`` refers to."""
+    found = stack.reference(variable.get("environment"), "github_repository_environment")
+    return found.address if found is not None else None
+
+
+def github_app(stack: Stack, report: Reporter,
+               agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
+    """The App's installation selects exactly the record's repositories (none before it
+    is installed, for a locked agent or without an App); every environment names the
+    App's key secret (and its id once recorded), a secret of this stack that no version
+    resource writes (its owner uploads the key); no App, no such variables."""
+    want = expect.app_selected_repositories(agent)
+    installations = stack.resources("github_app_installation_repositories")
+    if want is None:
+        for resource in installations:
+            yield report(resource.address, "an App installation the record does not call "
+                                           "for (no App, not installed, or locked)")
+    else:
+        app = agent.github.app
+        assert app is not None and app.installation_id is not None
+        if len(installations) != 1:
+            yield report(stack.name, f"{len(installations)} App installations, not one")
+        for resource in installations:
+            if resource.get("installation_id") != str(app.installation_id):
+                yield report(resource.address, f"installation {resource.get('installation_id')}"
+                                               f" is not the record's {app.installation_id}")
+            got = resource.get("selected_repositories")
+            got_set = {str(r) for r in got} if isinstance(got, list) else set()
+            if got_set != want:
+                yield report(resource.address, f"selects {sorted(got_set)}, not the record's "
+                                               f"{sorted(want)}")
+    holds = expect.holds_app(agent)
+    app_id = agent.github.app.app_id if agent.github.app is not None else None
+    key_secret = expect.app_key_secret_name(agent)
+    for environment in _environments(stack):
+        variables = {str(v.get("variable_name")): v for v in
+                     stack.resources("github_actions_environment_variable")
+                     if _of_environment(stack, v) == environment.address}
+        where = environment.address
+        want_id = str(app_id) if holds and app_id is not None else None
+        got_id = variables[APP_ID_VARIABLE].get("value") if APP_ID_VARIABLE in variables \
+            else None
+        if got_id != want_id:
+            yield report(where, f"{APP_ID_VARIABLE} is {got_id!r}, not {want_id!r}")
+        key = variables.get(APP_KEY_VARIABLE)
+        if not holds:
+            if key is not None:
+                yield report(key.address, f"{APP_KEY_VARIABLE} without an App the stack holds")
+            continue
+        secret = stack.reference(key.get("value"), "aws_secretsmanager_secret") \
+            if key is not None else None
+        if secret is None or secret.get("name") != key_secret:
+            yield report(where, f"{APP_KEY_VARIABLE} does not name the secret {key_secret}")
+    for version in stack.resources("aws_secretsmanager_secret_version"):
+        secret = stack.reference(version.get("secret_id"), "aws_secretsmanager_secret")
+        if secret is not None and secret.get("name") == key_secret:
+            yield report(version.address, "writes the App's key: only its owner uploads it")
 
 
 # Copies of a deploy key's private half, by the argument that holds it.
@@ -327,6 +390,11 @@ DEPLOY_KEY_ROTATION = GITHUB.per_agent(
     "`plantimestamp()` falls in; Azure's copy expires at the period's end.",
     deploy_key_rotation)
 
+GITHUB_APP = GITHUB.per_agent(
+    "GitHubApp", "The App's installation selects exactly the record's repositories (none "
+    "before it is installed or while the agent is locked); every environment names the "
+    "App's key secret, which no Terraform resource writes, and its id.", github_app)
+
 IDENTITIES_RULESET = GITHUB.invariant(
     "GitHubIdentitiesRuleset", "Where the record names the identities repository, its "
     "ruleset requires the security team's approving review and code owners, dismisses "
@@ -334,4 +402,4 @@ IDENTITIES_RULESET = GITHUB.invariant(
     identities_ruleset)
 
 INVARIANTS = (ENVIRONMENT_REVIEWERS, ENVIRONMENT_NO_BYPASS, ENVIRONMENT_BRANCHES, DEPLOY_KEYS,
-              LOCKED, DEPLOY_KEY_ROTATION, IDENTITIES_RULESET)
+              LOCKED, DEPLOY_KEY_ROTATION, GITHUB_APP, IDENTITIES_RULESET)

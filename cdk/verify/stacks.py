@@ -14,6 +14,8 @@ TARGET = "Stacks"
 GITHUB = {"github_repository_environment", "github_repository_environment_deployment_policy",
           "github_actions_environment_variable"}
 DEPLOY_KEY = {"github_repository_deploy_key", "tls_private_key", "time_static"}
+# The installation of the agent's GitHub App, once the record says it is installed.
+GITHUB_APP = {"github_app_installation_repositories"}
 AWS = {"aws_iam_role", "aws_iam_role_policy", "aws_iam_policy",
        "aws_iam_role_policies_exclusive", "aws_iam_role_policy_attachments_exclusive",
        "aws_kms_key", "aws_kms_alias", "aws_secretsmanager_secret",
@@ -39,7 +41,7 @@ LOCKED_AWAY = {"github_repository_environment_deployment_policy",
                "aws_secretsmanager_secret_version", "google_secret_manager_secret",
                "google_secret_manager_secret_version", "azurerm_federated_identity_credential",
                "azurerm_role_assignment", "azurerm_pim_active_role_assignment",
-               "azurerm_key_vault_secret"}
+               "azurerm_key_vault_secret", "github_app_installation_repositories"}
 # Resource types agentid tags (AWS, Azure) or labels (Google Cloud) with the agent's
 # tags: who it belongs to, who owns it, when it expires.
 TAGGED = {"aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_secretsmanager_secret",
@@ -91,6 +93,8 @@ def resources_from_record(stack: Stack, report: Reporter) -> Iterator[Finding]:
         allowed = set(GITHUB)
         if expect.holds_deploy_keys(agent):
             allowed |= DEPLOY_KEY
+        if expect.app_selected_repositories(agent) is not None:
+            allowed |= GITHUB_APP
         for uses, types in ((expect.uses_aws, AWS), (expect.uses_gcp, GCP),
                             (expect.uses_azure, AZURE)):
             if uses(identities, agent):

@@ -64,6 +64,16 @@ NON_COMPLIANT = {
         '  aws: {account_id: "123456789012", region: eu-west-1}\n', ""),
     "AgentId-TrustPolicyTooLarge": many_runs(30),
     "AgentId-ReservedName": variant("name: release-bot", "name: foundation"),
+    "AgentId-GitHubAppPermission": BASE + (
+        "    github:\n      app: {permissions: {contents: read, pull_request: write}}\n"),
+    "AgentId-GitHubAppRepository": BASE + (
+        "    github:\n      app: {permissions: {contents: read}, "
+        "repositories: [acme/api, other/api]}\n"),
+    "AgentId-GitHubAppInstallationWithoutAppId": BASE + (
+        "    github:\n      app: {permissions: {contents: read}, installation_id: 42}\n"),
+    "AgentId-GitHubAppStore": GCP + (
+        "    secrets: {store: gcp}\n"
+        "    github:\n      app: {permissions: {contents: read}}\n"),
     "AgentId-DuplicateName": second_agent("release-bot", environment="agent-release-bot-2"),
     "AgentId-TeamOutsideOwner": variant('rotation_owner: "@acme/platform-oncall"',
                                         'rotation_owner: "@other/oncall"'),

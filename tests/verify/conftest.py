@@ -32,4 +32,5 @@ def outputs(synthesized_example: Synthesized, synthesized_deploy_keys: Synthesiz
             "forms": _output(synthesized_forms),
             "alerts_aws": _output(synthesized_fixtures("alerts-aws")),
             "locked": _output(synthesized_fixtures("locked")),
-            "alerts_gcp_azure": _output(synthesized_fixtures("alerts-gcp-azure"))}
+            "alerts_gcp_azure": _output(synthesized_fixtures("alerts-gcp-azure")),
+            "github_app": _output(synthesized_fixtures("github-app"))}

@@ -130,6 +130,23 @@ def _secret_reader(documents: Documents) -> str:
     return address
 
 
+def _app_secret_reader(documents: Documents) -> str:
+    address, body = resource(documents, "pr-bot", "aws_secretsmanager_secret_policy",
+                             lambda body: "github-app" in body["secret_arn"])
+    edit_policy(body, "policy", lambda d: statement(d, "DenyReadingToAllButTheAgent").update(
+        Condition={"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:root"}}))
+    return address
+
+
+def _locked_app_secret_kept(documents: Documents) -> str:
+    _, body = resource(documents, "pr-bot", "aws_secretsmanager_secret",
+                       lambda body: body["name"].endswith("/github-app"))
+    documents["docs-bot"]["resource"]["aws_secretsmanager_secret"] = {
+        "app_key": {**body, "name": "agents/docs-bot/deploy-keys/github-app",
+                    "kms_key_id": "${aws_kms_key.secret_store_key_670D50EB.arn}"}}
+    return "docs-bot"
+
+
 def _secret_allow(documents: Documents) -> str:
     address, body = resource(documents, "release-bot", "aws_secretsmanager_secret_policy")
     edit_policy(body, "policy", lambda d: d["Statement"].append({
@@ -316,6 +333,10 @@ MUTATIONS = [
              aws.SECRET_POLICY.id),
     Mutation("an Allow in the secret policy", "example", "release-bot", _secret_allow,
              aws.SECRET_POLICY.id),
+    Mutation("the App key secret readable by the account", "github_app", "pr-bot",
+             _app_secret_reader, aws.SECRET_POLICY.id),
+    Mutation("a locked agent's App key secret kept", "github_app", "docs-bot",
+             _locked_app_secret_kept, aws.SECRET_POLICY.id),
     Mutation("the key decrypts for the account", "example", "release-bot",
              _key_decrypt_by_root, aws.KEY_POLICY.id),
     Mutation("the key decrypts outside Secrets Manager", "example", "release-bot",

@@ -197,7 +197,67 @@ def _stray_time_static(documents: Documents) -> str:
     return "time_static.extra"
 
 
+def _app_extra_repository(documents: Documents) -> str:
+    address, body = resource(documents, "pr-bot", "github_app_installation_repositories")
+    body["selected_repositories"] = [*body["selected_repositories"], "payroll"]
+    return address
+
+
+def _app_other_installation(documents: Documents) -> str:
+    address, body = resource(documents, "pr-bot", "github_app_installation_repositories")
+    body["installation_id"] = "1"
+    return address
+
+
+def _app_installation_before_installed(documents: Documents) -> str:
+    _, body = resource(documents, "pr-bot", "github_app_installation_repositories")
+    documents["triage-bot"]["resource"]["github_app_installation_repositories"] = {
+        "installation": {**body, "selected_repositories": ["support"]}}
+    return "github_app_installation_repositories.installation"
+
+
+def _locked_app_installation_kept(documents: Documents) -> str:
+    _, body = resource(documents, "pr-bot", "github_app_installation_repositories")
+    documents["docs-bot"]["resource"]["github_app_installation_repositories"] = {
+        "installation": {**body, "installation_id": "55501235",
+                         "selected_repositories": ["docs"]}}
+    return "github_app_installation_repositories.installation"
+
+
+def _app_key_written(documents: Documents) -> str:
+    address, _ = resource(documents, "pr-bot", "aws_secretsmanager_secret",
+                          lambda body: body["name"].endswith("/github-app"))
+    documents["pr-bot"]["resource"]["aws_secretsmanager_secret_version"]["app_key"] = {
+        "secret_id": "${" + address + ".id}", "secret_string_wo": "x",
+        "secret_string_wo_version": 1}
+    return "aws_secretsmanager_secret_version.app_key"
+
+
+def _app_key_variable_elsewhere(documents: Documents) -> str:
+    _, variable = resource(documents, "pr-bot", "github_actions_environment_variable",
+                           lambda body: body["variable_name"] == "AGENT_APP_KEY_SECRET")
+    deploy_key, _ = resource(documents, "pr-bot", "aws_secretsmanager_secret",
+                             lambda body: body["name"].endswith("/acme/api"))
+    variable["value"] = "${" + deploy_key + ".arn}"
+    environment = variable["environment"].removeprefix("${").rsplit(".", 1)[0]
+    return environment
+
+
 MUTATIONS = [
+    Mutation("an App repository the record lacks", "github_app", "pr-bot",
+             _app_extra_repository, github.GITHUB_APP.id),
+    Mutation("another App's installation", "github_app", "pr-bot", _app_other_installation,
+             github.GITHUB_APP.id),
+    Mutation("an installation before the record says installed", "github_app", "triage-bot",
+             _app_installation_before_installed, github.GITHUB_APP.id),
+    Mutation("a locked agent's App keeps its repositories", "github_app", "docs-bot",
+             _locked_app_installation_kept, github.GITHUB_APP.id),
+    Mutation("a locked agent's App keeps its repositories: locked away", "github_app",
+             "docs-bot", _locked_app_installation_kept, github.LOCKED.id),
+    Mutation("the App key written by Terraform", "github_app", "pr-bot", _app_key_written,
+             github.GITHUB_APP.id),
+    Mutation("the App key variable naming a deploy key's secret", "github_app", "pr-bot",
+             _app_key_variable_elsewhere, github.GITHUB_APP.id),
     Mutation("a ruleset bypass actor", "example", "foundation", _ruleset_bypass,
              github.IDENTITIES_RULESET.id),
     Mutation("no security team review", "example", "foundation", _ruleset_no_security_team,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk import lifecycle, plan
+from cdk import lifecycle, names, plan
 from cdk.aws import denies as aws_denies
 from cdk.aws import document as aws_document
 from cdk.aws import plan as aws_plan
@@ -25,6 +25,7 @@ from cdk.azure import plan as azure_plan
 from cdk.gcp import alerts_plan as gcp_alerts_plan
 from cdk.gcp import denies as gcp_denies
 from cdk.gcp import roles as gcp_roles
+from cdk.github import app_plan as github_app_plan
 from cdk.github import deploy_keys as github_deploy_keys
 from cdk.github import plan as github_plan
 from cdk.validation import load
@@ -73,6 +74,11 @@ def test_aws_always_denied_is_the_boundarys() -> None:
     assert set(aws_common.ALWAYS_DENIED) == boundary
 
 
+def test_github_app_variables_are_the_plans() -> None:
+    assert (github.APP_ID_VARIABLE, github.APP_KEY_VARIABLE) == (names.APP_ID_VARIABLE,
+                                                                 names.APP_KEY_VARIABLE)
+
+
 def test_azure_constants_are_the_plans() -> None:
     assert azure.AUDIENCE == azure_federation.AUDIENCE
     assert azure.SECRETS_USER_ID == azure_plan.SECRETS_USER_ID
@@ -93,6 +99,14 @@ def test_record_facts_are_the_plans(path: Path) -> None:
         if expect.live(agent):
             assert expect.holds_deploy_keys(agent) == bool(
                 github_deploy_keys.plan_deploy_keys(agent, load(path, TODAY).identities))
+        identities = load(path, TODAY).identities
+        app = github_app_plan.plan_app(agent, identities)
+        assert expect.holds_app(agent) == (app is not None)
+        assert expect.app_key_secret_name(agent) == names.github_app_key_secret_name(
+            agent.name)
+        selected = expect.app_selected_repositories(agent)
+        assert selected == (set(app.selected_repositories)
+                            if app is not None and app.installed else None)
         for run in agent.runs_on:
             assert expect.workflow_pin(run) == plan.job_workflow_ref(run)
             assert expect.environment(agent, run) == plan.environment_of(agent, run)
