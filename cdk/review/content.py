@@ -55,6 +55,7 @@ from .verdicts import (
     repositories,
     service_account_disabled,
     set_id,
+    stored_secrets,
     trust,
     trust_admits_nothing,
     unpinned_admitting_nothing,
@@ -216,6 +217,9 @@ RULES: tuple[Rule, ...] = (
          set_id("GitHub App installation"),
          "the installation makes the App's access real: set or changed broadens, even "
          "when its permissions were reviewed before; removed narrows"),
+    Rule(("plan.secret_store",), ("secrets",), stored_secrets,
+         "the secrets the agent's identity reads (deploy keys' private halves, its GitHub "
+         "App's key): one added or changed broadens, one removed narrows"),
     Rule(("terraform",), ("required_providers",),
          harmless("provider versions the code pins; they change with providers added or "
                   "removed, whose resources are judged on their own"),

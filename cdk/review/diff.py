@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..github.app_plan import app_repositories
+from ..model import Agent
 from ..plan import render_json
 from ..policy import TRUST as TRUST
 from ..policy import PolicyDocument, as_list, statements
@@ -146,14 +148,13 @@ class AppDiff:
     narrowed: tuple[str, ...] = ()
 
 
-def app_of(agent: Any) -> dict[str, Any] | None:
+def app_of(agent: Agent) -> dict[str, Any] | None:
     """An agent's App as the review compares it (repositories default to its runs_on
     repositories, sorted), or None when it declares none or is revoked."""
     app = agent.github.app
     if app is None or agent.revoked is not None:
         return None
-    names = app.repositories or tuple(run.repo for run in agent.runs_on)
-    return {"permissions": dict(app.permissions), "repositories": sorted(set(names)),
+    return {"permissions": dict(app.permissions), "repositories": list(app_repositories(agent)),
             "app_id": app.app_id, "installation_id": app.installation_id}
 
 

@@ -441,3 +441,23 @@ def set_id(what: str) -> Judge:
             return HARMLESS, f"the same {what}, written differently"
         return BROADENING, f"{what} changed: {before} -> {after}"
     return judge
+
+
+def stored_secrets(old: Any, new: Any) -> Verdict | None:
+    """A secret store's secrets (deploy keys' private halves, the GitHub App's key), each
+    compared whole: one added or changed broadens (the agent's identity reads it), one
+    removed narrows, the same ones in another order are harmless; anything but a list
+    of objects is unclassified."""
+    if not all(isinstance(v, (list, tuple)) and all(isinstance(e, dict) for e in v)
+               for v in (old, new)):
+        return None
+    before, after = ({json.dumps(e, sort_keys=True) for e in v} for v in (old, new))
+    if after - before:
+        return BROADENING, "new stored secrets: " + _secret_names(after - before)
+    if before - after:
+        return NARROWING, "stored secrets removed: " + _secret_names(before - after)
+    return HARMLESS, "the same stored secrets, in another order"
+
+
+def _secret_names(rows: set[str]) -> str:
+    return ", ".join(sorted(str(json.loads(row).get("name", row)) for row in rows))
