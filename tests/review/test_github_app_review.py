@@ -9,26 +9,32 @@ lists the App's permissions and repositories, and says when the App is not creat
 or not installed yet.
 
 The ``--no-synth`` reviews compare ``plan.github_app`` (permissions, sorted
-repositories, app_id, installation_id). Until the GitHub target plans it (branch
-app-stack), :func:`app_plan` stands in for it: the tests install it beside the
-target's own plan when the target has none.
+repositories, app_id, installation_id: cdk/github/app_plan.py); with synthesis, the
+installation's ``github_app_installation_repositories``, the key's secret and the
+environment variables.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cdk import targets as registry
-from cdk.model import Agent, IdentitiesFile
+from cdk.loader import validate_schema
 from cdk.review.changes import LOCKING, UNLOCKING, classify, compare
 from cdk.review.content import explain_rules
+from cdk.review.plans import planned_content
 from cdk.review.render import md_text
-from cdk.review.verdicts import BROADENING, HARMLESS, MISSING, NARROWING, UNCLASSIFIED
+from cdk.review.verdicts import (
+    BROADENING,
+    HARMLESS,
+    MISSING,
+    NARROWING,
+    UNCLASSIFIED,
+    stored_secrets,
+)
+from cdk.yamlsafe import parse
 
 from ..records import BASE, variant
 from .helpers import LOCK, escalate, failed, passed, review
@@ -50,33 +56,19 @@ CREATED = BASE + app("{contents: read}", "app_id: 101")
 INSTALLED = BASE + app("{contents: read}", "app_id: 101", "installation_id: 202")
 
 
-def app_plan(agent: Agent, identities: IdentitiesFile) -> dict[str, Any]:
-    """``plan.github_app`` in the shape agreed with the GitHub target (app-stack)."""
-    declared = agent.github.app
-    assert declared is not None
-    names = declared.repositories or tuple(run.repo for run in agent.runs_on)
-    return {"permissions": dict(declared.permissions), "repositories": sorted(set(names)),
-            "app_id": declared.app_id, "installation_id": declared.installation_id}
-
-
-@pytest.fixture(autouse=True)
-def planned_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The GitHub target's planned content with ``plan.github_app``: the target's own
-    when it plans one, else :func:`app_plan` beside what it plans."""
-    github = registry.target("github")
-    own = github.planned_content
-
-    def planned(agent: Agent, identities: IdentitiesFile) -> registry.Content:
-        content = own(agent, identities)
-        if agent.revoked is None and agent.github.app is not None \
-                and "plan.github_app" not in content:
-            content["plan.github_app"] = app_plan(agent, identities)
-        return content
-
-    stub = dataclasses.replace(github, planned_content=planned)
-    loaded = tuple(stub if t is github else t for t in registry.targets())
-    monkeypatch.setitem(registry._loaded, registry.REGISTRY, loaded)
-    yield
+def test_the_plan_carries_the_app_in_the_shape_the_rules_read() -> None:
+    # plan.github_app (cdk/github/app_plan.py): the fields the review's rules judge
+    identities = validate_schema(parse("identities.yaml", variant("permissions: {contents: read}",
+                                   "permissions: {pull_requests: write, contents: read}\n"
+                                   "        repositories: [acme/web, acme/api]",
+                                   base=INSTALLED)))
+    plan = planned_content(identities.agents[0], identities)["plan.github_app"]
+    assert {k: plan[k] for k in ("permissions", "repositories", "app_id",
+                                 "installation_id")} == {
+        "permissions": {"contents": "read", "pull_requests": "write"},
+        "repositories": ("acme/api", "acme/web"), "app_id": 101, "installation_id": 202}
+    assert set(plan) - {"permissions", "repositories", "app_id", "installation_id"} <= {
+        "secret_name", "store_key"}  # constant for an agent: a change is unclassified
 
 
 # Each kind of broadening: (base, head, what the record's diff and the gate name, the
@@ -89,8 +81,9 @@ BROADENINGS: dict[str, tuple[str, str, str, str]] = {
                        "GitHub App permissions: pull_requests: write"),
     "higher level": (READ, BASE + app("{contents: write}"), "GitHub App: contents: read -> write",
                      "GitHub App permissions: contents: write (was read)"),
-    "new repository": (READ, BASE + app("{contents: read}",
-                                        "repositories: [acme/api, acme/web]"),
+    "new repository": (INSTALLED, BASE + app("{contents: read}", "app_id: 101",
+                                             "installation_id: 202",
+                                             "repositories: [acme/api, acme/web]"),
                        "GitHub App: new repository acme/web",
                        "GitHub App repositories: new acme/web"),
     "App id set": (READ, CREATED, "GitHub App: App id set: 101", "GitHub App id set: 101"),
@@ -107,8 +100,9 @@ NARROWINGS: dict[str, tuple[str, str, str]] = {
     "permission removed": (BASE + app("{contents: read, pull_requests: write}"), READ,
                            "GitHub App: permission pull_requests: write removed"),
     "lower level": (BASE + app("{contents: write}"), READ, "GitHub App: contents: write -> read"),
-    "repository removed": (BASE + app("{contents: read}", "repositories: [acme/api, acme/web]"),
-                           READ, "GitHub App: repository acme/web removed"),
+    "repository removed": (BASE + app("{contents: read}", "app_id: 101", "installation_id: 202",
+                                      "repositories: [acme/api, acme/web]"),
+                           INSTALLED, "GitHub App: repository acme/web removed"),
     "installation removed": (INSTALLED, CREATED, "GitHub App: installation 202 removed"),
 }
 
@@ -315,6 +309,22 @@ def test_a_lock_removing_the_installation_and_key_narrows_an_unlock_restoring_th
                                     lock=UNLOCKING)} == {BROADENING}
 
 
+def test_a_store_s_secrets_are_judged_whole() -> None:
+    key = {"repo": "acme/docs", "name": "agents/a/deploy-keys/acme/docs"}
+    app_key = {"repo": "github-app", "name": "agents/a/deploy-keys/github-app"}
+    assert stored_secrets([key], [key, app_key]) == (
+        BROADENING, "new stored secrets: agents/a/deploy-keys/github-app")
+    assert stored_secrets([key, app_key], [key])[0] == NARROWING
+    assert stored_secrets([key], [{**key, "name": "elsewhere"}])[0] == BROADENING
+    assert stored_secrets([key, app_key], [app_key, key])[0] == HARMLESS
+    for odd in (MISSING, None, "x", [1], {"a": key}):
+        assert stored_secrets([key], odd) is None
+        assert classify("plan.secret_store", "secrets", [key], odd)[0] == UNCLASSIFIED
+    # the lock's form still speaks first: a locked store holds no secret
+    assert classify("plan.secret_store", "secrets", [key], [], lock=LOCKING)[1].startswith(
+        "locked: the store holds no secret")
+
+
 def test_the_gate_list_names_the_app_rules() -> None:
     rows = {(kinds, attributes) for kinds, attributes, _ in explain_rules()}
     assert ("plan.github_app", "permissions") in rows
@@ -354,3 +364,115 @@ def test_the_card_s_repositories_default_to_runs_on(
     assert result.agent("release-bot")["card"]["acts_as"] == [
         "GitHub App agent-release-bot: contents: read on acme/api (App not created yet; "
         "not installed yet)"]
+
+
+# ---------------------------------------------------------------------- synthesized
+# One file holds one agent per case (each its own environment), so each direction is
+# one synthesis of base and head: review --no-synth above covers the plans case by case.
+
+_HEADER, _AGENT = BASE.split("agents:\n")
+
+
+def agents(records: dict[str, str]) -> str:
+    """A file with one copy of the base agent per name, ``records[name]`` appended to it."""
+    return _HEADER + "agents:\n" + "".join(
+        _AGENT.replace("name: release-bot", f"name: {name}")
+        .replace("environment: agent-release-bot", f"environment: agent-{name}") + tail
+        for name, tail in records.items())
+
+
+def _tail(text: str) -> str:
+    return text[len(BASE):]
+
+
+def _name(kind: str) -> str:
+    return "app-" + kind.lower().replace(" ", "-")
+
+
+def _escalated(text: str, names: list[str]) -> str:
+    for name in names:
+        text = escalate(text, name)
+    return text
+
+
+@pytest.mark.synth
+def test_each_app_broadening_with_synthesis_fails_without_and_passes_with_an_escalation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    names = [_name(kind) for kind in sorted(BROADENINGS)]
+    base = agents({_name(k): _tail(BROADENINGS[k][0]) for k in sorted(BROADENINGS)})
+    head = agents({_name(k): _tail(BROADENINGS[k][1]) for k in sorted(BROADENINGS)})
+    result = review(tmp_path, base, head, capsys)
+    assert result.code == 1
+    gates = {g["agent"]: g["message"] for g in result.packet["gates"]
+             if g["id"] == BROADENING_GATE}
+    assert sorted(gates) == sorted(names)
+    for kind in sorted(BROADENINGS):
+        assert BROADENINGS[kind][2] in gates[_name(kind)], kind
+    assert {g["id"] for g in result.packet["gates"]} == {BROADENING_GATE}
+    # the synthesized stacks say so in their own terms
+    content = {(a["name"], c["address"].split(".")[0]): (c["kind"], c["note"])
+               for a in result.packet["agents"] for c in a["content"]}
+    assert content[(_name("new App"), "aws_secretsmanager_secret")][0] == BROADENING
+    assert content[(_name("installation added"), "github_app_installation_repositories")] \
+        == (BROADENING, "App installation 202 may act on api")
+    assert content[(_name("new repository"), "github_app_installation_repositories")] \
+        == (BROADENING, "App installation repositories: new web")
+    assert content[(_name("installation changed"), "github_app_installation_repositories")] \
+        == (BROADENING, "GitHub App installation changed: 202 -> 303")
+    assert content[(_name("App id set"), "github_actions_environment_variable")][0] \
+        == BROADENING
+    passed(review(tmp_path, base, _escalated(head, names), capsys))
+
+
+@pytest.mark.synth
+def test_each_app_narrowing_with_synthesis_passes_without_an_escalation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = agents({_name(k): _tail(NARROWINGS[k][0]) for k in sorted(NARROWINGS)})
+    head = agents({_name(k): _tail(NARROWINGS[k][1]) for k in sorted(NARROWINGS)})
+    result = review(tmp_path, base, head, capsys)
+    passed(result)
+    for kind in sorted(NARROWINGS):
+        agent = result.agent(_name(kind))
+        assert agent["narrowed"] is True and agent["broadened"] is False, kind
+        assert agent["github_app"]["narrowed"] == [NARROWINGS[kind][2]]
+        assert {c["kind"] for c in agent["content"]} <= {NARROWING}, agent["content"]
+    removed = {c["address"].split(".")[0]
+               for c in result.agent(_name("App removed"))["content"]}
+    assert {"github_app_installation_repositories", "aws_secretsmanager_secret"} <= removed
+    narrowed = {c["address"].split(".")[0]: c["note"]
+                for c in result.agent(_name("repository removed"))["content"]}
+    assert narrowed["github_app_installation_repositories"] == (
+        "App installation repositories: removed web")
+
+
+@pytest.mark.synth
+def test_a_lock_removes_the_installation_and_key_and_an_unlock_restoring_them_broadens(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = review(tmp_path, INSTALLED, INSTALLED + LOCK, capsys)
+    passed(result)
+    effects = {(e["address"].split(".")[0], e["attribute"]): (e["kind"], e["note"])
+               for e in result.agent("release-bot")["lock_effects"]}
+    for kind in ("github_app_installation_repositories", "aws_secretsmanager_secret"):
+        assert effects[(kind, "*")] == (NARROWING, "deleted by the lock (a removal narrows)")
+    result = review(tmp_path, INSTALLED + LOCK, INSTALLED, capsys)
+    assert "unlocked (was locked" in failed(result, BROADENING_GATE)["message"]
+    back = {(c["address"].split(".")[0], c["kind"])
+            for c in result.agent("release-bot")["content"]}
+    assert {("github_app_installation_repositories", BROADENING),
+            ("aws_secretsmanager_secret", BROADENING)} <= back
+    passed(review(tmp_path, INSTALLED + LOCK, escalate(INSTALLED), capsys))
+
+
+@pytest.mark.synth
+def test_an_app_removed_beside_a_deploy_key_narrows(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the store keeps the deploy key's secret; the App's goes (judged whole, narrowing)
+    keyed = "        - {repo: acme/docs}\n"
+    with_key = BASE + app().replace("    github:\n", "    github:\n      deploy_keys:\n"
+                                    + keyed)
+    without = BASE + "    github:\n      deploy_keys:\n" + keyed
+    for extra in ((NO_SYNTH,), ()):
+        result = review(tmp_path, with_key, without, capsys, *extra)
+        passed(result)
+        assert result.agent("release-bot")["github_app"]["narrowed"] == [
+            "GitHub App removed (contents: read on acme/api)"]
