@@ -22,10 +22,11 @@ from typing import Any
 import pytest
 
 from cdk.loader import validate_schema
+from cdk.review.card import identity_card
 from cdk.review.changes import LOCKING, UNLOCKING, classify, compare
 from cdk.review.content import explain_rules
 from cdk.review.plans import planned_content
-from cdk.review.render import md_text
+from cdk.review.render import md_text, render_card
 from cdk.review.verdicts import (
     BROADENING,
     HARMLESS,
@@ -36,6 +37,7 @@ from cdk.review.verdicts import (
 )
 from cdk.yamlsafe import parse
 
+from ..conftest import TODAY
 from ..records import BASE, variant
 from .helpers import LOCK, escalate, failed, passed, review
 
@@ -476,3 +478,18 @@ def test_an_app_removed_beside_a_deploy_key_narrows(
         passed(result)
         assert result.agent("release-bot")["github_app"]["narrowed"] == [
             "GitHub App removed (contents: read on acme/api)"]
+
+
+def test_the_run_card_lists_the_app_and_a_locked_agent_s_card_too() -> None:
+    for text in (INSTALLED, INSTALLED + LOCK):
+        identities = validate_schema(parse("identities.yaml", text))
+        card = identity_card(identities.agents[0], identities, TODAY)
+        line = ("GitHub App agent-release-bot: contents: read on acme/api (App id 101, "
+                "installation 202)")
+        assert card.acts_as == (line,)
+        rendered = render_card(card, "run-7")
+        scope = rendered[rendered.index("**Scope:**"):rendered.index("**Must never hold:**")]
+        assert f"  - {md_text(line)}\n" in scope
+    assert "GitHub App" not in render_card(identity_card(
+        validate_schema(parse("identities.yaml", BASE)).agents[0],
+        validate_schema(parse("identities.yaml", BASE)), TODAY))
