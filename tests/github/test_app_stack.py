@@ -18,7 +18,7 @@ from cdk.github.target import TARGET
 from cdk.validation import load
 
 from ..conftest import FIXTURES, TODAY, TODAY_ARG, Synthesized
-from ..records import BASE, GCP, assert_refused, write
+from ..records import AZURE, BASE, assert_refused, write
 
 FIXTURE = FIXTURES / "github-app.yaml"
 APP_SECRET = "agents/{}/deploy-keys/github-app"
@@ -151,6 +151,39 @@ def test_an_app_without_deploy_keys_gets_the_store_and_the_read_grant(
     assert _policy_of(out, "triage-bot", address)["block_public_policy"] is True
 
 
+def test_on_google_cloud_the_key_secret_has_the_deploy_keys_cmek_and_reader_and_no_version(
+        out: Synthesized) -> None:
+    secrets = {v["secret_id"]: (k, v) for k, v in
+               _resources(out, "model-bot", "google_secret_manager_secret").items()}
+    app_name, app_secret = secrets["agents-model-bot-github-app"]
+    key_name, key_secret = secrets["agents-model-bot-deploy-keys-acme-models"]
+
+    # The same CMEK, replication, labels and ordering after the key's IAM as the deploy key's.
+    for attribute in ("replication", "labels", "depends_on", "project"):
+        assert app_secret[attribute] == key_secret[attribute]
+    # The same one reader: the agent's service account, until expiry.
+    readers = {v["secret_id"]: v for v in
+               _resources(out, "model-bot", "google_secret_manager_secret_iam_member").values()}
+    app_reader = readers["${google_secret_manager_secret." + app_name + ".secret_id}"]
+    key_reader = readers["${google_secret_manager_secret." + key_name + ".secret_id}"]
+    for attribute in ("member", "role", "condition", "depends_on"):
+        assert app_reader[attribute] == key_reader[attribute]
+    assert app_reader["member"] == (
+        "serviceAccount:agent-model-bot@acme-agents.iam.gserviceaccount.com")
+    assert len(readers) == 2
+    # No version: the owner uploads the key.
+    versions = _resources(out, "model-bot", "google_secret_manager_secret_version").values()
+    assert [v["secret"] for v in versions] == [
+        "${google_secret_manager_secret." + key_name + ".id}"]
+    [names] = _variables(out, "model-bot").values()
+    assert names["AGENT_APP_KEY_SECRET"] == (
+        "projects/acme-agents/secrets/agents-model-bot-github-app")
+    assert names["AGENT_APP_ID"] == "912348"
+    [installation] = _resources(out, "model-bot",
+                                "github_app_installation_repositories").values()
+    assert installation["selected_repositories"] == ["models"]
+
+
 def test_every_environment_names_the_key_secret_and_the_app_id(out: Synthesized) -> None:
     app_address, _ = _secret(out, "pr-bot", APP_SECRET.format("pr-bot"))
     variables = _variables(out, "pr-bot")
@@ -236,10 +269,10 @@ def test_bad_app_is_refused_with_location_and_nothing_written(
 
 def test_an_app_whose_key_store_cannot_hold_it_is_refused(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = GCP + ("    secrets: {store: gcp}\n"
-                  "    github:\n      app: {permissions: {contents: read}}\n")
+    text = AZURE + ("    secrets: {store: azure}\n"
+                    "    github:\n      app: {permissions: {contents: read}}\n")
     assert_refused(tmp_path, capsys, text, "agents[0].github.app", "app: {permissions",
-                   "cannot be kept in `secrets.store: gcp` yet")
+                   "cannot be kept in `secrets.store: azure` yet")
 
 
 def test_metadata_read_is_accepted(tmp_path: Path) -> None:
