@@ -71,6 +71,12 @@ def github_app_key_secret_name(name: str) -> str:
     return f"{SECRETS_PREFIX}{name}/deploy-keys/{GITHUB_APP_KEY}"
 
 
+def gcp_app_key_secret_id(name: str) -> str:
+    """Secret Manager id of the GitHub App's key: ``agents-<name>-github-app``. No
+    deploy key's id ends so: theirs carry ``-deploy-keys-`` after the agent's name."""
+    return f"{SECRETS_PREFIX.rstrip('/')}-{name}-{GITHUB_APP_KEY}"
+
+
 def service_account_id(name: str) -> str:
     """GCP service account id: ``agent-<name>``, 6-30 characters (names are 3-24)."""
     return principal(name)

@@ -44,8 +44,9 @@ class AzureSecretStore(Construct):
         )
 
     def store_external(self, key: str) -> str:
-        """Not built for this store: AgentId-GitHubAppStore refuses a GitHub App whose
-        key would live here, so no stack ever asks (fail closed if one does)."""
+        """Not built: Key Vault has no secret without a value, so AgentId-GitHubAppStore
+        refuses a GitHub App whose key would live here and no stack ever asks (fail
+        closed if one does)."""
         raise ValueError(f"a GitHub App key cannot be kept in this store yet ({key})")
 
     def store(self, repo: str, key: RotatedKey) -> str:

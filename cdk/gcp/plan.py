@@ -33,7 +33,15 @@ from typing import Any
 
 from ..lifecycle import state
 from ..model import Agent, GcpDefaults, IdentitiesFile
-from ..names import OIDC_URL, gcp_labels, gcp_secret_id, principal, service_account_id
+from ..names import (
+    GITHUB_APP_KEY,
+    OIDC_URL,
+    gcp_app_key_secret_id,
+    gcp_labels,
+    gcp_secret_id,
+    principal,
+    service_account_id,
+)
 from ..plan import SecretsByRepo, StoredSecret, environment_of, uses_store
 from ..subjects import accepted_subjects
 from .denies import denied_permissions
@@ -169,6 +177,10 @@ def role_bindings(agent: Agent, identities: IdentitiesFile) -> tuple[Binding, ..
         bindings.extend(Binding(SECRET_ACCESSOR, "secret", gcp_secret_id(agent.name, key.repo),
                                 ("github", "deploy_keys", k), internal=True)
                         for k, key in enumerate(agent.github.deploy_keys))
+        if agent.github.app is not None:
+            bindings.append(Binding(SECRET_ACCESSOR, "secret",
+                                    gcp_app_key_secret_id(agent.name), ("github", "app"),
+                                    internal=True))
     return tuple(sorted(set(bindings), key=lambda b: (b.kind, b.resource, b.role)))
 
 
@@ -262,10 +274,12 @@ def plan_secret_store(agent: Agent, identities: IdentitiesFile) -> GcpSecretStor
     agent's key ring and key stay, holding no secret)."""
     gcp = gcp_defaults(identities)
     keys = () if state(agent) == "locked" else agent.github.deploy_keys
-    secrets = tuple(
-        GcpSecretPlan(key.repo, sid, f"projects/{gcp.project_id}/secrets/{sid}")
-        for key in keys
-        for sid in [gcp_secret_id(agent.name, key.repo)])
+    ids = [(key.repo, gcp_secret_id(agent.name, key.repo)) for key in keys]
+    if agent.github.app is not None and state(agent) == "active":
+        # The GitHub App's key: the same CMEK, replication and reader, no version.
+        ids.append((GITHUB_APP_KEY, gcp_app_key_secret_id(agent.name)))
+    secrets = tuple(GcpSecretPlan(repo, sid, f"projects/{gcp.project_id}/secrets/{sid}")
+                    for repo, sid in ids)
     return GcpSecretStorePlan(
         project=gcp.project_id,
         location=gcp.region,

@@ -24,7 +24,7 @@ from constructs import Construct
 
 from ..names import logical_id
 from ..rotation import RotatedKey, replaced_with
-from .plan import GcpSecretStorePlan
+from .plan import GcpSecretPlan, GcpSecretStorePlan
 from .roles import SECRET_ACCESSOR
 
 # Bumped only if the way a version is written changes; rotation replaces the
@@ -56,11 +56,6 @@ class GcpSecretStore(Construct):
                                               role=ENCRYPTER_DECRYPTER,
                                               member=plan.secret_manager_agent)
 
-    def store_external(self, key: str) -> str:
-        """Not built for this store: AgentId-GitHubAppStore refuses a GitHub App whose
-        key would live here, so no stack ever asks (fail closed if one does)."""
-        raise ValueError(f"a GitHub App key cannot be kept in this store yet ({key})")
-
     def store(self, repo: str, key: RotatedKey) -> str:
         """Store ``key``'s private half (a reference) for ``repo``; return the secret's name.
 
@@ -68,6 +63,27 @@ class GcpSecretStore(Construct):
         in this resource's state nor read back by Terraform.
         """
         plan = self.plan.secret_for(repo)
+        construct_id = logical_id(plan.construct_id)
+        secret = self._secret(plan)
+        SecretManagerSecretVersion(
+            self,
+            f"{construct_id}_version",
+            secret=secret.id,
+            secret_data_wo=key.private_key,
+            secret_data_wo_version=SECRET_DATA_VERSION,
+            lifecycle=replaced_with(*key.triggers),
+        )
+        return plan.resource_name
+
+    def store_external(self, key: str) -> str:
+        """The secret planned under ``key`` with no version: its value is uploaded once
+        by the owner (the GitHub App's private key); return the secret's name."""
+        plan = self.plan.secret_for(key)
+        self._secret(plan)
+        return plan.resource_name
+
+    def _secret(self, plan: GcpSecretPlan) -> SecretManagerSecret:
+        """The secret, replicated only where its CMEK is, and its one reader."""
         construct_id = logical_id(plan.construct_id)
         secret = SecretManagerSecret(
             self,
@@ -93,12 +109,4 @@ class GcpSecretStore(Construct):
             condition=SecretManagerSecretIamMemberCondition(**self.plan.condition),
             depends_on=[self.identity] if self.identity is not None else None,
         )
-        SecretManagerSecretVersion(
-            self,
-            f"{construct_id}_version",
-            secret=secret.id,
-            secret_data_wo=key.private_key,
-            secret_data_wo_version=SECRET_DATA_VERSION,
-            lifecycle=replaced_with(*key.triggers),
-        )
-        return plan.resource_name
+        return secret

@@ -12,9 +12,13 @@ Terraform cannot create a GitHub App; the owner creates it once from the manifes
   agent's identity reads it;
 - the environment variables ``AGENT_APP_ID`` (once recorded) and ``AGENT_APP_KEY_SECRET``.
 
-A locked agent holds none of them: destroying the repository selection removes every
-repository from the installation (GitHub refuses an empty selection), and the key's
-secret is deleted. A tombstone holds nothing.
+A locked agent holds none of them: the key's secret is deleted (no recovery window),
+and destroying the repository selection removes the installation's repositories, all
+but one: GitHub refuses to empty an installation's selection, so the provider's destroy
+leaves one repository selected (integrations/terraform-provider-github,
+resource_github_app_installation_repositories.go). The workflow can no longer read the
+key; a key that may have leaked is revoked in the App's settings, and the installation
+suspended, by a person (docs/github-app.md). A tombstone holds nothing.
 """
 
 from __future__ import annotations

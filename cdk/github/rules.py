@@ -116,7 +116,7 @@ def github_app_installation_without_app_id(identities: IdentitiesFile) -> Iterat
 
 
 # The stores whose construct keeps a GitHub App's key (store_external).
-_APP_KEY_STORES = ("aws",)
+_APP_KEY_STORES = ("aws", "gcp")
 
 
 @rule("AgentId-GitHubAppStore")
@@ -129,4 +129,5 @@ def github_app_store(identities: IdentitiesFile) -> Iterator[Problem]:
             yield Problem(("agents", i, "github", "app"),
                           f"a GitHub App's key cannot be kept in `secrets.store: "
                           f"{agent.secrets.store}` yet",
-                          "use `secrets.store: aws` for this agent")
+                          "use `secrets.store: aws` or `gcp` for this agent (Key Vault "
+                          "cannot hold a secret without a value)")

@@ -67,8 +67,10 @@ def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
         lock += ("; its deploy keys and their stored private halves are deleted (GitHub "
                  "refuses a deleted key at once)")
     if agent.github.app is not None:
-        lock += ("; its GitHub App's installation loses every repository and the App's "
-                 "key secret is deleted")
+        lock += ("; its GitHub App's key secret is deleted and its installation's "
+                 "repositories removed, all but one that GitHub keeps (suspend the "
+                 "installation, or revoke the App's key in its settings, if the key may "
+                 "have leaked)")
     return CardLines(lock=lock, acts_as=_app_card(agent))
 
 

@@ -128,6 +128,11 @@ def app_key_secret_name(agent: Agent) -> str:
     return f"agents/{agent.name}/deploy-keys/github-app"
 
 
+def gcp_app_key_secret_id(agent: Agent) -> str:
+    """The Secret Manager id of the App's key."""
+    return f"agents-{agent.name}-github-app"
+
+
 def app_selected_repositories(agent: Agent) -> set[str] | None:
     """The repository names (no owner) the App's installation must hold exactly, or None
     when the stack must hold no selection (no App, not installed, locked, revoked)."""

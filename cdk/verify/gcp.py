@@ -98,6 +98,8 @@ def no_grant_on_other_agents(stack: Stack, report: Reporter,
     # agentid owns the `agents-` namespace of secrets: an agent is bound on its own only.
     own = {gcp_secret_id(agent.name, key.repo) for key in agent.github.deploy_keys
            } if expect.uses_store(agent, "gcp") and expect.holds_deploy_keys(agent) else set()
+    if expect.uses_store(agent, "gcp") and expect.holds_app(agent):
+        own.add(expect.gcp_app_key_secret_id(agent))
     for binding in _bindings(stack):
         kind, role = binding.kind, str(binding.get("role"))
         if kind.startswith("google_secret_manager_secret_iam"):

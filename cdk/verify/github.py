@@ -159,6 +159,19 @@ def _of_environment(stack: Stack, variable: Resource) -> str | None:
     return found.address if found is not None else None
 
 
+def _names_app_secret(stack: Stack, value: Any, agent: Agent) -> bool:
+    """Whether ``value`` names the App's key secret of this stack in the agent's store:
+    AWS, a reference to its ARN; Google Cloud, its ``projects/<p>/secrets/<id>`` name."""
+    if agent.secrets.store == "aws":
+        secret = stack.reference(value, "aws_secretsmanager_secret")
+        return secret is not None and secret.get("name") == expect.app_key_secret_name(agent)
+    if agent.secrets.store == "gcp":
+        sid, gcp = expect.gcp_app_key_secret_id(agent), stack.identities.defaults.gcp
+        return gcp is not None and value == f"projects/{gcp.project_id}/secrets/{sid}" and any(
+            s.get("secret_id") == sid for s in stack.resources("google_secret_manager_secret"))
+    return False
+
+
 def github_app(stack: Stack, report: Reporter,
                agent: Agent, github: GitHubDefaults) -> Iterator[Finding]:
     """The App's installation selects exactly the record's repositories (none before it
@@ -188,6 +201,7 @@ def github_app(stack: Stack, report: Reporter,
     holds = expect.holds_app(agent)
     app_id = agent.github.app.app_id if agent.github.app is not None else None
     key_secret = expect.app_key_secret_name(agent)
+    gcp_id = expect.gcp_app_key_secret_id(agent)
     for environment in _environments(stack):
         variables = {str(v.get("variable_name")): v for v in
                      stack.resources("github_actions_environment_variable")
@@ -203,13 +217,15 @@ def github_app(stack: Stack, report: Reporter,
             if key is not None:
                 yield report(key.address, f"{APP_KEY_VARIABLE} without an App the stack holds")
             continue
-        secret = stack.reference(key.get("value"), "aws_secretsmanager_secret") \
-            if key is not None else None
-        if secret is None or secret.get("name") != key_secret:
-            yield report(where, f"{APP_KEY_VARIABLE} does not name the secret {key_secret}")
-    for version in stack.resources("aws_secretsmanager_secret_version"):
-        secret = stack.reference(version.get("secret_id"), "aws_secretsmanager_secret")
-        if secret is not None and secret.get("name") == key_secret:
+        if key is None or not _names_app_secret(stack, key.get("value"), agent):
+            yield report(where, f"{APP_KEY_VARIABLE} does not name the App's key secret "
+                                f"{key_secret if agent.secrets.store == 'aws' else gcp_id}")
+    for version in stack.resources("aws_secretsmanager_secret_version",
+                                   "google_secret_manager_secret_version"):
+        secret = stack.reference(version.get("secret_id") or version.get("secret"),
+                                 "aws_secretsmanager_secret", "google_secret_manager_secret")
+        if secret is not None and (secret.get("name") == key_secret
+                                   or secret.get("secret_id") == gcp_id):
             yield report(version.address, "writes the App's key: only its owner uploads it")
 
 

@@ -71,8 +71,8 @@ NON_COMPLIANT = {
         "repositories: [acme/api, other/api]}\n"),
     "AgentId-GitHubAppInstallationWithoutAppId": BASE + (
         "    github:\n      app: {permissions: {contents: read}, installation_id: 42}\n"),
-    "AgentId-GitHubAppStore": GCP + (
-        "    secrets: {store: gcp}\n"
+    "AgentId-GitHubAppStore": AZURE + (
+        "    secrets: {store: azure}\n"
         "    github:\n      app: {permissions: {contents: read}}\n"),
     "AgentId-DuplicateName": second_agent("release-bot", environment="agent-release-bot-2"),
     "AgentId-TeamOutsideOwner": variant('rotation_owner: "@acme/platform-oncall"',

@@ -233,6 +233,15 @@ def _app_key_written(documents: Documents) -> str:
     return "aws_secretsmanager_secret_version.app_key"
 
 
+def _gcp_app_key_written(documents: Documents) -> str:
+    address, _ = resource(documents, "model-bot", "google_secret_manager_secret",
+                          lambda body: body["secret_id"].endswith("-github-app"))
+    documents["model-bot"]["resource"]["google_secret_manager_secret_version"]["app_key"] = {
+        "secret": "${" + address + ".id}", "secret_data_wo": "x",
+        "secret_data_wo_version": "1"}
+    return "google_secret_manager_secret_version.app_key"
+
+
 def _app_key_variable_elsewhere(documents: Documents) -> str:
     _, variable = resource(documents, "pr-bot", "github_actions_environment_variable",
                            lambda body: body["variable_name"] == "AGENT_APP_KEY_SECRET")
@@ -256,6 +265,8 @@ MUTATIONS = [
              "docs-bot", _locked_app_installation_kept, github.LOCKED.id),
     Mutation("the App key written by Terraform", "github_app", "pr-bot", _app_key_written,
              github.GITHUB_APP.id),
+    Mutation("the App key written by Terraform on Google Cloud", "github_app", "model-bot",
+             _gcp_app_key_written, github.GITHUB_APP.id),
     Mutation("the App key variable naming a deploy key's secret", "github_app", "pr-bot",
              _app_key_variable_elsewhere, github.GITHUB_APP.id),
     Mutation("a ruleset bypass actor", "example", "foundation", _ruleset_bypass,

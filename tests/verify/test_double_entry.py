@@ -104,6 +104,7 @@ def test_record_facts_are_the_plans(path: Path) -> None:
         assert expect.holds_app(agent) == (app is not None)
         assert expect.app_key_secret_name(agent) == names.github_app_key_secret_name(
             agent.name)
+        assert expect.gcp_app_key_secret_id(agent) == names.gcp_app_key_secret_id(agent.name)
         selected = expect.app_selected_repositories(agent)
         assert selected == (set(app.selected_repositories)
                             if app is not None and app.installed else None)
