@@ -85,8 +85,8 @@ def test_aws_alert_denies_are_the_boundarys() -> None:
 
 def test_azure_alert_tamper_lists_are_the_rules() -> None:
     assert azure.ALERT_TAMPER_ACTIONS == azure_roles.ALERT_TAMPER_ACTIONS
-    assert azure.ALERT_TAMPER_ROLES == {guid: name for name, (guid, _) in
-                                        azure_roles.ALERT_TAMPER_ROLES.items()}
+    restated = {guid: name for name, (guid, _) in azure_roles.ALERT_TAMPER_ROLES.items()}
+    assert restated == azure.ALERT_TAMPER_ROLES
 
 
 def test_azure_constants_are_the_plans() -> None:
