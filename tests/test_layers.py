@@ -39,7 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                       "cdk.azure.names", "cdk.azure.roles", "cdk.azure.federation",
                       "cdk.azure.alerts_plan",
                       "cdk.github.plan", "cdk.github.deploy_keys",
-                      "cdk.github.rotation_plan",
+                      "cdk.github.rotation_plan", "cdk.github.app_permissions",
                       "cdk.github.ruleset_plan", "cdk.aws.alerts_plan",
                       *(f"cdk.{t}.target" for t in TARGETS))),
     ("plans across targets", ("cdk.secret_store", "cdk.backend", "cdk.extras")),

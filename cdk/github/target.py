@@ -73,6 +73,9 @@ TARGET = Target(
         "github_repository_deploy_key": frozenset({"key", "read_only", "repository",
                                                    "title"}),
         "tls_private_key": frozenset({"algorithm", "ecdsa_curve", "rsa_bits"}),
+        # RequiresReplace in terraform-provider-time's schema: a rotation (the period
+        # or the request in its triggers) replaces it, and with it the key.
+        "time_static": frozenset({"rfc3339", "triggers"}),
     },
     rules=("cdk.github.rules",),
 )

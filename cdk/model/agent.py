@@ -177,10 +177,31 @@ class DeployKey(Record):
     rotation_days: Annotated[int | None, Strict(), Field(ge=1, le=90)] = None
 
 
+class GitHubApp(Record):
+    """The agent's own GitHub App: it acts on GitHub as ``agent-<name>[bot]`` with an
+    installation token scoped to exactly these permissions and repositories
+    (docs/github-app.md). The App is created once from the manifest
+    ``agentid github-app`` writes; ``app_id`` and ``installation_id`` are filled in then.
+    """
+
+    permissions: Annotated[
+        dict[Annotated[str, Field(pattern=r"^[a-z][a-z_]{1,63}$")], Literal["read", "write"]],
+        Field(min_length=1, max_length=32,
+              description="GitHub's permission names and levels, e.g. {contents: write, "
+                          "pull_requests: write}; administrative ones are refused.")]
+    repositories: Annotated[
+        tuple[Annotated[str, Field(pattern=REPO_RE)], ...] | None,
+        Field(min_length=1, max_length=100,
+              description="owner/name; default: the agent's runs_on repositories.")] = None
+    app_id: Annotated[int | None, Strict(), Field(ge=1, le=2**53)] = None
+    installation_id: Annotated[int | None, Strict(), Field(ge=1, le=2**53)] = None
+
+
 class GitHubScope(Record):
     """What the agent may touch in GitHub."""
 
     deploy_keys: tuple[DeployKey, ...] = ()
+    app: GitHubApp | None = None
 
 
 class Secrets(Record):

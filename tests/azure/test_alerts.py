@@ -13,7 +13,6 @@ subscription is refused at its line.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,15 +21,10 @@ import pytest
 
 from cdk.azure.alerts_plan import plan_alerts
 from cdk.azure.target import TARGET
-from cdk.cli import main
-from cdk.loader import validate_schema
-from cdk.review.changes import compare, synthesized_content
-from cdk.review.packet import Side, contents
-from cdk.review.verdicts import HARMLESS
 from cdk.validation import load
-from cdk.yamlsafe import parse
 
-from ..conftest import FIXTURES, TODAY, TODAY_ARG, Synthesized
+from ..alert_review import assert_harmless_synthesized, assert_harmless_without_synthesis
+from ..conftest import FIXTURES, TODAY, Synthesized
 from ..records import AZURE, assert_refused
 
 FIXTURE = "alerts-gcp-azure"
@@ -188,54 +182,12 @@ WITH_ALERTS = AZURE + (
     f"          - {SUBSCRIPTION}/resourceGroups/x/providers/Microsoft.Insights/actionGroups/y\n")
 
 
-def _review_no_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str], base: str,
-                     head: str) -> tuple[int, list[object]]:
-    (tmp_path / "base.yaml").write_text(base)
-    (tmp_path / "identities.yaml").write_text(head)
-    capsys.readouterr()
-    code = main(["review", "--base-file", str(tmp_path / "base.yaml"), "-f",
-                 str(tmp_path / "identities.yaml"), "--today", TODAY_ARG, "--format", "json",
-                 "--no-synth"])
-    packet = json.loads(capsys.readouterr().out)
-    return code, packet["gates"]
-
-
 @pytest.mark.parametrize("direction", ["added", "removed"])
 def test_adding_or_removing_alerts_is_harmless_in_review_without_synthesis(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], direction: str) -> None:
-    base, head = ((AZURE, WITH_ALERTS) if direction == "added"
-                  else (WITH_ALERTS, AZURE))
-    sides = [contents(Side(label, validate_schema(parse("identities.yaml", text))))
-             for label, text in (("b", base), ("h", head))]
-    changes = compare("release-bot", sides[0]["release-bot"], sides[1]["release-bot"])
-
-    assert [(c.address, c.kind) for c in changes] == [("plan.azure_alerts", HARMLESS)]
-    assert _review_no_synth(tmp_path, capsys, base, head) == (0, [])
-
-
-def _without_alerts(stack: dict[str, Any]) -> dict[str, Any]:
-    resources = {kind: body for kind, body in stack["resource"].items()
-                  if kind not in ALERT_KINDS}
-    return {**stack, "resource": resources}
-
-
-def _elsewhere(body: dict[str, Any]) -> dict[str, Any]:
-    """The alert's channels (or action groups) replaced by others."""
-    return {**body, **{key: ["elsewhere"] for key in ("notification_channels", "action")
-                       if key in body}}
+    base, head = (AZURE, WITH_ALERTS) if direction == "added" else (WITH_ALERTS, AZURE)
+    assert_harmless_without_synthesis(tmp_path, capsys, base, head, "plan.azure_alerts")
 
 
 def test_synthesized_alerts_are_harmless_to_add_change_or_remove(out: Synthesized) -> None:
-    # On the synthesized stack: the alert resources created, removed, or their
-    # channels changed, are each judged harmless (neither broadening nor narrowing).
-    stack = out.stack("docs-writer")
-    with_alerts = synthesized_content(stack)
-    without = synthesized_content(_without_alerts(stack))
-    changed = {address: _elsewhere(body) if address.split(".")[0] in ALERT_KINDS else body
-               for address, body in with_alerts.items()}
-
-    for base, head in ((without, with_alerts), (with_alerts, without), (with_alerts, changed)):
-        changes = compare("docs-writer", base, head)
-        assert changes
-        assert {c.address.split(".")[0] for c in changes} <= set(ALERT_KINDS)
-        assert all(c.kind == HARMLESS for c in changes), changes
+    assert_harmless_synthesized(out, "docs-writer", ALERT_KINDS)

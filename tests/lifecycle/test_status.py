@@ -22,6 +22,7 @@ from cdk.lifecycle import EPOCH, next_rotation
 
 from ..conftest import EXAMPLE, TODAY, TODAY_ARG
 from ..records import BASE, variant, write
+from .status_contract import shape_errors
 
 KEYS = "    github:\n      deploy_keys:\n        - {repo: acme/api}\n"
 # Anchored on 2026-11-01 with the file's 30 days: boundaries 11-01, 12-01, 12-31, ...
@@ -120,6 +121,7 @@ def test_a_boundary_today_is_due(tmp_path: Path, capsys: pytest.CaptureFixture[s
                                         "due": True, "overdue": False}
     assert report["due"] == ["release-bot"]
     assert only(report)["needs_human"] == []
+    assert shape_errors(report) == []
 
 
 def test_a_boundary_yesterday_after_a_missed_run_is_overdue(
@@ -201,6 +203,19 @@ def test_the_json_keys_are_the_contract(tmp_path: Path,
     assert by_name["triage-assistant"]["state"] == "revoked"
     assert by_name["release-bot"]["rotation_owner"] == "@acme/platform-oncall"
     assert list(by_name["search-indexer"]["rotation"]) == ["last", "next", "due", "overdue"]
+    # The one statement of the keys the scheduled workflow reads.
+    assert shape_errors(report) == []
+
+
+def test_a_locked_agent_keeps_the_contract(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # The optional `locked` part filled in (the due path is in test_a_boundary_today_is_due).
+    text = KEYED.replace("    expires: 2027-02-15\n", "    expires: 2027-02-15\n    locked: "
+                         "{on: 2026-11-01, by: \"@acme/security\", reason: leaked}\n", 1)
+    assert text != KEYED
+    _, report = status(tmp_path, capsys, text, "2026-12-02")
+    assert shape_errors(report) == []
+    assert report["agents"][0]["locked"] is not None
 
 
 def test_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
