@@ -18,7 +18,7 @@ KEY_USER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 # Denied to every agent's service account whatever its roles say (deny policies
 # name permissions as SERVICE_FQDN/RESOURCE.VERB): credential minting, IAM changes,
 # writes to deploy-key secrets, service-account lifecycle, pool and provider changes,
-# and muting alerts (log-based metrics, alert policies, channels, sinks, exclusions).
+# and muting alerts (the project's sinks; the rest is refused by role checks).
 # Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
 ALWAYS_DENIED = (
     "cloudkms.googleapis.com/cryptoKeys.setIamPolicy",
@@ -47,16 +47,8 @@ ALWAYS_DENIED = (
     "iam.googleapis.com/workloadIdentityPools.delete",
     "iam.googleapis.com/workloadIdentityPools.undelete",
     "iam.googleapis.com/workloadIdentityPools.update",
-    "logging.googleapis.com/exclusions.create",
-    "logging.googleapis.com/exclusions.update",
-    "logging.googleapis.com/logMetrics.delete",
-    "logging.googleapis.com/logMetrics.update",
     "logging.googleapis.com/sinks.delete",
     "logging.googleapis.com/sinks.update",
-    "monitoring.googleapis.com/alertPolicies.delete",
-    "monitoring.googleapis.com/alertPolicies.update",
-    "monitoring.googleapis.com/notificationChannels.delete",
-    "monitoring.googleapis.com/notificationChannels.update",
     "secretmanager.googleapis.com/secrets.setIamPolicy",
     "secretmanager.googleapis.com/versions.add",
     "storage.googleapis.com/buckets.setIamPolicy",

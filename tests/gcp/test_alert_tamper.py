@@ -31,16 +31,8 @@ from ..records import GCP, GCP_ROLE, assert_refused, variant
 
 FIXTURE = FIXTURES / "alerts-gcp-azure.yaml"
 TAMPER = (
-    "logging.googleapis.com/exclusions.create",
-    "logging.googleapis.com/exclusions.update",
-    "logging.googleapis.com/logMetrics.delete",
-    "logging.googleapis.com/logMetrics.update",
     "logging.googleapis.com/sinks.delete",
     "logging.googleapis.com/sinks.update",
-    "monitoring.googleapis.com/alertPolicies.delete",
-    "monitoring.googleapis.com/alertPolicies.update",
-    "monitoring.googleapis.com/notificationChannels.delete",
-    "monitoring.googleapis.com/notificationChannels.update",
 )
 PROJECT = "acme-agents"
 
