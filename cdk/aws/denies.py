@@ -2,8 +2,8 @@
 
 The always-on ones (no identity or credential changes, no other roles' sessions, no
 key or secret policy changes, no writes to agents' secrets: docs/architecture.md
-§6.2), the isolation from other agents' resources, and the record's
-``must_never_hold``.
+§6.2), the isolation from other agents' resources, every agent's alert rules (no
+agent may mute an alert: docs/alerts.md), and the record's ``must_never_hold``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,29 @@ ASSUME_PATTERNS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWi
 # take a key policy too.
 KEY_POLICY_ACTIONS = ("kms:CreateGrant", "kms:CreateKey", "kms:PutKeyPolicy",
                       "kms:ReplicateKey", "kms:RetireGrant", "kms:RevokeGrant")
+# What could mute an alert rule (every agent's, named ``agent-<name>-...``): delete or
+# disable it, rewrite its pattern or state (PutRule; EnableRule sets plain ENABLED,
+# which skips read-only events), retarget it or rewrite its message (PutTargets,
+# RemoveTargets), or change its tags. Denied on ``rule/agent-*`` in every Region.
+ALERT_RULE_ACTIONS = ("events:DeleteRule", "events:DisableRule", "events:EnableRule",
+                      "events:PutRule", "events:PutTargets", "events:RemoveTargets",
+                      "events:TagResource", "events:UntagResource")
+# What could stop a topic delivering the agent's alerts: delete it, rewrite its access
+# policy, delivery or encryption settings, remove EventBridge's permission, or add a
+# data protection policy that denies publishing. Refused by a rule on every topic any
+# agent of the file alerts to (AgentId-AwsAlertTamper), not denied by the boundary:
+# such a deny would make each agent's boundary follow its alert channels, so adding
+# or removing a channel would become an access change (docs/alerts.md).
+# sns:Unsubscribe and sns:SetSubscriptionAttributes have no resource-level
+# permissions: they could be denied only on every topic of the account, which would
+# forbid every agent every subscription change, so they are not.
+ALERT_TOPIC_ACTIONS = ("sns:DeleteTopic", "sns:PutDataProtectionPolicy",
+                       "sns:RemovePermission", "sns:SetTopicAttributes")
+ALERT_TAMPER_WHY = (
+    "agentid always denies it: an alert exists so that the principal it watches cannot "
+    "switch it off, so no agent may delete, disable, rewrite or retarget any agent's "
+    "alert rules, or stop the alert topics delivering"
+)
 CREDENTIAL_CHANGE_WHY = (
     "agentid always denies it: creating, changing or deleting identities, policies, "
     "keys' and secrets' policies or agent credentials (its own included) is a human "
@@ -89,6 +112,28 @@ def _always_denies(partition: str, account_id: str) -> tuple[Deny, ...]:
         Deny("DenyKeyPolicyChanges", KEY_POLICY_ACTIONS),
         Deny("DenySecretPolicyChanges", SECRET_POLICY_ACTIONS),
     )
+
+
+def alert_rules_pattern(partition: str, account_id: str) -> str:
+    """Every agent's EventBridge alert rules (``agent-<name>-...`` on the default bus),
+    in every Region of the account."""
+    return f"arn:{partition}:events:*:{account_id}:rule/{principal('*')}"
+
+
+def alert_rule_deny(aws: AwsDefaults) -> Deny:
+    """The boundary's deny of every write that could mute an agent's alert rules."""
+    return _alert_rule_deny(aws.partition, aws.account_id)
+
+
+@functools.lru_cache(maxsize=64)
+def _alert_rule_deny(partition: str, account_id: str) -> Deny:
+    return Deny("DenyAlertRuleChanges", ALERT_RULE_ACTIONS,
+                (alert_rules_pattern(partition, account_id),))
+
+
+def alert_topic_deny(topics: tuple[str, ...]) -> Deny:
+    """What the rules refuse on the alert topics (``topics``); not in the boundary."""
+    return Deny("DenyAlertTopicChanges", ALERT_TOPIC_ACTIONS, topics)
 
 
 def _agent_secrets(partition: str, account_id: str) -> str:
@@ -153,7 +198,7 @@ def _never_hold_deny(entries: tuple[str, ...]) -> Deny | None:
 
 def boundary_denies(agent: Agent, aws: AwsDefaults) -> tuple[Deny, ...]:
     """Every deny of the boundary: the always-on ones, the isolation from other
-    agents and the record's ``must_never_hold``."""
+    agents, every agent's alert rules and the record's ``must_never_hold``."""
     return _boundary_denies(aws.partition, aws.account_id, agent.name,
                             never_hold(agent, "aws"))
 
@@ -163,7 +208,8 @@ def boundary_denies(agent: Agent, aws: AwsDefaults) -> tuple[Deny, ...]:
 def _boundary_denies(partition: str, account_id: str, name: str, never: tuple[str, ...]
                      ) -> tuple[Deny, ...]:
     denies = (*_always_denies(partition, account_id),
-              *_isolation_denies(partition, account_id, name))
+              *_isolation_denies(partition, account_id, name),
+              _alert_rule_deny(partition, account_id))
     never_deny = _never_hold_deny(never)
     return denies if never_deny is None else (*denies, never_deny)
 
@@ -194,7 +240,7 @@ def boundary_deny_sizes(agent: Agent, aws: AwsDefaults) -> tuple[int, ...]:
 def _shared_deny_sizes(partition: str, account_id: str, never: tuple[str, ...]
                        ) -> tuple[int, ...]:
     never_deny = _never_hold_deny(never)
-    denies = (*_always_denies(partition, account_id),
+    denies = (*_always_denies(partition, account_id), _alert_rule_deny(partition, account_id),
               *(() if never_deny is None else (never_deny,)))
     return tuple(policy_size(d.statement()) for d in denies)
 

@@ -7,11 +7,15 @@ import functools
 from collections.abc import Iterator
 
 from ..aws import catalog
+from ..aws.alerts_plan import alert_topics
 from ..aws.arns import arn_problem, glob_name_problem
 from ..aws.denies import (
+    ALERT_TAMPER_WHY,
     CREDENTIAL_CHANGE_WHY,
     Deny,
     agent_owned_patterns,
+    alert_rule_deny,
+    alert_topic_deny,
     always_denies,
     must_never_hold_deny,
     overlap,
@@ -233,6 +237,30 @@ def credential_change(identities: IdentitiesFile) -> Iterator[Problem]:
                                   f"{grant.source} grants {', '.join(hit)}, and "
                                   f"{CREDENTIAL_CHANGE_WHY}",
                                   "remove it from the scope")
+
+
+@rule("AgentId-AwsAlertTamper")
+def alert_tamper(identities: IdentitiesFile) -> Iterator[Problem]:
+    """An alert is worth something only if the principal it watches cannot switch it
+    off. No scope may delete, disable, rewrite, retarget or retag any agent's
+    EventBridge alert rules (`rule/agent-*`), or delete, re-permission or reconfigure
+    an SNS topic any agent of the file alerts to. The boundary also denies the rule
+    writes; the topic writes are held by this rule alone, so that an agent's boundary
+    does not follow its alert channels."""
+    file_topics = tuple(sorted({topic for agent in identities.agents
+                                if agent.revoked is None
+                                for topic in alert_topics(agent, identities)}))
+    for i, agent, aws in _scoped(identities):
+        denies = (alert_rule_deny(aws), *((alert_topic_deny(file_topics),)
+                                          if file_topics else ()))
+        for grant in all_grants(agent, identities):
+            for deny in denies:
+                if hit := overlap(grant, deny):
+                    yield Problem(("agents", i, *grant.path),
+                                  f"{grant.source} grants {', '.join(hit)} on an agent's "
+                                  f"alert rules or topics, and {ALERT_TAMPER_WHY}",
+                                  "remove it from the scope, or narrow its resources so they "
+                                  "name no `rule/agent-*` rule and no alert topic")
 
 
 @rule("AgentId-MustNeverHold")

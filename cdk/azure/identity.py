@@ -66,7 +66,8 @@ class AgentManagedIdentity(Construct):
             lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
                 condition=postcondition_expression(assignment.scope_kind),
                 error_message=f"agentid: role {assignment.role} can write role assignments "
-                              "(or, on the subscription, read Key Vault secrets or act on "
+                              "or write or delete activity log alerts or action groups (or, "
+                              "on the subscription, read Key Vault secrets or act on "
                               "managed identities); an agent may not hold it",
             )]),
         )

@@ -55,6 +55,24 @@ ROLE_ASSIGNMENT_WRITE_ACTIONS = (
     "microsoft.authorization/roleassignments/*",
     "microsoft.authorization/roleassignments/write",
 )
+# Roles that write or delete activity log alerts or action groups, refused by name or
+# built-in id (AgentId-AzureAlertTamperRole): the agent could mute its own or another
+# agent's alerts. Any role whose definition holds such an action (ALERT_TAMPER_ACTIONS)
+# fails the plan-time check, whatever it is called.
+ALERT_TAMPER_ROLES: dict[str, tuple[str, str]] = {
+    "monitoring contributor": ("749f88d5-cbae-40b8-bcfc-e573ddc772fa",
+                               "writes and deletes activity log alerts and action groups "
+                               "(Microsoft.Insights/ActivityLogAlerts/*, ActionGroups/*)"),
+    "monitoring policy contributor": ("47be4a87-7950-4631-9daf-b664a405f074",
+                                      "writes and deletes alert rules and action groups"),
+}
+ALERT_TAMPER_IDS = {guid: (name, why) for name, (guid, why) in ALERT_TAMPER_ROLES.items()}
+# Actions (lower case, regular expression) that write or delete an activity log alert
+# or an action group, or a wildcard that covers them: refused at every scope by the
+# plan-time check. `*/read` (Reader) and `microsoft.insights/*/read` are not.
+ALERT_TAMPER_ACTIONS = (r"\*(/(\*|write|delete))?"
+                        r"|microsoft\.insights/(\*|\*/(\*|write|delete)"
+                        r"|(activitylogalerts|actiongroups)/(\*|write|delete))")
 # At the subscription (which holds the agents' resource group) a role may not read
 # Key Vault secrets, change vaults, or act on managed identities: (field of the
 # role definition's permissions, regular expression over lower-case actions).
@@ -63,6 +81,22 @@ SUBSCRIPTION_REFUSED_ACTIONS = (
                 r"|microsoft\.managedidentity/.*"),
     ("data_actions", r"\*|microsoft\.keyvault/(\*|vaults/(\*|secrets/.*))"),
 )
+
+
+def alert_tamper_problem(role: str) -> tuple[str, str] | None:
+    """Why a role could mute alerts (message, hint), or None."""
+    lowered = role.strip().lower()
+    named = ALERT_TAMPER_ROLES.get(lowered)
+    found = (role, named[1]) if named is not None else None
+    if found is None and lowered in ALERT_TAMPER_IDS:
+        name, why = ALERT_TAMPER_IDS[lowered]
+        found = (f"{role} ({name.title()})", why)
+    if found is None:
+        return None
+    return (f"{found[0]} {found[1]}: the agent could mute its own or another agent's alerts",
+            "alerting configuration is a human's; assign a role without "
+            "Microsoft.Insights/activityLogAlerts or actionGroups writes (Monitoring Reader "
+            "reads them)")
 
 
 def role_problem(role: str) -> tuple[str, str, str] | None:
@@ -167,18 +201,28 @@ def assignment_scope(entry: AzureRole, azure: AzureDefaults) -> str:
 
 def postcondition_expression(scope_kind: str = "resource") -> str:
     """Terraform condition on a role definition: none of its actions writes role
-    assignments (or is a wildcard that does). At the subscription, which holds the
-    agents' resource group, nor may it read Key Vault secrets or touch managed
-    identities or vaults (:data:`SUBSCRIPTION_REFUSED_ACTIONS`)."""
+    assignments, or writes or deletes activity log alerts or action groups
+    (:data:`ALERT_TAMPER_ACTIONS`), or is a wildcard that does. At the subscription,
+    which holds the agents' resource group, nor may it read Key Vault secrets or touch
+    managed identities or vaults (:data:`SUBSCRIPTION_REFUSED_ACTIONS`)."""
     refused = ", ".join(f'"{a}"' for a in ROLE_ASSIGNMENT_WRITE_ACTIONS)
     expression = ("length(setintersection(toset([for a in flatten(self.permissions[*].actions) : "
                   f"lower(a)]), toset([{refused}]))) == 0")
+    escaped = ALERT_TAMPER_ACTIONS.replace("\\", "\\\\")
+    expression += (" && length([for a in flatten(self.permissions[*].actions) : a "
+                   f'if can(regex("^({escaped})$", lower(a)))]) == 0')
     if scope_kind == "subscription":
         for field_, pattern in SUBSCRIPTION_REFUSED_ACTIONS:
             escaped = pattern.replace("\\", "\\\\")
             expression += (f" && length([for a in flatten(self.permissions[*].{field_}) : a "
                            f'if can(regex("^({escaped})$", lower(a)))]) == 0')
     return f"${{{expression}}}"
+
+
+def refused_as_alert_tamper(actions: list[str]) -> list[str]:
+    """What the alert part of :func:`postcondition_expression` refuses, evaluated in
+    Python (for tests and review)."""
+    return [a for a in actions if re.match(f"^({ALERT_TAMPER_ACTIONS})$", a.lower())]
 
 
 def refused_at_subscription(actions: list[str], data_actions: list[str]) -> list[str]:

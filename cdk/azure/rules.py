@@ -11,7 +11,13 @@ from ..azure.alerts_plan import (
 )
 from ..azure.federation import MAX_FEDERATED_CREDENTIALS, federated_credentials
 from ..azure.plan import uses_azure
-from ..azure.roles import agent_resource_problem, assignment_scope, role_problem, scope_problem
+from ..azure.roles import (
+    agent_resource_problem,
+    alert_tamper_problem,
+    assignment_scope,
+    role_problem,
+    scope_problem,
+)
 from ..checks.common import defaults_missing, live_entries, live_users, repeats
 from ..checks.engine import Problem, rule, rule_group
 from ..errors import Path
@@ -57,6 +63,19 @@ def roles(identities: IdentitiesFile) -> Iterator[Problem]:
         if (problem := role_problem(entry.role)) is not None:
             kind, message, fix = problem
             yield Problem((*at, "role"), message, fix, kind)
+
+
+@rule("AgentId-AzureAlertTamperRole")
+def alert_tamper_role(identities: IdentitiesFile) -> Iterator[Problem]:
+    """An alert is worth something only if the principal it watches cannot switch it
+    off. Azure has no deny agentid can write, so a role that writes or deletes
+    activity log alerts or action groups (Monitoring Contributor, Monitoring Policy
+    Contributor) is refused by name or built-in id here, and any role whose definition
+    holds `Microsoft.Insights/activityLogAlerts` or `actionGroups` writes or deletes,
+    or a wildcard over them, fails the plan-time role check, at every scope."""
+    for at, entry, _ in _roles(identities):
+        if (problem := alert_tamper_problem(entry.role)) is not None:
+            yield Problem((*at, "role"), *problem)
 
 
 @rule("AgentId-AzureScopeInvalid")

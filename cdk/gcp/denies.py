@@ -20,7 +20,8 @@ SERVICE_FQDN = {"resourcemanager": "cloudresourcemanager.googleapis.com"}
 # policies take the v2 form SERVICE_FQDN/RESOURCE.VERB): no credential minting,
 # no impersonation, no IAM changes, no writes to its own deploy-key secrets, and
 # (the isolation backstop) no creating, deleting, disabling or enabling service
-# accounts, its peers' included, and no changes to the workload identity pool.
+# accounts, its peers' included, no changes to the workload identity pool, and
+# nothing that mutes an alert (ALERT_TAMPER).
 ALWAYS_DENIED = (
     "cloudkms.googleapis.com/cryptoKeys.setIamPolicy",
     "cloudresourcemanager.googleapis.com/projects.setIamPolicy",
@@ -48,10 +49,42 @@ ALWAYS_DENIED = (
     "iam.googleapis.com/workloadIdentityPools.delete",
     "iam.googleapis.com/workloadIdentityPools.undelete",
     "iam.googleapis.com/workloadIdentityPools.update",
+    "logging.googleapis.com/sinks.delete",
+    "logging.googleapis.com/sinks.update",
     "secretmanager.googleapis.com/secrets.setIamPolicy",
     "secretmanager.googleapis.com/versions.add",
     "storage.googleapis.com/buckets.setIamPolicy",
 )
+
+# The part of ALWAYS_DENIED that keeps an agent from muting alerts (docs/alerts.md):
+# deleting or rewriting a sink (the _Default sink's filter and exclusions decide what
+# is stored, so what the log-based metric can count). Every agent's, not only its own:
+# deny policies name permissions, not resources. Only permissions that IAM deny
+# policies are known to accept are listed (an unsupported one would fail every GCP
+# agent's apply); the metric, alert policy, channel, exclusion and snooze writes are
+# kept from the agent by the plan-time role check below and AgentId-GcpAlertTamperRole,
+# and docs/alerts.md says the deny does not cover them.
+ALERT_TAMPER = tuple(p for p in ALWAYS_DENIED
+                     if p.split("/", 1)[0] in ("logging.googleapis.com",
+                                               "monitoring.googleapis.com"))
+# The same in the v1 form a role lists (regular expressions), plus snoozes, which
+# silence an alert policy's notifications: a bound role holding any of them is refused
+# at plan time (cdk/gcp/roles.py), whatever it is called.
+ALERT_TAMPER_PERMISSIONS = (
+    r"logging\.(logMetrics|sinks)\.(delete|update)",
+    r"logging\.exclusions\.(create|update)",
+    r"monitoring\.(alertPolicies|notificationChannels)\.(delete|update)",
+    r"monitoring\.snoozes\.(create|update)",
+)
+# Predefined roles that hold them, refused by name (AgentId-GcpAlertTamperRole);
+# roles/logging.admin and roles/monitoring.admin are refused as admin roles already.
+ALERT_TAMPER_ROLES = {
+    "roles/logging.configWriter": "writes log-based metrics, sinks and exclusions",
+    "roles/monitoring.editor": "writes alert policies, notification channels and snoozes",
+    "roles/monitoring.alertPolicyEditor": "writes alert policies",
+    "roles/monitoring.notificationChannelEditor": "writes notification channels",
+    "roles/monitoring.snoozeEditor": "silences alert policies (snoozes)",
+}
 
 
 def permission_v2(permission: str) -> str | None:

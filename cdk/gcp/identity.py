@@ -103,8 +103,8 @@ class AgentServiceAccount(Construct):
             lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
                 condition=postcondition_expression(binding.kind),
                 error_message=f"agentid: role {binding.role} on {binding.resource_name} holds "
-                              "a permission that changes IAM, mints credentials or reaches "
-                              "agents' secrets; an agent may not hold it",
+                              "a permission that changes IAM, mints credentials, mutes "
+                              "alerts or reaches agents' secrets; an agent may not hold it",
             )]),
         )
         if binding.kind == "project":

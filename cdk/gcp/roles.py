@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..errors import Path
 from ..model import GcpDefaults, GcpRole
 from ..names import SECRETS_PREFIX
+from .denies import ALERT_TAMPER_PERMISSIONS
 
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
@@ -151,13 +152,14 @@ def agent_resource_problem(entry: GcpRole) -> tuple[str, str] | None:
 
 def _refused_patterns(kind: str) -> tuple[str, ...]:
     """The permissions a role bound on a ``kind`` resource may not hold (v1 patterns)."""
-    return IAM_CHANGE_PERMISSIONS + (PROJECT_FORBIDDEN_PERMISSIONS if kind == "project" else ())
+    return IAM_CHANGE_PERMISSIONS + ALERT_TAMPER_PERMISSIONS + (
+        PROJECT_FORBIDDEN_PERMISSIONS if kind == "project" else ())
 
 
 def postcondition_expression(kind: str) -> str:
     """Terraform condition on a looked-up role: none of its included permissions
-    changes IAM or mints credentials (on the project: nor touches secrets, keys or
-    IAM at all)."""
+    changes IAM, mints credentials or mutes an alert (on the project: nor touches
+    secrets, keys or IAM at all)."""
     alternatives = "|".join(_refused_patterns(kind)).replace("\\", "\\\\")
     return ("${length([for p in self.included_permissions : p "
             f'if can(regex("^({alternatives})$", p))]) == 0}}')

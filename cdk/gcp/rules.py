@@ -8,7 +8,7 @@ from ..checks.common import defaults_missing, live_entries, live_users
 from ..checks.engine import Problem, rule, rule_group
 from ..errors import Path
 from ..gcp.alerts_plan import MAX_CHANNELS, channel_project, channels
-from ..gcp.denies import never_hold_roles, permission_v2
+from ..gcp.denies import ALERT_TAMPER_ROLES, never_hold_roles, permission_v2
 from ..gcp.names import ATTRIBUTE_CONDITION_MAX_CHARS, SUBJECT_MAX_BYTES, federated_subject
 from ..gcp.plan import attribute_condition, role_bindings, uses_gcp
 from ..gcp.roles import (
@@ -65,6 +65,23 @@ def roles(identities: IdentitiesFile) -> Iterator[Problem]:
         if (problem := role_problem(entry.role, gcp)) is not None:
             kind, message, fix = problem
             yield Problem((*at, "role"), message, fix, kind)
+
+
+@rule("AgentId-GcpAlertTamperRole")
+def alert_tamper_role(identities: IdentitiesFile) -> Iterator[Problem]:
+    """An alert is worth something only if the principal it watches cannot switch it
+    off. Roles that write log-based metrics, sinks, exclusions, alert policies,
+    notification channels or snoozes could mute every agent's alerts: the named
+    ones are refused here, any role holding those permissions fails the plan-time role
+    check, and the deny policy denies the permissions it can."""
+    for at, entry, _ in _roles(identities):
+        if (why := ALERT_TAMPER_ROLES.get(entry.role)) is not None:
+            yield Problem((*at, "role"),
+                          f"{entry.role} {why}: the agent could mute its own or another "
+                          "agent's alerts",
+                          "alerting and logging configuration are a human's; bind a role "
+                          "without them (roles/monitoring.viewer, roles/logging.viewer, "
+                          "roles/logging.logWriter, roles/monitoring.metricWriter)")
 
 
 @rule("AgentId-GcpResourceInvalid")

@@ -55,12 +55,30 @@ SECRET_WRITES = (
     "secretsmanager:UpdateSecretVersionStage",
 )
 SECRET_READ = "secretsmanager:GetSecretValue"
+# What could mute an alert: writes to any agent's EventBridge alert rules (denied by
+# the boundary on every `rule/agent-*`), and writes that stop an alert topic
+# delivering (never allowed on a topic any agent of the file alerts to).
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
+ALERT_RULE_WRITES = (
+    "events:DeleteRule", "events:DisableRule", "events:EnableRule", "events:PutRule",
+    "events:PutTargets", "events:RemoveTargets", "events:TagResource",
+    "events:UntagResource",
+)
+ALERT_TOPIC_WRITES = (
+    "sns:DeleteTopic", "sns:PutDataProtectionPolicy", "sns:RemovePermission",
+    "sns:SetTopicAttributes",
+)
 # Key policy actions that read what the key protects, directly or by a grant.
 DECRYPT_ACTIONS = ("kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant")
 
 
 def _role_arn(aws: AwsDefaults, agent: Agent) -> str:
     return f"arn:{aws.partition}:iam::{aws.account_id}:role/{role_name(agent.name)}"
+
+
+def _alert_rules(aws: AwsDefaults) -> str:
+    """Every agent's alert rules, in every Region of the account."""
+    return f"arn:{aws.partition}:events:*:{aws.account_id}:rule/agent-*"
 
 
 def _account_secrets(aws: AwsDefaults) -> str:

@@ -13,10 +13,13 @@ from ..names import (
 from ..names import secret_name as deploy_key_secret_name
 from . import expect
 from .aws_common import (
+    ALERT_RULE_WRITES,
+    ALERT_TOPIC_WRITES,
     ALWAYS_DENIED,
     AWS,
     SECRET_WRITES,
     _account_secrets,
+    _alert_rules,
     _allows,
     _aws_never_hold,
 )
@@ -115,9 +118,13 @@ def wildcard_resource_narrowed(stack: Stack, report: Reporter,
 def always_denied_never_allowed(stack: Stack, report: Reporter,
                                 agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """No Allow of identity or credential changes, other roles' sessions, key or secret
-    policy writes, writes to agents' secrets, or the record's ``must_never_hold``."""
+    policy writes, writes to agents' secrets, writes to any agent's alert rules or to a
+    topic any agent alerts to, or the record's ``must_never_hold``."""
     never = _aws_never_hold(agent)
     agent_secrets = _account_secrets(aws)
+    alert_rules = _alert_rules(aws)
+    topics = {t for other in stack.identities.agents
+              for t in expect.aws_alert_topics(stack.identities, other)}
     for found in _allows(stack, report):
         if isinstance(found, Finding):
             continue  # reported by the wildcard-action invariant
@@ -129,6 +136,10 @@ def always_denied_never_allowed(stack: Stack, report: Reporter,
             hits = [d for d in (*ALWAYS_DENIED, *never) if globs_overlap(action, d)]
             if any(arns_overlap(r, agent_secrets) for r in resources):
                 hits += [d for d in SECRET_WRITES if globs_overlap(action, d)]
+            if any(arns_overlap(r, alert_rules) for r in resources):
+                hits += [d for d in ALERT_RULE_WRITES if globs_overlap(action, d)]
+            if any(arns_overlap(r, t) for r in resources for t in topics):
+                hits += [d for d in ALERT_TOPIC_WRITES if globs_overlap(action, d)]
             if hits:
                 yield report(resource.address,
                              f"{sid} allows {action}, which agentid always denies "
@@ -180,7 +191,8 @@ WILDCARD_RESOURCE = AWS.per_agent(
 ALWAYS_DENIED_ALLOWED = AWS.per_agent(
     "AwsAlwaysDeniedNeverAllowed",
     "No Allow of IAM writes, `iam:PassRole`, `sts:AssumeRole*`, key or secret policy "
-    "writes, writes to agents' secrets, or the record's `must_never_hold`.",
+    "writes, writes to agents' secrets, writes to any agent's alert rules or alert "
+    "topics, or the record's `must_never_hold`.",
     always_denied_never_allowed)
 NO_GRANT_ON_OTHER_AGENTS = AWS.per_agent(
     "AwsNoGrantOnOtherAgents", "No Allow reaches a deploy-key secret other than the "

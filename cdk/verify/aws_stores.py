@@ -15,12 +15,14 @@ from ..names import (
 from ..names import secret_name as deploy_key_secret_name
 from . import expect
 from .aws_common import (
+    ALERT_RULE_WRITES,
     ALWAYS_DENIED,
     AWS,
     DECRYPT_ACTIONS,
     SECRET_READ,
     SECRET_WRITES,
     _account_secrets,
+    _alert_rules,
     _aws_never_hold,
     _covers,
     _one,
@@ -57,7 +59,8 @@ def _denied(document: dict[str, Any], action: str, resource: str) -> bool:
 def boundary_holds_denies(stack: Stack, report: Reporter,
                           agent: Agent, aws: AwsDefaults) -> Iterator[Finding]:
     """The role's permissions boundary is the agent's own policy, and it denies every
-    always-denied action and each ``must_never_hold`` entry, unconditionally."""
+    always-denied action and each ``must_never_hold`` entry, and writes to every
+    agent's alert rules, unconditionally."""
     name = boundary_policy_name(agent.name)
     arn = f"arn:{aws.partition}:iam::{aws.account_id}:policy/{name}"
     boundaries = [p for p in stack.resources("aws_iam_policy") if p.get("name") == name]
@@ -75,8 +78,9 @@ def boundary_holds_denies(stack: Stack, report: Reporter,
             continue
         wanted = [(a, "*") for a in (*ALWAYS_DENIED, *_aws_never_hold(agent))]
         wanted += [(a, _account_secrets(aws)) for a in SECRET_WRITES]
-        missing = [action for action, resource in wanted
-                   if not _denied(document, action, resource)]
+        wanted += [(a, _alert_rules(aws)) for a in ALERT_RULE_WRITES]
+        missing = [action if resource == "*" else f"{action} on {resource}"
+                   for action, resource in wanted if not _denied(document, action, resource)]
         if missing:
             yield report(boundary.address, f"the boundary does not deny {', '.join(missing)}")
 
@@ -221,7 +225,8 @@ def key_policies(stack: Stack, report: Reporter,
 BOUNDARY = AWS.per_agent(
     "AwsBoundary",
     "The agent's permissions boundary is attached and denies every always-denied action "
-    "and `must_never_hold` entry.", boundary_holds_denies)
+    "and `must_never_hold` entry, and writes to every agent's alert rules "
+    "(`rule/agent-*`).", boundary_holds_denies)
 EXCLUSIVE = AWS.per_agent(
     "AwsExclusivePolicies",
     "Exclusive inline-policy and attachment resources are present: no policy attached "

@@ -36,6 +36,20 @@ REACHING_ROLE_IDS = {
     "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",  # User Access Administrator
     "f58310d9-a9f6-439a-9e8d-f62e7b41a168",  # Role Based Access Control Administrator
 }
+# Built-in roles that write or delete activity log alerts or action groups: an agent
+# holding one could mute its own or another agent's alerts.
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
+ALERT_TAMPER_ROLES = {
+    "749f88d5-cbae-40b8-bcfc-e573ddc772fa": "monitoring contributor",
+    "47be4a87-7950-4631-9daf-b664a405f074": "monitoring policy contributor",
+}
+# The actions (lower case, regular expression) every looked-up role definition is
+# checked against at plan time: writes or deletes of activity log alerts or action
+# groups, or a wildcard over them.
+# Restated from the plan on purpose (docs/architecture.md §1); a test keeps it equal.
+ALERT_TAMPER_ACTIONS = (r"\*(/(\*|write|delete))?"
+                        r"|microsoft\.insights/(\*|\*/(\*|write|delete)"
+                        r"|(activitylogalerts|actiongroups)/(\*|write|delete))")
 REACHING_ROLE_NAMES = ("owner", "contributor", "user access administrator",
                        "role based access control administrator")
 GUID_RE = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
@@ -146,6 +160,32 @@ def no_grant_on_agent_infrastructure(stack: Stack, report: Reporter,
                                              "contains every agent's vault")
 
 
+def no_alert_tamper_role(stack: Stack, report: Reporter,
+                        agent: Agent, azure: AzureDefaults) -> Iterator[Finding]:
+    """No assignment of a role that writes or deletes activity log alerts or action
+    groups, and every looked-up role definition is checked at plan time for such
+    actions, so a role of another name that holds them fails the plan."""
+    tamper_names = set(ALERT_TAMPER_ROLES.values())
+    for assignment in _assignments(stack):
+        guid, name = _role_of(stack, assignment)
+        if guid in ALERT_TAMPER_ROLES or name in tamper_names:
+            role = name or ALERT_TAMPER_ROLES[str(guid)]
+            yield report(assignment.address, f"grants {role!r}, which writes or deletes "
+                                             "activity log alerts or action groups: the "
+                                             "agent could mute alerts")
+    # The regular expression as a Terraform string literal writes it (backslashes doubled).
+    escaped = ALERT_TAMPER_ACTIONS.replace("\\", "\\\\")
+    check = f'can(regex("^({escaped})$", lower(a)))'
+    for definition in stack.data_sources("azurerm_role_definition"):
+        lifecycle = definition.get("lifecycle")
+        conditions = [str(c.get("condition")) for c in listed(
+            lifecycle.get("postcondition") if isinstance(lifecycle, dict) else None)
+            if isinstance(c, dict)]
+        if not any("self.permissions[*].actions" in c and check in c for c in conditions):
+            yield report(definition.address, "the role definition is not checked for "
+                                             "activity log alert or action group writes")
+
+
 def vaults(stack: Stack, report: Reporter, agent: Agent, azure: AzureDefaults) -> Iterator[Finding]:
     """The agent's Key Vault is in RBAC mode (no access policies) with public network
     access off and a deny-by-default network rule, and holds the agent's secrets."""
@@ -208,9 +248,14 @@ VAULT = AZURE.per_agent(
     "and the agent's secrets are in it.",
     vaults)
 
+NO_ALERT_TAMPER_ROLE = AZURE.per_agent(
+    "AzureNoAlertTamperRole", "No assignment of Monitoring Contributor or Monitoring "
+    "Policy Contributor, and every looked-up role definition is checked at plan time for "
+    "writes or deletes of activity log alerts or action groups.", no_alert_tamper_role)
+
 LOCKED = AZURE.per_agent(
     "AzureLocked", "A locked agent's managed identity has no federated credential, no "
     "role assignment and no secret.", locked_identity)
 
 INVARIANTS = (FEDERATION, ASSIGNMENT_PRINCIPAL, NO_GRANT_ON_AGENT_INFRASTRUCTURE, VAULT,
-              LOCKED)
+              NO_ALERT_TAMPER_ROLE, LOCKED)

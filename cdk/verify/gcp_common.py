@@ -17,7 +17,8 @@ IMPERSONATE = "roles/iam.workloadIdentityUser"
 KEY_USER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 # Denied to every agent's service account whatever its roles say (deny policies
 # name permissions as SERVICE_FQDN/RESOURCE.VERB): credential minting, IAM changes,
-# writes to deploy-key secrets, service-account lifecycle, pool and provider changes.
+# writes to deploy-key secrets, service-account lifecycle, pool and provider changes,
+# and muting alerts (the project's sinks; the rest is refused by role checks).
 # Restated from the plan on purpose (docs/architecture.md §1); a test keeps them equal.
 ALWAYS_DENIED = (
     "cloudkms.googleapis.com/cryptoKeys.setIamPolicy",
@@ -46,6 +47,8 @@ ALWAYS_DENIED = (
     "iam.googleapis.com/workloadIdentityPools.delete",
     "iam.googleapis.com/workloadIdentityPools.undelete",
     "iam.googleapis.com/workloadIdentityPools.update",
+    "logging.googleapis.com/sinks.delete",
+    "logging.googleapis.com/sinks.update",
     "secretmanager.googleapis.com/secrets.setIamPolicy",
     "secretmanager.googleapis.com/versions.add",
     "storage.googleapis.com/buckets.setIamPolicy",

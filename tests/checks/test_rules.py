@@ -123,6 +123,7 @@ NON_COMPLIANT.update({
         "region: europe-west1}\n", "", GCP),
     "AgentId-GcpBasicRole": _gcp_role("roles/owner"),
     "AgentId-GcpPrivilegedRole": _gcp_role("roles/iam.serviceAccountUser"),
+    "AgentId-GcpAlertTamperRole": _gcp_role("roles/monitoring.alertPolicyEditor"),
     "AgentId-GcpRoleName": _gcp_role("roles/storage"),
     "AgentId-GcpResourceInvalid": _gcp_role("roles/storage.objectViewer",
                                             "{project: other-project}"),
@@ -155,6 +156,7 @@ def _azure_role(role: str, scope: str | None = None, reason: str | None = None) 
 NON_COMPLIANT.update({
     "AgentId-AzureDefaultsMissing": variant(AZURE_DEFAULTS, "", AZURE),
     "AgentId-AzurePrivilegedRole": _azure_role("Owner"),
+    "AgentId-AzureAlertTamperRole": _azure_role("Monitoring Contributor"),
     "AgentId-AzureRoleName": _azure_role("Storage Blob Data Reader*"),
     "AgentId-AzureScopeInvalid": _azure_role(
         "Reader", "{subscription: 0b1f6471-1bf0-4dda-aec3-111122223333}"),
@@ -242,6 +244,10 @@ NON_COMPLIANT.update({
 NON_COMPLIANT["AgentId-AwsCredentialChange"] = scope_record(
     '      statements:\n        - actions: ["iam:PutRolePolicy"]\n'
     '          resources: ["arn:aws:iam::123456789012:role/deployer"]\n')
+NON_COMPLIANT["AgentId-AwsAlertTamper"] = scope_record(
+    '      statements:\n        - actions: ["events:DisableRule"]\n'
+    '          resources: ["arn:aws:events:eu-west-1:123456789012:rule/'
+    'agent-release-bot-access-denied"]\n')
 NON_COMPLIANT["AgentId-AwsPolicyTooLarge"] = scope_record(
     "      access:\n        read: [" + ", ".join(
         f'"arn:aws:s3:::acme-bucket-number-{n:03d}/some/long/prefix/*"' for n in range(150))

@@ -110,6 +110,21 @@ def _locked_assignment(documents: Documents) -> str:
     return f"{kind}.kept"
 
 
+def _monitoring_contributor(documents: Documents) -> str:
+    address, body = _assignment(documents)
+    body.pop("role_definition_name", None)
+    body["role_definition_id"] = (f"{SUBSCRIPTION}/providers/Microsoft.Authorization/"
+                                  "roleDefinitions/749f88d5-cbae-40b8-bcfc-e573ddc772fa")
+    return address
+
+
+def _unchecked_definition(documents: Documents) -> str:
+    kind = "azurerm_role_definition"
+    name, body = next(iter(documents["cost-analyst"]["data"][kind].items()))
+    body.pop("lifecycle")
+    return f"data.{kind}.{name}"
+
+
 MUTATIONS = [
     Mutation("a widened subject", "azure", "cost-analyst", _widen_subject,
              azure.FEDERATION.id),
@@ -128,6 +143,10 @@ MUTATIONS = [
              _secret_in_another_vault, azure.VAULT.id),
     Mutation("a vault with access policies", "azure", "cost-analyst", _access_policies,
              azure.VAULT.id),
+    Mutation("Monitoring Contributor assigned", "azure", "cost-analyst",
+             _monitoring_contributor, azure.NO_ALERT_TAMPER_ROLE.id),
+    Mutation("a role definition not checked for alert writes", "azure", "cost-analyst",
+             _unchecked_definition, azure.NO_ALERT_TAMPER_ROLE.id),
     Mutation("a locked agent's credential kept", "locked", "incident-bot",
              _locked_credential, azure.LOCKED.id),
     Mutation("a locked agent's credential kept: its subjects", "locked", "incident-bot",

@@ -22,6 +22,7 @@ from cdk.aws import secret_plan
 from cdk.azure import alerts_plan as azure_alerts_plan
 from cdk.azure import federation as azure_federation
 from cdk.azure import plan as azure_plan
+from cdk.azure import roles as azure_roles
 from cdk.gcp import alerts_plan as gcp_alerts_plan
 from cdk.gcp import denies as gcp_denies
 from cdk.gcp import roles as gcp_roles
@@ -77,6 +78,21 @@ def test_aws_always_denied_is_the_boundarys() -> None:
 def test_github_app_variables_are_the_plans() -> None:
     assert (github.APP_ID_VARIABLE, github.APP_KEY_VARIABLE) == (names.APP_ID_VARIABLE,
                                                                  names.APP_KEY_VARIABLE)
+
+
+def test_aws_alert_denies_are_the_boundarys() -> None:
+    assert aws_common.ALERT_RULE_WRITES == aws_denies.ALERT_RULE_ACTIONS
+    assert aws_common.ALERT_TOPIC_WRITES == aws_denies.ALERT_TOPIC_ACTIONS
+    aws = load(EXAMPLE, TODAY).identities.defaults.aws
+    assert aws is not None
+    assert aws_common._alert_rules(aws) == aws_denies.alert_rules_pattern(
+        aws.partition, aws.account_id)
+
+
+def test_azure_alert_tamper_lists_are_the_rules() -> None:
+    assert azure.ALERT_TAMPER_ACTIONS == azure_roles.ALERT_TAMPER_ACTIONS
+    restated = {guid: name for name, (guid, _) in azure_roles.ALERT_TAMPER_ROLES.items()}
+    assert restated == azure.ALERT_TAMPER_ROLES
 
 
 def test_azure_constants_are_the_plans() -> None:
