@@ -27,14 +27,13 @@ from .controls import ControlDiff, agent_controls, defaults_controls
 from .diff import (
     TRUST,
     ExpiryChange,
-    app_of,
-    diff_app,
     diff_deploy_keys,
     diff_permissions,
     diff_stack,
     resources_of,
 )
 from .gates import GATE_BROADENING, Gate
+from .github_app import app_of, diff_app
 from .judge import (
     _agent_gates,
     _count,

@@ -18,7 +18,6 @@ from .card import IdentityCard
 from .changes import Content, ContentChange, synthesized_content
 from .controls import ControlDiff
 from .diff import (
-    AppDiff,
     DeployKeyDiff,
     ExpiryChange,
     GrantRow,
@@ -26,6 +25,7 @@ from .diff import (
     StackDiff,
 )
 from .gates import Gate
+from .github_app import AppDiff
 from .lifecycle import LOCKED, STILL_LOCKED, LockChange, RotationNote
 from .plans import planned_content, planned_foundation
 from .terraform import PlanSummary
