@@ -122,15 +122,3 @@ def agent_approver(identities: IdentitiesFile) -> Iterator[Problem]:
                               f"approver {who} is an agent's own account, not a person "
                               "or a team of people",
                               "list the humans (a team) who answer for this agent's runs")
-
-
-# TEMPORARY (issue #19): the schema knows `github.app` before the stacks act on it; until
-# its installation, key secret and variables are synthesized it is refused, so no file
-# can declare an App and get nothing (fail closed). The branch that builds it deletes this.
-@rule("AgentId-GitHubAppNotBuiltYet")
-def github_app_not_built_yet(identities: IdentitiesFile) -> Iterator[Problem]:
-    """A field the stacks do not act on yet is refused rather than ignored."""
-    for i, agent in enumerate(identities.agents):
-        if agent.github.app is not None:
-            yield Problem(("agents", i, "github", "app"), "`github.app` is not supported yet",
-                          "remove it")

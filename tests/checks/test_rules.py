@@ -64,9 +64,6 @@ NON_COMPLIANT = {
         '  aws: {account_id: "123456789012", region: eu-west-1}\n', ""),
     "AgentId-TrustPolicyTooLarge": many_runs(30),
     "AgentId-ReservedName": variant("name: release-bot", "name: foundation"),
-    # TEMPORARY (#19): goes with the rule.
-    "AgentId-GitHubAppNotBuiltYet": BASE + (
-        "    github:\n      app: {permissions: {contents: read}}\n"),
     "AgentId-DuplicateName": second_agent("release-bot", environment="agent-release-bot-2"),
     "AgentId-TeamOutsideOwner": variant('rotation_owner: "@acme/platform-oncall"',
                                         'rotation_owner: "@other/oncall"'),
