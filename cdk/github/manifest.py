@@ -27,7 +27,6 @@ from typing import Any
 from jinja2 import PackageLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..azure.names import vault_name
 from ..errors import AgentIdError
 from ..model import Agent, IdentitiesFile
 from ..names import SECRETS_PREFIX, principal
@@ -37,9 +36,9 @@ from .app_permissions import known, refusal
 # organizations included). ``agent-<name>`` is at most 30 (names are 3-24).
 APP_NAME_MAX = 34
 GITHUB = "https://github.com"
-# Where the App key lives in each secret store (the stack creates the secret with the
-# deploy keys' customer-managed key and policy: only the agent's role may read it).
-KEY_SECRET_SUFFIX = "github-app/private-key"
+# Where the App key lives (the stack creates the secret with the deploy keys'
+# customer-managed key and policy: only the agent's role may read it).
+KEY_SECRET_SUFFIX = "deploy-keys/github-app"
 
 
 @dataclass(frozen=True)
@@ -102,29 +101,19 @@ def identities_url(identities: IdentitiesFile) -> str:
 
 
 def key_secret(agent: Agent, identities: IdentitiesFile) -> KeySecret:
-    """The secret holding the App's private key, in the agent's ``secrets.store``, and
-    the command that puts ``key.pem`` into it."""
+    """The secret holding the App's private key in the agent's store, and the command
+    that puts ``key.pem`` into it. The stack keeps the key only in an AWS store so far
+    (the rule pack refuses the others); anything else is refused here too."""
     store = agent.secrets.store
-    if store == "aws":
-        name = f"{SECRETS_PREFIX}{agent.name}/{KEY_SECRET_SUFFIX}"
-        upload = (f"aws secretsmanager put-secret-value --secret-id {name} "
-                  "--secret-string file://key.pem")
-        if identities.defaults.aws is not None:
-            upload += f" --region {identities.defaults.aws.region}"
-        return KeySecret(store, name, upload)
-    if store == "gcp":
-        name = f"{SECRETS_PREFIX}{agent.name}/{KEY_SECRET_SUFFIX}".replace("/", "-")
-        project = identities.defaults.gcp.project_id if identities.defaults.gcp else "PROJECT"
-        return KeySecret(store, name, f"gcloud secrets versions add {name} --project "
-                                      f"{project} --data-file=key.pem")
-    if store == "azure":
-        name = KEY_SECRET_SUFFIX.replace("/", "-")
-        azure = identities.defaults.azure
-        vault = vault_name(azure, agent.name) if azure is not None else "VAULT"
-        return KeySecret(store, f"{vault}/{name}", f"az keyvault secret set --vault-name "
-                                                  f"{vault} --name {name} --file key.pem "
-                                                  "--output none")
-    raise AgentIdError(f"secrets.store {store!r} is not one agentid knows")  # pragma: no cover
+    if store != "aws" or identities.defaults.aws is None:
+        raise AgentIdError(f"{agent.name}: its GitHub App key would go to secrets.store "
+                           f"{store!r}, which cannot keep it yet — use secrets.store: aws")
+    # Equal to cdk.names.github_app_key_secret_name (the stack's secret, beside the
+    # deploy keys' under the prefix the agent's KMS context and scope pin).
+    name = f"{SECRETS_PREFIX}{agent.name}/{KEY_SECRET_SUFFIX}"
+    return KeySecret(store, name, f"aws secretsmanager put-secret-value --secret-id {name} "
+                                  "--secret-string file://key.pem --region "
+                                  f"{identities.defaults.aws.region}")
 
 
 def _checked_permissions(agent: Agent) -> tuple[tuple[str, str], ...]:

@@ -106,8 +106,8 @@ def test_the_page_has_one_form_one_button_posting_the_manifest_to_the_org(
     text = (out / "create.html").read_text()
     # What comes next: the conversion, the upload, the installation, the record.
     assert "gh api --method POST /app-manifests/CODE/conversions" in text
-    assert ("aws secretsmanager put-secret-value --secret-id agents/release-bot/github-app/"
-            "private-key --secret-string file://key.pem --region eu-west-1") in text
+    assert ("aws secretsmanager put-secret-value --secret-id agents/release-bot/deploy-keys/"
+            "github-app --secret-string file://key.pem --region eu-west-1") in text
     assert "shred -u key.pem app.json" in text
     assert "<li><code>acme/api</code></li>" in text and "<li><code>acme/web</code></li>" in text
     assert "app_id" in text and "installation_id" in text
@@ -171,8 +171,10 @@ def _nothing_written(out: Path) -> bool:
     (variant("repositories: [acme/api, acme/web]",
              "repositories: [acme/api]\n        app_id: 123", WITH_APP), "release-bot",
      "already has App 123"),
+    (variant("    aws:\n      access:", "    secrets: {store: gcp}\n    aws:\n      access:",
+             WITH_APP), "release-bot", "cannot keep it yet"),
 ], ids=["unknown-agent", "no-app", "finding", "revoked", "locked", "refused-permission",
-        "app-exists"])
+        "app-exists", "store-without-app-key"])
 def test_bad_input_exits_1_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                               text: str, name: str, says: str) -> None:
     code, out = _run(tmp_path, text, name)
