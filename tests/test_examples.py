@@ -157,6 +157,9 @@ def test_installation_token_is_one_repository_two_permissions_and_revoked() -> N
     assert "token" not in checkout["with"]
     [script] = [s["run"] for s in holders]
     assert "gh auth setup-git" in script and "gh pr create" in script
+    # Only the token's hash reaches the run's summary, for the audit log's hashed_token.
+    assert ("hashed=\"$(printf '%s' \"$GH_TOKEN\" | openssl dgst -sha256 -binary | base64)\""
+            in script)
 
 
 def test_app_workflow_reads_the_agents_role_and_app_variables_only() -> None:
