@@ -186,3 +186,15 @@ def test_bad_input_exits_1_and_writes_nothing(tmp_path: Path, capsys: pytest.Cap
 def test_golden_is_valid_json_with_sorted_keys() -> None:
     golden: dict[str, Any] = json.loads((GOLDENS / "release-bot.manifest.json").read_text())
     assert list(golden) == sorted(golden)
+
+
+def test_docs_give_every_refusal_and_its_reason() -> None:
+    from cdk.github.app_permissions import ORGANIZATION_REASON, REFUSED, REFUSED_LEVELS
+
+    docs = " ".join((ROOT / "docs" / "github-app.md").read_text().split())
+    for name, why in REFUSED.items():
+        assert f"| `{name}` | {why} |" in docs
+    for name, (highest, why) in REFUSED_LEVELS.items():
+        assert (f"{name} is allowed at {highest} only: {why.split(': ', 1)[1]}"
+                in docs.replace("`", ""))
+    assert ORGANIZATION_REASON in docs
