@@ -91,7 +91,7 @@ def _step(step_id: str) -> dict[str, Any]:
 def test_app_workflow_runs_in_the_agent_environment_with_an_oidc_token_only() -> None:
     job = _app_job()
     assert job["environment"] == "agent-release-bot"
-    assert job["permissions"] == {"id-token": "write", "contents": "read"}
+    assert job["permissions"] == {"id-token": "write", "contents": "read", "actions": "read"}
     assert "outputs" not in job  # no job output: nothing leaves the runner for another job
     text = APP_WORKFLOW.read_text()
     assert "secrets." not in text and "aws-access-key-id" not in text
@@ -152,9 +152,9 @@ def test_installation_token_is_one_repository_two_permissions_and_revoked() -> N
     # persisted by checkout.
     holders = [s for s in _app_steps() if "steps.app.outputs.token" in yaml.safe_dump(s)]
     assert [s["env"]["GH_TOKEN"] for s in holders] == ["${{ steps.app.outputs.token }}"]
-    [checkout] = [s for s in _app_steps() if s.get("uses", "").startswith("actions/checkout")]
-    assert checkout["with"]["persist-credentials"] == "false"
-    assert "token" not in checkout["with"]
+    for checkout in [s for s in _app_steps() if s.get("uses", "").startswith("actions/checkout")]:
+        assert checkout["with"]["persist-credentials"] == "false"
+        assert "token" not in checkout["with"]
     [script] = [s["run"] for s in holders]
     assert "gh auth setup-git" in script and "gh pr create" in script
     # Only the token's hash reaches the run's summary, for the audit log's hashed_token.
@@ -171,3 +171,15 @@ def test_app_workflow_reads_the_agents_role_and_app_variables_only() -> None:
 def test_actionlint_accepts_the_app_workflow() -> None:
     code, output = actionlint_output(APP_WORKFLOW)
     assert code == 0, output
+
+
+def test_app_workflow_card_comes_first_from_the_runs_own_approval() -> None:
+    steps = _app_steps()
+    [card] = [s for s in steps if "agentid card" in s.get("run", "")]
+    assert card["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    script = " ".join(card["run"].replace("\\\n", " ").split())
+    assert ('agentid card release-bot -f identities/identities.yaml --run-id "$GITHUB_RUN_ID" '
+            '--approvals "$RUNNER_TEMP/approvals.json"') in script
+    first_credential = min(i for i, s in enumerate(steps)
+                           if "credentials" in s.get("uses", "") or s.get("id") == "key")
+    assert steps.index(card) < first_credential
