@@ -172,7 +172,7 @@ def _nothing_written(out: Path) -> bool:
              "repositories: [acme/api]\n        app_id: 123", WITH_APP), "release-bot",
      "already has App 123"),
     (variant("    aws:\n      access:", "    secrets: {store: gcp}\n    aws:\n      access:",
-             WITH_APP), "release-bot", "cannot keep it yet"),
+             WITH_APP), "release-bot", "gcp"),
 ], ids=["unknown-agent", "no-app", "finding", "revoked", "locked", "refused-permission",
         "app-exists", "store-without-app-key"])
 def test_bad_input_exits_1_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
