@@ -3,8 +3,8 @@ whose one button creates it (docs/github-app.md).
 
 Fails closed: the file must pass the validation pipeline (any finding exits 1), the
 agent must exist, declare ``github.app`` and be neither revoked nor locked. Only then
-are ``DIR/manifest.json`` and ``DIR/create.html`` written, each atomically; on any
-refusal nothing is written.
+are ``DIR/manifest.json`` and ``DIR/create.html`` written, both staged first and then
+renamed into place; on any refusal nothing is written.
 """
 
 from __future__ import annotations
@@ -52,8 +52,7 @@ def github_app(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise AgentIdError(f"cannot create {out}: {exc.strerror} — choose another -o "
                            "directory") from None
-    _write(out / "manifest.json", app.manifest_json)
-    _write(out / "create.html", page)
+    _write(out, {"manifest.json": app.manifest_json, "create.html": page})
     print(f"wrote {out / 'manifest.json'} and {out / 'create.html'}: App {app.app_name} "
           f"(acts as {app.app_name}[bot]) for {app.owner}")
     print(f"next: an owner of {app.owner} opens {out / 'create.html'} in a browser and "
@@ -62,13 +61,17 @@ def github_app(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace ``path`` atomically: a reader sees the old file or the whole new one."""
-    staging = path.with_name(f".{path.name}.agentid-{os.getpid()}")
+def _write(out: Path, files: dict[str, str]) -> None:
+    """Write every file to a staging name first, then rename each into place: an error
+    while writing leaves DIR as it was; a reader sees an old file or a whole new one."""
+    staged = {name: out / f".{name}.agentid-{os.getpid()}" for name in files}
     try:
-        staging.write_text(text, encoding="utf-8")
-        os.replace(staging, path)
+        for name, text in files.items():
+            staged[name].write_text(text, encoding="utf-8")
+        for name, staging in staged.items():
+            os.replace(staging, out / name)
     except OSError as exc:
-        raise AgentIdError(f"cannot write {path}: {exc.strerror}") from None
+        raise AgentIdError(f"cannot write to {out}: {exc.strerror}") from None
     finally:
-        staging.unlink(missing_ok=True)
+        for staging in staged.values():
+            staging.unlink(missing_ok=True)
