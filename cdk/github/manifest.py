@@ -29,16 +29,13 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import AgentIdError
 from ..model import Agent, IdentitiesFile
-from ..names import SECRETS_PREFIX, principal
+from ..names import gcp_app_key_secret_id, github_app_key_secret_name, principal
 from .app_permissions import known, refusal
 
 # GitHub App names: at most 34 characters, unique across GitHub (users and
 # organizations included). ``agent-<name>`` is at most 30 (names are 3-24).
 APP_NAME_MAX = 34
 GITHUB = "https://github.com"
-# Where the App key lives (the stack creates the secret with the deploy keys'
-# customer-managed key and policy: only the agent's role may read it).
-KEY_SECRET_SUFFIX = "deploy-keys/github-app"
 
 
 @dataclass(frozen=True)
@@ -102,18 +99,22 @@ def identities_url(identities: IdentitiesFile) -> str:
 
 def key_secret(agent: Agent, identities: IdentitiesFile) -> KeySecret:
     """The secret holding the App's private key in the agent's store, and the command
-    that puts ``key.pem`` into it. The stack keeps the key only in an AWS store so far
-    (the rule pack refuses the others); anything else is refused here too."""
+    that puts ``key.pem`` into it. The stack keeps the key in an AWS or Google Cloud
+    store (AgentId-GitHubAppStore refuses Azure: a Key Vault secret cannot exist without
+    a value); anything else is refused here too."""
     store = agent.secrets.store
-    if store != "aws" or identities.defaults.aws is None:
-        raise AgentIdError(f"{agent.name}: its GitHub App key would go to secrets.store "
-                           f"{store!r}, which cannot keep it yet — use secrets.store: aws")
-    # Equal to cdk.names.github_app_key_secret_name (the stack's secret, beside the
-    # deploy keys' under the prefix the agent's KMS context and scope pin).
-    name = f"{SECRETS_PREFIX}{agent.name}/{KEY_SECRET_SUFFIX}"
-    return KeySecret(store, name, f"aws secretsmanager put-secret-value --secret-id {name} "
-                                  "--secret-string file://key.pem --region "
-                                  f"{identities.defaults.aws.region}")
+    if store == "aws" and identities.defaults.aws is not None:
+        name = github_app_key_secret_name(agent.name)
+        return KeySecret(store, name, f"aws secretsmanager put-secret-value --secret-id "
+                                      f"{name} --secret-string file://key.pem --region "
+                                      f"{identities.defaults.aws.region}")
+    if store == "gcp" and identities.defaults.gcp is not None:
+        name = gcp_app_key_secret_id(agent.name)
+        return KeySecret(store, name, f"gcloud secrets versions add {name} --project "
+                                      f"{identities.defaults.gcp.project_id} "
+                                      "--data-file=key.pem")
+    raise AgentIdError(f"{agent.name}: its GitHub App key would go to secrets.store "
+                       f"{store!r}, which cannot keep it — use secrets.store: aws or gcp")
 
 
 def _checked_permissions(agent: Agent) -> tuple[tuple[str, str], ...]:

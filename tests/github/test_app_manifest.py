@@ -171,8 +171,8 @@ def _nothing_written(out: Path) -> bool:
     (variant("repositories: [acme/api, acme/web]",
              "repositories: [acme/api]\n        app_id: 123", WITH_APP), "release-bot",
      "already has App 123"),
-    (variant("    aws:\n      access:", "    secrets: {store: gcp}\n    aws:\n      access:",
-             WITH_APP), "release-bot", "gcp"),
+    (variant("    aws:\n      access:", "    secrets: {store: azure}\n    aws:\n      access:",
+             WITH_APP), "release-bot", "AgentId-GitHubAppStore"),
 ], ids=["unknown-agent", "no-app", "finding", "revoked", "locked", "refused-permission",
         "app-exists", "store-without-app-key"])
 def test_bad_input_exits_1_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -198,3 +198,29 @@ def test_docs_give_every_refusal_and_its_reason() -> None:
         assert (f"{name} is allowed at {highest} only: {why.split(': ', 1)[1]}"
                 in docs.replace("`", ""))
     assert ORGANIZATION_REASON in docs
+
+
+def test_the_upload_command_names_the_secret_the_stack_creates() -> None:
+    # One name for the key's secret: the command's upload line and the stack's secret
+    # (cdk/names.py), in each store the stack can keep the key in.
+    from cdk import names
+    from cdk.github.manifest import key_secret
+    from cdk.validation import load
+    from tests.conftest import FIXTURES, TODAY
+
+    identities = load(FIXTURES / "github-app.yaml", TODAY).identities
+    agents = {agent.name: agent for agent in identities.agents}
+    aws = key_secret(agents["pr-bot"], identities)
+    assert (aws.store, aws.name) == ("aws", names.github_app_key_secret_name("pr-bot"))
+    assert f"--secret-id {aws.name} " in aws.upload
+    gcp = key_secret(agents["model-bot"], identities)
+    assert (gcp.store, gcp.name) == ("gcp", names.gcp_app_key_secret_id("model-bot"))
+    assert gcp.upload.startswith(f"gcloud secrets versions add {gcp.name} --project ")
+
+
+def test_the_example_reads_the_variables_the_stack_sets() -> None:
+    from cdk import names
+
+    workflow = (ROOT / "examples" / "github-app-workflow.yml").read_text()
+    for variable in (names.APP_ID_VARIABLE, names.APP_KEY_VARIABLE):
+        assert f"${{{{ vars.{variable} }}}}" in workflow
