@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .commands import audit, card, check, lock, review, status, synth
+from .commands import audit, card, check, github_app, lock, review, status, synth
 from .commands.common import DEFAULT_FILE, DEFAULT_OUTDIR, SCHEMA_FILE
 from .errors import AgentIdError, InputError, UsageError
 from .runtime import reexec_optimized
@@ -146,6 +146,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="an agent locked for more than N days needs a human (default "
                    f"{status.DEFAULT_LOCKED_DAYS})")
 
+    p = sub.add_parser("github-app", help="write the manifest of one agent's GitHub App "
+                       "and the local page whose one button creates it")
+    with_file(p)
+    p.add_argument("name", help="agent name (its record declares github.app)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR",
+                   help="directory for manifest.json and create.html")
+
     p = sub.add_parser("schema", help="print the JSON Schema of identities.yaml, or "
                        "regenerate the file with --write")
     p.add_argument("--write", nargs="?", const=SCHEMA_FILE, metavar="FILE",
@@ -170,6 +177,7 @@ EXAMPLES = {
     "lock": 'agentid lock release-bot --by @acme/security --reason "token leaked in CI log"',
     "rotate": 'agentid rotate release-bot --by @acme/platform-oncall --reason "member left"',
     "status": "agentid status --json --warn-days 14",
+    "github-app": "agentid github-app release-bot -o app/   # then open app/create.html",
 }
 
 
@@ -217,6 +225,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "lock": lock.lock,
     "rotate": lock.rotate,
     "status": status.status,
+    "github-app": github_app.github_app,
 }
 
 

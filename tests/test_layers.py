@@ -49,7 +49,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                "cdk.azure.rules", "cdk.github.rules")),
     ("validation", ("cdk.validation",)),
     ("consumers of valid records", ("cdk.review", "cdk.verify", "cdk.atlantis",
-                                    "cdk.approvals", "cdk.audit")),
+                                    "cdk.approvals", "cdk.audit", "cdk.github.manifest")),
     ("constructs", ("cdk.rotation", "cdk.aws.identity", "cdk.aws.oidc", "cdk.aws.provider",
                     "cdk.aws.secret", "cdk.gcp.identity", "cdk.gcp.pool", "cdk.gcp.provider",
                     "cdk.gcp.secret", "cdk.gcp.alerts", "cdk.azure.identity",

@@ -47,6 +47,11 @@ STOPS = {
     "github": "GitHub: at the apply — its deploy keys are deleted and its environments "
               "admit no branch, so no new run gets credentials",
 }
+# A GitHub App keeps one repository when the stack lets go of its installation (GitHub
+# refuses an empty one): the rest of the stop is by hand (docs/github-app.md).
+APP_STOP = ("GitHub App: its key secret goes at the apply, but the installation keeps one "
+            "repository — an organization owner also suspends the installation and deletes "
+            "the App's private key (docs/github-app.md#lock-and-revoke)")
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,8 @@ def lock(args: argparse.Namespace) -> int:
     print("how soon each cloud stops the agent after that apply:")
     for target in used(agent, asked.checked.identities):
         print(f"  {STOPS.get(target.name, f'{target.name}: see docs/lifecycle.md')}")
+    if agent.github.app is not None:
+        print(f"  {APP_STOP}")
     print("unlock: remove the `locked` block in a reviewed change (a broadening: it needs "
           "an escalation), then apply the stack the same way")
     return 0

@@ -373,3 +373,17 @@ def test_lock_as_a_command(tmp_path: Path) -> None:
                            TODAY_ARG], capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr
     assert path.read_text() == variant(EXPIRES, EXPIRES + LOCKED, KEYED)
+
+
+def test_lock_of_an_agent_with_a_github_app_says_what_is_left_by_hand(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GitHub keeps one repository on an installation the stack lets go of: the lock's
+    # output names the manual steps (docs/github-app.md#lock-and-revoke).
+    path = save(tmp_path, BASE + "    github:\n      app: {permissions: {contents: read}}\n")
+    capsys.readouterr()
+    assert lock(path) == 0
+    out = capsys.readouterr().out
+    assert "suspends the installation and deletes the App's private key" in out
+    (tmp_path / "plain").mkdir()
+    assert lock(save(tmp_path / "plain", BASE)) == 0
+    assert "GitHub App" not in capsys.readouterr().out
