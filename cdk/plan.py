@@ -7,10 +7,11 @@ Pure functions of the record; no provider binding is imported here or below
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from .model import Agent, RunsOn
+from .model import Agent, Alerts, IdentitiesFile, RunsOn
 from .names import default_environment, logical_id
 
 
@@ -24,6 +25,22 @@ def uses_store(agent: Agent, store: str) -> bool:
     (``aws``, ``gcp``, ``azure``): the one answer to "keeps keys in this store"."""
     return (bool(agent.github.deploy_keys) or agent.github.app is not None) \
         and agent.secrets.store == store
+
+
+def alert_channels(agent: Agent, identities: IdentitiesFile,
+                   read: Callable[[Alerts], Sequence[str]],
+                   same: Callable[[str], str] = str) -> tuple[str, ...]:
+    """Where the agent's alerts of one cloud go: the channels ``read`` finds in
+    ``defaults.alerts``, then in the agent's own ``alerts`` (added, never replacing),
+    each once as ``same`` compares them (docs/alerts.md)."""
+    found: list[str] = []
+    seen: set[str] = set()
+    for section in (identities.defaults.alerts, agent.alerts):
+        for channel in read(section) if section is not None else ():
+            if same(channel) not in seen:
+                seen.add(same(channel))
+                found.append(channel)
+    return tuple(found)
 
 
 def job_workflow_ref(run: RunsOn) -> str | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from ..model import Agent, IdentitiesFile
 from ..names import principal, tags
+from ..plan import alert_channels
 from .plan import aws_defaults, has_role, role_arn
 
 CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
@@ -68,11 +69,8 @@ class AwsAlertsPlan:
 
 def alert_topics(agent: Agent, identities: IdentitiesFile) -> tuple[str, ...]:
     """The SNS topics of ``defaults.alerts.aws`` then the agent's own, without repeats."""
-    topics: list[str] = []
-    for section in (identities.defaults.alerts, agent.alerts):
-        if section is not None and section.aws is not None:
-            topics.extend(t for t in section.aws.topics if t not in topics)
-    return tuple(topics)
+    return alert_channels(agent, identities,
+                          lambda alerts: alerts.aws.topics if alerts.aws is not None else ())
 
 
 def plan_alerts(agent: Agent, identities: IdentitiesFile) -> AwsAlertsPlan | None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ..model import Agent, IdentitiesFile
 from ..names import principal, tags
+from ..plan import alert_channels
 from .names import azure_defaults, identity_name, subscription_scope
 from .plan import uses_azure
 
@@ -41,12 +42,10 @@ def action_group_subscription_id(group: str) -> str:
 def action_groups(agent: Agent, identities: IdentitiesFile) -> tuple[str, ...]:
     """The file's action groups, then the agent's own, each once (ids compared without
     case, as Azure compares them)."""
-    found: list[str] = []
-    for alerts in (identities.defaults.alerts, agent.alerts):
-        if alerts is not None and alerts.azure is not None:
-            found.extend(g for g in alerts.azure.action_groups
-                         if g.lower() not in {f.lower() for f in found})
-    return tuple(found)
+    return alert_channels(
+        agent, identities,
+        lambda alerts: alerts.azure.action_groups if alerts.azure is not None else (),
+        same=str.lower)
 
 
 @dataclass(frozen=True)

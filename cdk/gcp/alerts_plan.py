@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..model import Agent, IdentitiesFile
 from ..names import principal
+from ..plan import alert_channels
 from .names import gcp_defaults
 from .plan import service_account_email, uses_gcp
 
@@ -51,11 +52,8 @@ def channel_project(channel: str) -> str:
 
 def channels(agent: Agent, identities: IdentitiesFile) -> tuple[str, ...]:
     """The file's channels, then the agent's own, each once."""
-    found: list[str] = []
-    for alerts in (identities.defaults.alerts, agent.alerts):
-        if alerts is not None and alerts.gcp is not None:
-            found.extend(c for c in alerts.gcp.channels if c not in found)
-    return tuple(found)
+    return alert_channels(agent, identities,
+                          lambda alerts: alerts.gcp.channels if alerts.gcp is not None else ())
 
 
 @dataclass(frozen=True)
