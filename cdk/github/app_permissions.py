@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Literal
 
 Level = Literal["read", "write"]
+# Every level, lowest first: a higher one is a broadening.
+LEVELS: tuple[Level, ...] = ("read", "write")
 
 # Repository permissions -> the levels GitHub offers for each.
 REPOSITORY: dict[str, tuple[Level, ...]] = {
@@ -99,5 +101,5 @@ def known(name: str) -> bool:
 
 
 def rank(level: str) -> int:
-    """read < write: a higher level is a broadening."""
-    return {"read": 1, "write": 2}[level]
+    """read < write: a higher level is a broadening (ValueError for no level)."""
+    return LEVELS.index(level)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..github.app_permissions import rank
 from ..github.app_plan import app_repositories
 from ..model import Agent
 
@@ -34,8 +35,6 @@ def app_of(agent: Agent) -> dict[str, Any] | None:
     return {"permissions": dict(app.permissions), "repositories": list(app_repositories(agent)),
             "app_id": app.app_id, "installation_id": app.installation_id}
 
-
-_LEVELS = ("read", "write")
 
 
 def _describe_app(app: Mapping[str, Any]) -> str:
@@ -65,7 +64,7 @@ def diff_app(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -> 
             broadened.append(f"GitHub App: new permission {name}: {new}")
         elif new is None:
             narrowed.append(f"GitHub App: permission {name}: {old} removed")
-        elif _LEVELS.index(new) > _LEVELS.index(old):
+        elif rank(new) > rank(old):
             broadened.append(f"GitHub App: {name}: {old} -> {new}")
         else:
             narrowed.append(f"GitHub App: {name}: {old} -> {new}")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..github.app_permissions import LEVELS, rank
 from ..names import PIN_KEY, REPOSITORY_ID_KEY, SUB_KEY
 from ..subjects import classify_subject_change
 from .diff import expand
@@ -363,13 +364,12 @@ def holds_no_secret(value: Any, resource: Mapping[str, Any] | None = None) -> st
 
 # The agent's GitHub App (issue #19): its permissions, repositories and ids, as the
 # plan (``plan.github_app``) and the installation's resource hold them.
-_APP_LEVELS = ("read", "write")
 
 
 def _app_levels(value: Any) -> dict[str, str] | None:
     """``{permission: read|write}``, or None for anything else (unclassified)."""
     if not isinstance(value, dict) or not all(
-            isinstance(k, str) and v in _APP_LEVELS for k, v in value.items()):
+            isinstance(k, str) and v in LEVELS for k, v in value.items()):
         return None
     return dict(value)
 
@@ -382,8 +382,7 @@ def app_permissions(old: Any, new: Any) -> Verdict | None:
         return None
     wider = [f"{name}: {level}" + (f" (was {before[name]})" if name in before else "")
              for name, level in sorted(after.items())
-             if name not in before or _APP_LEVELS.index(level) > _APP_LEVELS.index(
-                 before[name])]
+             if name not in before or rank(level) > rank(before[name])]
     if wider:
         return BROADENING, "GitHub App permissions: " + ", ".join(wider)
     narrower = [f"{name}: {level} -> " + after.get(name, "(none)")
