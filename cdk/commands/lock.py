@@ -33,27 +33,6 @@ if TYPE_CHECKING:
 # passed (locking it, or another agent, must not wait for a renewal).
 TOLERATED = frozenset({"AgentId-ExpiryPassed"})
 
-# How soon each target stops a locked agent once its stack is applied (README,
-# "Incident: lock an agent"; docs/lifecycle.md says why).
-STOPS = {
-    "aws": "AWS: at its next request after the apply — an explicit deny of every action "
-           "in the role's policy and boundary ends sessions already issued; the trust "
-           "admits no new token",
-    "gcp": "Google Cloud: within minutes — the service account is disabled, so it cannot "
-           "authenticate and its access tokens stop working",
-    "azure": "Azure: federated credentials and role assignments are removed at the apply, "
-             "but tokens already issued may stay valid for up to 24 hours (managed "
-             "identity token cache)",
-    "github": "GitHub: at the apply — its deploy keys are deleted and its environments "
-              "admit no branch, so no new run gets credentials",
-}
-# A GitHub App keeps one repository when the stack lets go of its installation (GitHub
-# refuses an empty one): the rest of the stop is by hand (docs/github-app.md).
-APP_STOP = ("GitHub App: its key secret goes at the apply, but the installation keeps one "
-            "repository — an organization owner also suspends the installation and deletes "
-            "the App's private key (docs/github-app.md#lock-and-revoke)")
-
-
 @dataclass(frozen=True)
 class Checked:
     """A file read for editing: its exact text, records, and the findings tolerated."""
@@ -124,14 +103,17 @@ def lock(args: argparse.Namespace) -> int:
         print(f"{agent.name} is already locked, since {held.on} by {held.by}: {held.reason} "
               f"— {args.file} unchanged")
         return 0
-    _write(args.file, asked, agent.model_copy(update={"locked": asked.block}), "lock")
+    locked = agent.model_copy(update={"locked": asked.block})
+    _write(args.file, asked, locked, "lock")
     print(f"locked {agent.name} in {args.file}: on {asked.entry.on} by {asked.entry.by}")
     _next_steps(agent, "the lock takes effect")
-    print("how soon each cloud stops the agent after that apply:")
-    for target in used(agent, asked.checked.identities):
-        print(f"  {STOPS.get(target.name, f'{target.name}: see docs/lifecycle.md')}")
-    if agent.github.app is not None:
-        print(f"  {APP_STOP}")
+    # Each target says what its lock stops and how soon: the same lines as the card's
+    # (Target.card), so the command and the card never tell two stories.
+    identities = asked.checked.identities
+    print("what each target stops after that apply, and how soon:")
+    for target in used(locked, identities):
+        stop = target.card(locked, identities, asked.today).lock
+        print(f"  {stop or f'{target.name}: see docs/lifecycle.md'}")
     print("unlock: remove the `locked` block in a reviewed change (a broadening: it needs "
           "an escalation), then apply the stack the same way")
     return 0

@@ -71,7 +71,7 @@ def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
     lock = None
     if state(agent) == "locked":
         lock = (f"Google Cloud: service account {email} is disabled, so Google refuses "
-                "its existing tokens and issues no new ones (immediately after the apply)")
+                "its existing tokens and issues no new ones (within minutes of the apply)")
     return CardLines(
         credential=(f"GitHub Actions OIDC token, exchanged through workload identity pool "
                     f"{gcp.pool_id} for service account "

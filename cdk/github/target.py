@@ -68,9 +68,9 @@ def _card(agent: Agent, identities: IdentitiesFile, today: date) -> CardLines:
                  "refuses a deleted key at once)")
     if agent.github.app is not None:
         lock += ("; its GitHub App's key secret is deleted and its installation's "
-                 "repositories removed, all but one that GitHub keeps (suspend the "
-                 "installation, or revoke the App's key in its settings, if the key may "
-                 "have leaked)")
+                 "repositories removed, all but one that GitHub keeps: an organization "
+                 "owner also suspends the installation and deletes the App's private key "
+                 "(docs/github-app.md#lock-and-revoke)")
     return CardLines(lock=lock, acts_as=_app_card(agent))
 
 

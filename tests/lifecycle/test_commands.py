@@ -71,9 +71,11 @@ def test_lock_adds_only_the_block_to_the_commented_example(
     assert "locked release-bot" in out
     # and the one command that applies only that agent's stack
     assert "\n  npx cdktn deploy release-bot\n" in out
-    # and only the stop times of the clouds it uses (GitHub and AWS)
-    assert "AWS: at its next request after the apply" in out
-    assert "GitHub: at the apply" in out
+    # and only the stop times of the clouds it uses (GitHub and AWS): the card's lines
+    assert ("AWS: role agent-release-bot trusts no token and its inline policy and "
+            "boundary deny every action, so sessions already issued fail at their next "
+            "request") in out
+    assert "GitHub: every environment of the agent admits no branch" in out
     assert "Azure" not in out and "Google Cloud" not in out
     # nothing else is left in the directory (written through a temporary file)
     assert [p.name for p in tmp_path.iterdir()] == ["identities.yaml"]
